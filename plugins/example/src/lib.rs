@@ -1,0 +1,73 @@
+//! The `example` service: a small users API with fake data.
+//!
+//! - `GET /users` — a JSON list of fake users
+//! - `GET /users/{id}` — one user (404 for id 0)
+//! - `POST /users` — creates a user from `{"name": …, "email": …}` (201)
+//! - `GET /thing?id=N` — a thing, or `403 Auth error` one time in ten
+
+use fake_servicer::prelude::*;
+
+#[derive(Serialize)]
+struct User {
+    id: u64,
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    name: String,
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Thing {
+    id: u64,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ThingQuery {
+    id: u64,
+}
+
+fn fake_user(id: u64) -> User {
+    User {
+        id,
+        name: fake::name(),
+        email: fake::email(),
+    }
+}
+
+#[route(get, "/users")]
+fn list_users() -> Json<Vec<User>> {
+    Json((1..=5).map(fake_user).collect())
+}
+
+#[route(get, "/users/{id}")]
+fn get_user(Path(id): Path<u64>) -> Option<Json<User>> {
+    (id != 0).then(|| Json(fake_user(id)))
+}
+
+#[route(post, "/users")]
+fn create_user(Json(new): Json<NewUser>) -> (StatusCode, Json<User>) {
+    let user = User {
+        id: random::<u32>().into(),
+        email: new.email.unwrap_or_else(fake::email),
+        name: new.name,
+    };
+    (StatusCode::CREATED, Json(user))
+}
+
+#[route(get, "/thing")]
+fn get_thing(Query(q): Query<ThingQuery>) -> Result<Json<Thing>, (StatusCode, &'static str)> {
+    if random::<f64>() < 0.1 {
+        return Err((StatusCode::FORBIDDEN, "Auth error"));
+    }
+    Ok(Json(Thing {
+        id: q.id,
+        name: fake::name(),
+    }))
+}
+
+fake_servicer::service!(list_users, get_user, create_user, get_thing);

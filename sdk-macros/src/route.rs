@@ -1,0 +1,158 @@
+//! `#[route(method, "/path/{param}")]`: keeps the fn and adds a hidden
+//! constant holding its `FfiRoute` (method, pattern, `extern "C"` shim).
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{
+    FnArg, Ident, ItemFn, LitStr, Token,
+    parse::{Parse, ParseStream},
+    spanned::Spanned,
+};
+
+const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+
+struct RouteArgs {
+    method: Ident,
+    path: LitStr,
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let method: Ident = input.parse()?;
+        input.parse::<Token![,]>()?;
+        let path: LitStr = input.parse()?;
+        let _ = input.parse::<Option<Token![,]>>()?;
+        Ok(RouteArgs { method, path })
+    }
+}
+
+pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let args: RouteArgs = syn::parse2(attr).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected #[route(<method>, \"/path\")]: {e}"),
+        )
+    })?;
+    let func: ItemFn = syn::parse2(item)?;
+
+    let method = args.method.to_string().to_ascii_lowercase();
+    if !METHODS.contains(&method.as_str()) {
+        return Err(syn::Error::new(
+            args.method.span(),
+            format!("unknown method `{}`; expected one of {}", args.method, METHODS.join(", ")),
+        ));
+    }
+    let method_upper = method.to_ascii_uppercase();
+    let path = args.path.value();
+    check_path(&path).map_err(|msg| syn::Error::new(args.path.span(), msg))?;
+
+    let sig = &func.sig;
+    if let Some(a) = &sig.asyncness {
+        return Err(syn::Error::new(
+            a.span(),
+            "route handlers are plain synchronous fns (the server runs them off its async workers; use Response::delay for latency)",
+        ));
+    }
+    if !sig.generics.params.is_empty() {
+        return Err(syn::Error::new(sig.generics.span(), "route handlers cannot be generic"));
+    }
+
+    let mut extracts = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, arg) in sig.inputs.iter().enumerate() {
+        let ty = match arg {
+            FnArg::Typed(t) => &t.ty,
+            FnArg::Receiver(r) => {
+                return Err(syn::Error::new(r.span(), "route handlers cannot take `self`"));
+            }
+        };
+        let var = quote::format_ident!("__arg{}", i);
+        extracts.push(quote_spanned! {ty.span()=>
+            let #var = match <#ty as ::fake_servicer::FromRequest>::from_request(__req) {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(e) => return ::fake_servicer::IntoResponse::into_response(e),
+            };
+        });
+        call_args.push(var);
+    }
+
+    let name = &sig.ident;
+    let vis = &func.vis;
+    let konst = crate::route_const_name(name);
+    let route_desc = format!("{method_upper} {path}");
+    let ret_span = match &sig.output {
+        syn::ReturnType::Default => sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let call = quote_spanned! {ret_span=>
+        ::fake_servicer::IntoResponse::into_response(#name(#(#call_args),*))
+    };
+
+    Ok(quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #vis const #konst: ::fake_servicer::abi::FfiRoute = {
+            extern "C" fn __shim(
+                req: &::fake_servicer::abi::FfiRequest<'_>,
+            ) -> ::fake_servicer::abi::FfiResponse {
+                ::fake_servicer::__private::call(req, #route_desc, |__req| {
+                    #(#extracts)*
+                    #call
+                })
+            }
+            ::fake_servicer::abi::FfiRoute {
+                method: ::fake_servicer::__private::RStr::from_str(#method_upper),
+                path: ::fake_servicer::__private::RStr::from_str(#path),
+                handler: __shim,
+            }
+        };
+    })
+}
+
+/// A pattern starts with `/` and its `{param}` segments are whole segments
+/// with distinct, non-empty names.
+fn check_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!("route path must start with `/`: {path:?}"));
+    }
+    let mut names = Vec::new();
+    for seg in path.split('/').skip(1) {
+        let opens = seg.matches('{').count();
+        let closes = seg.matches('}').count();
+        if opens == 0 && closes == 0 {
+            continue;
+        }
+        let inner = seg
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .filter(|_| opens == 1 && closes == 1)
+            .ok_or_else(|| format!("a parameter must be a whole segment like `{{id}}`, found {seg:?}"))?;
+        let name = inner.strip_prefix('*').unwrap_or(inner);
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Err(format!("invalid parameter name in {seg:?}"));
+        }
+        if names.contains(&name) {
+            return Err(format!("parameter `{name}` appears twice in {path:?}"));
+        }
+        names.push(name);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_path;
+
+    #[test]
+    fn paths() {
+        assert!(check_path("/").is_ok());
+        assert!(check_path("/users/{id}").is_ok());
+        assert!(check_path("/files/{*rest}").is_ok());
+        assert!(check_path("users").is_err());
+        assert!(check_path("/users/x{id}").is_err());
+        assert!(check_path("/users/{}").is_err());
+        assert!(check_path("/a/{id}/{id}").is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! The stable ABI between the server and a plugin library.
+//!
+//! Everything here is `#[repr(C)]` and derives [`StableAbi`], so the server
+//! can check at load time (with `abi_stable`'s layout checker) that a plugin
+//! was built against a compatible SDK. Plugin authors never touch these types:
+//! [`#[route]`](crate::route) and [`service!`](crate::service) generate the
+//! glue.
+//!
+//! Ownership rules:
+//! - [`FfiRequest`] only *borrows* server memory for the duration of one call.
+//! - [`FfiResponse`] is allocated by the plugin; the server copies it into its
+//!   own memory before it lets go of the library.
+//!
+//! ```
+//! use fake_servicer::abi::{FfiFault, SDK_ABI_VERSION};
+//! assert!(SDK_ABI_VERSION >= 1);
+//! assert_eq!(FfiFault::from_name("EMPTY_RESPONSE"), Some(FfiFault::EmptyResponse));
+//! ```
+
+use abi_stable::{
+    StableAbi, declare_root_module_statics,
+    library::RootModule,
+    package_version_strings,
+    sabi_types::VersionStrings,
+    std_types::{RSlice, RStr, RString, RVec},
+};
+
+/// Version of the plugin calling convention. The server refuses a plugin
+/// whose module reports another value and says to rebuild it.
+pub const SDK_ABI_VERSION: u32 = 1;
+
+/// Version of the SDK crate a plugin was built with (shown by the server).
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One request header: a borrowed name (lower case) and raw value bytes.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy, Debug)]
+pub struct FfiHeader<'a> {
+    /// Header name, lower case.
+    pub name: RStr<'a>,
+    /// Raw header value.
+    pub value: RSlice<'a, u8>,
+}
+
+/// One path parameter captured by a `{name}` segment, percent-decoded.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy, Debug)]
+pub struct FfiParam<'a> {
+    /// Name of the `{name}` segment.
+    pub name: RStr<'a>,
+    /// Decoded value.
+    pub value: RStr<'a>,
+}
+
+/// A request as the plugin sees it: borrowed views of server-owned memory.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy, Debug)]
+pub struct FfiRequest<'a> {
+    /// HTTP method, upper case (`GET`).
+    pub method: RStr<'a>,
+    /// Path relative to the service (`/users/7`), still percent-encoded.
+    pub path: RStr<'a>,
+    /// Raw query string without the `?` (may be empty).
+    pub query: RStr<'a>,
+    /// Headers in the order received, duplicates kept.
+    pub headers: RSlice<'a, FfiHeader<'a>>,
+    /// Path parameters in pattern order.
+    pub params: RSlice<'a, FfiParam<'a>>,
+    /// The whole request body.
+    pub body: RSlice<'a, u8>,
+}
+
+/// A response header owned by the plugin until the server copies it.
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, PartialEq, Eq)]
+pub struct FfiResponseHeader {
+    /// Header name.
+    pub name: RString,
+    /// Raw header value.
+    pub value: RVec<u8>,
+}
+
+/// One piece of a dribbled body: sent after waiting `delay_ms`.
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, PartialEq, Eq)]
+pub struct FfiChunk {
+    /// Milliseconds to wait before sending this chunk.
+    pub delay_ms: u64,
+    /// The bytes of the chunk.
+    pub data: RVec<u8>,
+}
+
+/// A connection-level failure the server acts out instead of answering
+/// (the names are WireMock's).
+#[repr(u8)]
+#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FfiFault {
+    /// Answer normally.
+    None = 0,
+    /// Reset the TCP connection (RST) without answering.
+    ConnectionResetByPeer = 1,
+    /// Close the connection without sending a byte.
+    EmptyResponse = 2,
+    /// Send a 200 status line and headers, then garbage, then close.
+    MalformedResponseChunk = 3,
+    /// Send random bytes, then close.
+    RandomDataThenClose = 4,
+}
+
+impl FfiFault {
+    /// All faults, with their WireMock names.
+    pub const NAMES: [(&'static str, FfiFault); 4] = [
+        ("CONNECTION_RESET_BY_PEER", FfiFault::ConnectionResetByPeer),
+        ("EMPTY_RESPONSE", FfiFault::EmptyResponse),
+        ("MALFORMED_RESPONSE_CHUNK", FfiFault::MalformedResponseChunk),
+        ("RANDOM_DATA_THEN_CLOSE", FfiFault::RandomDataThenClose),
+    ];
+
+    /// Parses a WireMock fault name (`CONNECTION_RESET_BY_PEER`, …).
+    pub fn from_name(name: &str) -> Option<FfiFault> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, f)| *f)
+    }
+
+    /// The WireMock name of this fault (`None` for [`FfiFault::None`]).
+    pub fn name(self) -> Option<&'static str> {
+        Self::NAMES.iter().find(|(_, f)| *f == self).map(|(n, _)| *n)
+    }
+}
+
+/// A response plan: what the server should send, and how.
+#[repr(C)]
+#[derive(StableAbi, Clone, Debug, PartialEq, Eq)]
+pub struct FfiResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers, in order, duplicates allowed.
+    pub headers: RVec<FfiResponseHeader>,
+    /// The body, when `chunks` is empty.
+    pub body: RVec<u8>,
+    /// When not empty, the body is sent as these chunks, each after its delay.
+    pub chunks: RVec<FfiChunk>,
+    /// Milliseconds to wait before sending the status line.
+    pub delay_ms: u64,
+    /// A fault to act out instead of answering.
+    pub fault: FfiFault,
+}
+
+/// The `extern "C"` entry point generated by `#[route]` for one handler.
+pub type HandlerFn = extern "C" fn(&FfiRequest<'_>) -> FfiResponse;
+
+/// One route of a plugin: method, path pattern (`/users/{id}`) and shim.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy, Debug)]
+pub struct FfiRoute {
+    /// HTTP method, upper case.
+    pub method: RStr<'static>,
+    /// Path pattern with `{param}` segments.
+    pub path: RStr<'static>,
+    /// The generated shim (a [`HandlerFn`]).
+    pub handler: extern "C" fn(&FfiRequest<'_>) -> FfiResponse,
+}
+
+/// The root module every plugin exports (through [`service!`](crate::service)).
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = ServiceModuleRef)))]
+#[sabi(missing_field(panic))]
+pub struct ServiceModule {
+    /// [`SDK_ABI_VERSION`] of the SDK the plugin was built with.
+    pub abi_version: u32,
+    /// [`SDK_VERSION`] of the SDK the plugin was built with.
+    pub sdk_version: RStr<'static>,
+    /// Service name: `http://<name>/…` and `http://host/<name>/…`.
+    pub name: RStr<'static>,
+    /// The routes, in declaration order.
+    #[sabi(last_prefix_field)]
+    pub routes: RSlice<'static, FfiRoute>,
+}
+
+impl RootModule for ServiceModuleRef {
+    declare_root_module_statics! {ServiceModuleRef}
+    const BASE_NAME: &'static str = "fake_servicer_service";
+    const NAME: &'static str = "fake-servicer plugin";
+    const VERSION_STRINGS: VersionStrings = package_version_strings!();
+}
+
+/// The symbol under which a plugin exports its root module; `service!`
+/// spells it out literally (it must be a literal in `#[export_name]`).
+pub const ROOT_MODULE_SYMBOL: &str = "_1as_0lib_1header_0root_bmodule_bloader";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_module_symbol_matches_abi_stable() {
+        assert_eq!(
+            ROOT_MODULE_SYMBOL,
+            abi_stable::library::ROOT_MODULE_LOADER_NAME
+        );
+    }
+
+    #[test]
+    fn fault_names_round_trip() {
+        for (name, fault) in FfiFault::NAMES {
+            assert_eq!(FfiFault::from_name(name), Some(fault));
+            assert_eq!(fault.name(), Some(name));
+        }
+        assert_eq!(FfiFault::None.name(), None);
+        assert_eq!(FfiFault::from_name("NOPE"), None);
+    }
+}

@@ -1,0 +1,89 @@
+//! Command-line and environment configuration (DESIGN §3).
+
+use clap::Parser;
+use std::{path::PathBuf, time::Duration};
+
+/// `fake-servicer`: serves mock HTTP services from hot-reloaded Rust plugins.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "fake-servicer", version, about, long_about = None)]
+pub struct Config {
+    /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
+    /// or a dir of `.so` files (searched recursively, skipping `deps`,
+    /// `build`, `incremental`, `.fingerprint`, `examples`).
+    #[arg(long, env = "FAKE_SERVICER_PLUGINS", default_value = "/app/services")]
+    pub plugins: PathBuf,
+
+    /// HTTP listen address.
+    #[arg(long, env = "FAKE_SERVICER_LISTEN", default_value = "0.0.0.0:80")]
+    pub listen: String,
+
+    /// Seconds after which a plugin handler still running is answered 504.
+    #[arg(long, env = "FAKE_SERVICER_HANDLER_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
+    pub handler_timeout: Duration,
+
+    /// Larger request bodies are answered 413.
+    #[arg(long, env = "FAKE_SERVICER_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Poll the plugin dir for changes instead of relying on inotify (for
+    /// bind mounts where file events do not arrive, e.g. Docker Desktop).
+    #[arg(long, env = "FAKE_SERVICER_POLL")]
+    pub poll: bool,
+
+    /// Milliseconds a changed library must stay unchanged before it is loaded.
+    #[arg(long, env = "FAKE_SERVICER_QUIET_MS", default_value_t = 100)]
+    pub quiet_ms: u64,
+}
+
+impl Config {
+    /// A configuration for embedding and tests: the given plugin dir, a free
+    /// loopback port, defaults elsewhere.
+    pub fn local(plugins: impl Into<PathBuf>) -> Config {
+        Config {
+            plugins: plugins.into(),
+            listen: "127.0.0.1:0".to_owned(),
+            handler_timeout: Duration::from_secs(30),
+            max_body_bytes: 16 * 1024 * 1024,
+            poll: false,
+            quiet_ms: 100,
+        }
+    }
+
+    /// The quiet period of the watcher.
+    pub fn quiet_period(&self) -> Duration {
+        Duration::from_millis(self.quiet_ms)
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, found {s:?}"))?;
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("expected a positive number of seconds, found {s:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let c = Config::try_parse_from(["fake-servicer"]).unwrap();
+        assert_eq!(c.plugins, PathBuf::from("/app/services"));
+        assert_eq!(c.listen, "0.0.0.0:80");
+        assert_eq!(c.handler_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_body_bytes, 16_777_216);
+    }
+
+    #[test]
+    fn handler_timeout_takes_fractions_and_refuses_nonsense() {
+        let c = Config::try_parse_from(["fake-servicer", "--handler-timeout", "0.5"]).unwrap();
+        assert_eq!(c.handler_timeout, Duration::from_millis(500));
+        assert!(Config::try_parse_from(["fake-servicer", "--handler-timeout", "0"]).is_err());
+        assert!(Config::try_parse_from(["fake-servicer", "--handler-timeout", "x"]).is_err());
+    }
+}

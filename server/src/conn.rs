@@ -1,0 +1,183 @@
+//! Connections that can be made to fail on purpose.
+//!
+//! Each accepted TCP stream is wrapped in a [`FaultIo`] whose [`FaultSlot`]
+//! travels with every request of that connection. A response plan with a
+//! fault arms the slot; the next write hyper attempts is then replaced by the
+//! fault: nothing (EMPTY_RESPONSE), an RST (CONNECTION_RESET_BY_PEER),
+//! garbage (RANDOM_DATA_THEN_CLOSE) or a status line followed by garbage
+//! (MALFORMED_RESPONSE_CHUNK), after which the connection is closed.
+
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener};
+use fake_servicer::abi::FfiFault;
+use std::{
+    io,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU8, Ordering},
+    },
+    task::{Context, Poll},
+};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The fault armed on one connection (0: none).
+#[derive(Default, Debug)]
+pub struct FaultSlot(AtomicU8);
+
+impl FaultSlot {
+    /// Arms `fault` for the next write on this connection.
+    pub fn arm(&self, fault: FfiFault) {
+        self.0.store(fault as u8, Ordering::SeqCst);
+    }
+
+    fn armed(&self) -> Option<FfiFault> {
+        match self.0.load(Ordering::SeqCst) {
+            1 => Some(FfiFault::ConnectionResetByPeer),
+            2 => Some(FfiFault::EmptyResponse),
+            3 => Some(FfiFault::MalformedResponseChunk),
+            4 => Some(FfiFault::RandomDataThenClose),
+            _ => None,
+        }
+    }
+}
+
+/// Per-connection data handed to every request (`ConnectInfo<Conn>`).
+#[derive(Clone, Debug)]
+pub struct Conn {
+    pub remote: SocketAddr,
+    pub fault: Arc<FaultSlot>,
+}
+
+/// A TCP listener whose streams can act out faults.
+pub struct FaultListener(pub TcpListener);
+
+impl Listener for FaultListener {
+    type Io = FaultIo;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    return (
+                        FaultIo {
+                            inner: stream,
+                            slot: Arc::default(),
+                            garbage: None,
+                        },
+                        addr,
+                    );
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off briefly
+                    // instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+impl Connected<IncomingStream<'_, FaultListener>> for Conn {
+    fn connect_info(stream: IncomingStream<'_, FaultListener>) -> Self {
+        Conn {
+            remote: *stream.remote_addr(),
+            fault: stream.io().slot.clone(),
+        }
+    }
+}
+
+/// A TCP stream that replaces its output by a fault once armed.
+pub struct FaultIo {
+    inner: TcpStream,
+    slot: Arc<FaultSlot>,
+    /// Bytes still to send before closing, once a fault has started.
+    garbage: Option<(Vec<u8>, usize)>,
+}
+
+const MALFORMED_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+const MALFORMED_CHUNK: &[u8] = b"lskdu018973t09sylgasjkfg1][]'./.sdlv";
+
+fn fault_error() -> io::Error {
+    io::Error::new(io::ErrorKind::ConnectionAborted, "fault injected")
+}
+
+impl FaultIo {
+    /// Acts out the armed fault; `Ready(Err)` makes hyper drop the
+    /// connection, which closes (or, with zero linger, resets) it.
+    fn poll_fault(&mut self, cx: &mut Context<'_>, fault: FfiFault) -> Poll<io::Result<usize>> {
+        if self.garbage.is_none() {
+            let bytes = match fault {
+                FfiFault::ConnectionResetByPeer => {
+                    let _ = self.inner.set_zero_linger();
+                    return Poll::Ready(Err(fault_error()));
+                }
+                FfiFault::EmptyResponse | FfiFault::None => return Poll::Ready(Err(fault_error())),
+                FfiFault::MalformedResponseChunk => [MALFORMED_HEAD, MALFORMED_CHUNK].concat(),
+                FfiFault::RandomDataThenClose => {
+                    let mut b = vec![0u8; 256];
+                    rand::fill(&mut b[..]);
+                    b
+                }
+            };
+            self.garbage = Some((bytes, 0));
+        }
+        if let Some((bytes, sent)) = &mut self.garbage {
+            while *sent < bytes.len() {
+                match Pin::new(&mut self.inner).poll_write(cx, &bytes[*sent..]) {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => break,
+                    Poll::Ready(Ok(n)) => *sent += n,
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        }
+        Poll::Ready(Err(fault_error()))
+    }
+}
+
+impl AsyncRead for FaultIo {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for FaultIo {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.slot.armed() {
+            Some(fault) => self.poll_fault(cx, fault),
+            None => Pin::new(&mut self.inner).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.slot.armed() {
+            Some(fault) => self.poll_fault(cx, fault),
+            None => Pin::new(&mut self.inner).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

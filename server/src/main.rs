@@ -1,0 +1,67 @@
+//! `fake-servicer`: parse the command line, run the server until SIGINT or
+//! SIGTERM.
+
+use clap::Parser;
+use fake_servicer_server::{Config, Server};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::parse();
+    let server = match Server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fake-servicer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&server);
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn print_banner(server: &Server) {
+    let url = server.url();
+    let port = server.addr().port();
+    let names = server.registry().snapshot().names();
+    println!("fake-servicer listening on {url}");
+    if names.is_empty() {
+        println!("  no services loaded yet: build a plugin into the plugin dir");
+    }
+    for name in &names {
+        println!("  {name:<16} {url}/{name}/   or   http://{name}.localhost:{port}/");
+    }
+    println!("  {:<16} {url}/__admin/services", "admin");
+    if let Some(first) = names.first() {
+        println!("try: curl {url}/{first}/users");
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

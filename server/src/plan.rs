@@ -1,0 +1,160 @@
+//! Response plans: what a handler (or, later, a stub or an override) asks the
+//! server to send, copied into server memory and carried out asynchronously —
+//! a delay before the status line, a body dribbled as delayed chunks, or a
+//! connection fault.
+
+use crate::conn::Conn;
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use fake_servicer::abi::{FfiFault, FfiResponse};
+use http::{HeaderName, HeaderValue, StatusCode, header};
+use std::time::Duration;
+
+/// The body of a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanBody {
+    Full(Bytes),
+    /// Sent with chunked encoding, each chunk after its delay.
+    Chunks(Vec<(Duration, Bytes)>),
+}
+
+/// A response to carry out.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: PlanBody,
+    pub delay: Duration,
+    pub fault: Option<FfiFault>,
+}
+
+impl Plan {
+    /// Copies a plugin's plan into server memory, checking status and
+    /// headers (an invalid one is reported, not sent).
+    pub fn from_ffi(ffi: &FfiResponse) -> Result<Plan, String> {
+        let status = StatusCode::from_u16(ffi.status)
+            .map_err(|_| format!("the handler answered an invalid status {}", ffi.status))?;
+        let mut headers = Vec::with_capacity(ffi.headers.len());
+        for h in ffi.headers.iter() {
+            let name = HeaderName::from_bytes(h.name.as_bytes())
+                .map_err(|_| format!("the handler answered an invalid header name {:?}", h.name.as_str()))?;
+            let value = HeaderValue::from_bytes(h.value.as_slice()).map_err(|_| {
+                format!("the handler answered an invalid value for header {:?}", h.name.as_str())
+            })?;
+            headers.push((name, value));
+        }
+        let body = if ffi.chunks.is_empty() {
+            PlanBody::Full(Bytes::copy_from_slice(ffi.body.as_slice()))
+        } else {
+            PlanBody::Chunks(
+                ffi.chunks
+                    .iter()
+                    .map(|c| {
+                        (
+                            Duration::from_millis(c.delay_ms),
+                            Bytes::copy_from_slice(c.data.as_slice()),
+                        )
+                    })
+                    .collect(),
+            )
+        };
+        Ok(Plan {
+            status,
+            headers,
+            body,
+            delay: Duration::from_millis(ffi.delay_ms),
+            fault: (ffi.fault != FfiFault::None).then_some(ffi.fault),
+        })
+    }
+
+    /// A JSON answer made by the server itself.
+    pub fn json(status: StatusCode, value: &serde_json::Value) -> Plan {
+        Plan {
+            status,
+            headers: vec![(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body: PlanBody::Full(Bytes::from(value.to_string())),
+            delay: Duration::ZERO,
+            fault: None,
+        }
+    }
+
+    /// Carries the plan out: waits its delay (holding no thread), then
+    /// answers, dribbles, or arms the connection's fault.
+    pub async fn execute(self, conn: Option<&Conn>) -> Response {
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        if let (Some(fault), Some(conn)) = (self.fault, conn) {
+            conn.fault.arm(fault);
+            let mut r = Response::new(Body::empty());
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        }
+        let body = match self.body {
+            PlanBody::Full(bytes) => Body::from(bytes),
+            PlanBody::Chunks(chunks) => Body::from_stream(futures_util::stream::unfold(
+                chunks.into_iter(),
+                |mut rest| async move {
+                    let (delay, data) = rest.next()?;
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    Some((Ok::<_, std::convert::Infallible>(data), rest))
+                },
+            )),
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            headers.append(name, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fake_servicer::{Fault, Response as SdkResponse};
+
+    #[test]
+    fn ffi_plan_is_copied_whole() {
+        let ffi = SdkResponse::new()
+            .status(StatusCode::CREATED)
+            .header("x-a", "1")
+            .header("x-a", "2")
+            .chunks([(Duration::from_millis(3), "ab"), (Duration::ZERO, "c")])
+            .delay(Duration::from_millis(9))
+            .fault(Fault::RandomDataThenClose)
+            .into_ffi();
+        let plan = Plan::from_ffi(&ffi).unwrap();
+        assert_eq!(plan.status, StatusCode::CREATED);
+        assert_eq!(plan.headers.len(), 2);
+        assert_eq!(
+            plan.body,
+            PlanBody::Chunks(vec![
+                (Duration::from_millis(3), Bytes::from_static(b"ab")),
+                (Duration::ZERO, Bytes::from_static(b"c"))
+            ])
+        );
+        assert_eq!(plan.delay, Duration::from_millis(9));
+        assert_eq!(plan.fault, Some(FfiFault::RandomDataThenClose));
+    }
+
+    #[test]
+    fn invalid_status_and_headers_are_reported() {
+        let mut ffi = SdkResponse::new().into_ffi();
+        ffi.status = 1000;
+        assert!(Plan::from_ffi(&ffi).unwrap_err().contains("invalid status 1000"));
+        let ffi = SdkResponse::new().header("bad name", "x").into_ffi();
+        assert!(Plan::from_ffi(&ffi).unwrap_err().contains("\"bad name\""));
+        let ffi = SdkResponse::new().header("x", "a\nb").into_ffi();
+        assert!(Plan::from_ffi(&ffi).unwrap_err().contains("invalid value"));
+    }
+}

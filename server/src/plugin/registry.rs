@@ -1,0 +1,365 @@
+//! The set of loaded services. Readers take a lock-free snapshot
+//! (`ArcSwap`); the watcher loads, replaces and removes libraries and
+//! publishes a new snapshot atomically, so no request ever sees a half-made
+//! change and in-flight requests finish on the version they started with.
+
+use super::loader::{self, Library, LoadError};
+use arc_swap::ArcSwap;
+use serde::Serialize;
+use std::{
+    collections::{BTreeMap, HashMap},
+    hash::{DefaultHasher, Hasher},
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, MutexGuard},
+    time::SystemTime,
+};
+
+/// One served version of a service.
+#[derive(Debug)]
+pub struct Service {
+    pub name: String,
+    pub file: PathBuf,
+    pub generation: u64,
+    pub loaded_at: SystemTime,
+    /// File modification time: of two files for one service, the newest wins.
+    pub modified: SystemTime,
+    pub library: Library,
+}
+
+/// What requests see: the services by name.
+#[derive(Default)]
+pub struct Snapshot {
+    services: BTreeMap<String, Arc<Service>>,
+}
+
+impl Snapshot {
+    /// The service called `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<Service>> {
+        self.services.get(name)
+    }
+
+    /// Names of all loaded services, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.services.keys().cloned().collect()
+    }
+
+    /// All loaded services, by name.
+    pub fn services(&self) -> impl Iterator<Item = &Arc<Service>> {
+        self.services.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.services.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.services.is_empty()
+    }
+}
+
+/// What the registry knows of one library file.
+struct FileEntry {
+    /// Content hash of the last version looked at (loaded or refused).
+    hash: u64,
+    /// The version being served from this file, if any.
+    loaded: Option<Arc<Service>>,
+    /// Why the last version looked at was refused.
+    last_error: Option<String>,
+}
+
+/// What happened to a file handed to [`Registry::load_file`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoadOutcome {
+    Loaded { service: String, generation: u64 },
+    Unchanged,
+    /// Not a plugin and not worth a refusal (a proc-macro library).
+    Skipped,
+    Refused(String),
+    Gone,
+}
+
+/// The registry of services, fed by the watcher, read by every request.
+pub struct Registry {
+    snapshot: ArcSwap<Snapshot>,
+    files: Mutex<HashMap<PathBuf, FileEntry>>,
+    scratch: PathBuf,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// A service as `/__admin/services` shows it.
+#[derive(Serialize, Debug)]
+pub struct ServiceStatus {
+    pub name: String,
+    pub file: PathBuf,
+    pub generation: u64,
+    pub loaded_at: String,
+    pub sdk_version: String,
+    pub routes: Vec<String>,
+    pub last_error: Option<String>,
+}
+
+/// A file that serves nothing because it was refused.
+#[derive(Serialize, Debug)]
+pub struct RefusedFile {
+    pub file: PathBuf,
+    pub error: String,
+}
+
+impl Registry {
+    /// An empty registry whose private library copies go to `scratch`.
+    pub fn new(scratch: PathBuf) -> Registry {
+        Registry {
+            snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            files: Mutex::new(HashMap::new()),
+            scratch,
+            generation: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The current services (cheap, lock-free).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    fn files(&self) -> MutexGuard<'_, HashMap<PathBuf, FileEntry>> {
+        // A panic while holding the lock leaves consistent data (every
+        // mutation is a single insert/remove), so poisoning is ignored.
+        self.files.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Loads (or reloads) the library at `path`. Unchanged content is not
+    /// reloaded; a refused version leaves the previous one serving.
+    pub fn load_file(&self, path: &Path) -> LoadOutcome {
+        let (bytes, modified) = match std::fs::read(path).and_then(|b| {
+            let m = std::fs::metadata(path)?.modified()?;
+            Ok((b, m))
+        }) {
+            Ok(x) => x,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.remove_file(path);
+                return LoadOutcome::Gone;
+            }
+            Err(e) => return self.refuse(path, hash(&[]), format!("cannot read: {e}")),
+        };
+        let content_hash = hash(&bytes);
+        if self.files().get(path).is_some_and(|f| f.hash == content_hash) {
+            return LoadOutcome::Unchanged;
+        }
+        match loader::load(path, &bytes, &self.scratch) {
+            Ok(library) => self.install(path, content_hash, modified, library),
+            Err(LoadError::ProcMacro) => {
+                // cargo leaves a workspace's proc-macro libraries beside its
+                // plugins: not worth a warning, nor a place in the admin API.
+                tracing::debug!(file = %path.display(), "skipped: a proc-macro library");
+                LoadOutcome::Skipped
+            }
+            Err(e) => self.refuse(path, content_hash, e.to_string()),
+        }
+    }
+
+    fn install(&self, path: &Path, content_hash: u64, modified: SystemTime, library: Library) -> LoadOutcome {
+        let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let service = Arc::new(Service {
+            name: library.name.clone(),
+            file: path.to_owned(),
+            generation,
+            loaded_at: SystemTime::now(),
+            modified,
+            library,
+        });
+        let mut files = self.files();
+        let previous = files.insert(
+            path.to_owned(),
+            FileEntry {
+                hash: content_hash,
+                loaded: Some(service.clone()),
+                last_error: None,
+            },
+        );
+        self.publish(&files);
+        let routes = service.library.routes.routes().len();
+        let winner = self.snapshot().get(&service.name).map(|s| s.file.clone());
+        if winner.as_deref() != Some(path) {
+            tracing::warn!(
+                service = %service.name, file = %path.display(),
+                served_from = ?winner, "library loaded but a newer file serves this service"
+            );
+        }
+        match previous.and_then(|p| p.loaded) {
+            Some(old) if old.name != service.name => tracing::info!(
+                service = %service.name, previous = %old.name, generation, file = %path.display(), routes,
+                "library now provides another service"
+            ),
+            Some(_) => tracing::info!(
+                service = %service.name, generation, file = %path.display(), routes, "reloaded"
+            ),
+            None => tracing::info!(
+                service = %service.name, generation, file = %path.display(), routes, "loaded"
+            ),
+        }
+        LoadOutcome::Loaded {
+            service: service.name.clone(),
+            generation,
+        }
+    }
+
+    fn refuse(&self, path: &Path, content_hash: u64, error: String) -> LoadOutcome {
+        let mut files = self.files();
+        let entry = files.entry(path.to_owned()).or_insert(FileEntry {
+            hash: content_hash,
+            loaded: None,
+            last_error: None,
+        });
+        entry.hash = content_hash;
+        entry.last_error = Some(error.clone());
+        let keeps = entry.loaded.as_ref().map(|s| (s.name.clone(), s.generation));
+        drop(files);
+        match keeps {
+            Some((service, generation)) => tracing::warn!(
+                file = %path.display(), %service, generation, "refused: {error}; the previous version keeps serving"
+            ),
+            None => tracing::warn!(file = %path.display(), "refused: {error}"),
+        }
+        LoadOutcome::Refused(error)
+    }
+
+    /// Forgets the library at `path`; its service goes away unless another
+    /// file provides it.
+    pub fn remove_file(&self, path: &Path) {
+        let mut files = self.files();
+        if let Some(entry) = files.remove(path) {
+            self.publish(&files);
+            if let Some(s) = entry.loaded {
+                let still = self.snapshot().get(&s.name).map(|n| n.file.clone());
+                match still {
+                    Some(other) => tracing::info!(
+                        service = %s.name, file = %path.display(), now_from = %other.display(),
+                        "library removed; another file serves the service"
+                    ),
+                    None => tracing::info!(service = %s.name, file = %path.display(), "library removed; service gone"),
+                }
+            }
+        }
+    }
+
+    /// Paths of all files the registry knows (loaded or refused).
+    pub fn known_files(&self) -> Vec<PathBuf> {
+        self.files().keys().cloned().collect()
+    }
+
+    /// Rebuilds and swaps in the snapshot; called with the file lock held so
+    /// publications are ordered.
+    fn publish(&self, files: &HashMap<PathBuf, FileEntry>) {
+        let mut services: BTreeMap<String, Arc<Service>> = BTreeMap::new();
+        for entry in files.values() {
+            let Some(s) = &entry.loaded else { continue };
+            let newer = services.get(&s.name).is_none_or(|cur| {
+                (s.modified, s.generation) > (cur.modified, cur.generation)
+            });
+            if newer {
+                services.insert(s.name.clone(), s.clone());
+            }
+        }
+        self.snapshot.store(Arc::new(Snapshot { services }));
+    }
+
+    /// Services and refused files, for the admin API.
+    pub fn status(&self) -> (Vec<ServiceStatus>, Vec<RefusedFile>) {
+        let files = self.files();
+        let snapshot = self.snapshot();
+        let services = snapshot
+            .services()
+            .map(|s| ServiceStatus {
+                name: s.name.clone(),
+                file: s.file.clone(),
+                generation: s.generation,
+                loaded_at: rfc3339(s.loaded_at),
+                sdk_version: s.library.sdk_version.clone(),
+                routes: s
+                    .library
+                    .routes
+                    .routes()
+                    .iter()
+                    .map(|r| format!("{} {}", r.method, r.pattern))
+                    .collect(),
+                last_error: files.get(&s.file).and_then(|f| f.last_error.clone()),
+            })
+            .collect();
+        let mut refused: Vec<RefusedFile> = files
+            .iter()
+            .filter(|(_, f)| f.loaded.is_none())
+            .filter_map(|(p, f)| {
+                f.last_error.as_ref().map(|e| RefusedFile {
+                    file: p.clone(),
+                    error: e.clone(),
+                })
+            })
+            .collect();
+        refused.sort_by(|a, b| a.file.cmp(&b.file));
+        (services, refused)
+    }
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.write_usize(bytes.len());
+    h.finish()
+}
+
+/// Formats a time as RFC 3339 UTC (`2026-11-22T18:43:25.123Z`).
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_373_005_123);
+        assert_eq!(rfc3339(t), "2026-11-22T18:43:25.123Z");
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn refused_file_shows_with_its_reason_and_serves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("libbroken.so");
+        std::fs::write(&file, b"garbage").unwrap();
+        let reg = Registry::new(dir.path().to_owned());
+        let outcome = reg.load_file(&file);
+        assert!(matches!(outcome, LoadOutcome::Refused(ref e) if e.contains("not a shared library")), "{outcome:?}");
+        assert_eq!(reg.load_file(&file), LoadOutcome::Unchanged);
+        let (services, refused) = reg.status();
+        assert!(services.is_empty());
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].file, file);
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(reg.load_file(&file), LoadOutcome::Gone);
+        assert!(reg.status().1.is_empty());
+    }
+}

@@ -1,0 +1,262 @@
+//! Watches the plugin dir and feeds changed libraries to the registry.
+//!
+//! cargo replaces `target/debug/libx.so` by removing it and hard-linking the
+//! freshly linked file (no close-write event), and a copy may be written in
+//! place; both are handled the same way: a changed path waits for a quiet
+//! period and a stable size, then is loaded (unchanged content is skipped by
+//! the registry). A path that is gone when its quiet period ends takes its
+//! service away.
+
+use super::registry::Registry;
+use notify::{Event, EventKind, RecursiveMode};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, mpsc},
+    thread,
+    time::{Duration, Instant},
+};
+
+/// Cargo's directories that hold intermediate artifacts, never plugins.
+const SKIPPED_DIRS: [&str; 5] = ["deps", "build", "incremental", ".fingerprint", "examples"];
+
+/// How often the poll fallback scans the plugin dir.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Whether `path` (below `root`) may be a plugin library.
+pub fn is_candidate(root: &Path, path: &Path) -> bool {
+    let is_lib = path
+        .extension()
+        .is_some_and(|e| e == std::env::consts::DLL_EXTENSION);
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    is_lib
+        && !rel.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            SKIPPED_DIRS.contains(&c.as_ref())
+        })
+}
+
+/// All candidate libraries below `root`, skipping cargo's artifact dirs.
+pub fn scan(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                let name = entry.file_name();
+                if !SKIPPED_DIRS.contains(&name.to_string_lossy().as_ref()) {
+                    stack.push(path);
+                }
+            } else if is_candidate(root, &path) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A running watcher; dropping it stops the watch.
+pub struct Watcher {
+    _watch: Box<dyn notify::Watcher + Send>,
+    stop: Option<mpsc::Sender<Message>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+enum Message {
+    Event(notify::Result<Event>),
+    Stop,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(Message::Stop);
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Watcher {
+    /// Starts watching `root` (inotify, or polling when `poll` is set).
+    pub fn start(
+        root: PathBuf,
+        registry: Arc<Registry>,
+        quiet: Duration,
+        poll: bool,
+    ) -> notify::Result<Watcher> {
+        let (tx, rx) = mpsc::channel();
+        let events = tx.clone();
+        let handler = move |res: notify::Result<Event>| {
+            let _ = events.send(Message::Event(res));
+        };
+        let mut watch: Box<dyn notify::Watcher + Send> = if poll {
+            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            Box::new(notify::PollWatcher::new(handler, config)?)
+        } else {
+            Box::new(notify::recommended_watcher(handler)?)
+        };
+        watch.watch(&root, RecursiveMode::Recursive)?;
+        let thread = thread::Builder::new()
+            .name("plugin-watcher".into())
+            .spawn(move || Debouncer::new(root, registry, quiet).run(rx))
+            .map_err(|e| notify::Error::generic(&e.to_string()))?;
+        Ok(Watcher {
+            _watch: watch,
+            stop: Some(tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+struct Pending {
+    due: Instant,
+    size: Option<u64>,
+}
+
+struct Debouncer {
+    root: PathBuf,
+    registry: Arc<Registry>,
+    quiet: Duration,
+    pending: HashMap<PathBuf, Pending>,
+}
+
+impl Debouncer {
+    fn new(root: PathBuf, registry: Arc<Registry>, quiet: Duration) -> Self {
+        Debouncer {
+            root,
+            registry,
+            quiet,
+            pending: HashMap::new(),
+        }
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<Message>) {
+        loop {
+            let wait = self
+                .pending
+                .values()
+                .map(|p| p.due.saturating_duration_since(Instant::now()))
+                .min()
+                .unwrap_or(Duration::from_secs(3600));
+            match rx.recv_timeout(wait) {
+                Ok(Message::Event(Ok(event))) => self.on_event(event),
+                Ok(Message::Event(Err(e))) => {
+                    tracing::warn!(dir = %self.root.display(), "file watch error: {e}; rescanning");
+                    self.rescan();
+                }
+                Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            self.settle();
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        if matches!(event.kind, EventKind::Access(_)) {
+            return;
+        }
+        if event.need_rescan() {
+            self.rescan();
+        }
+        for path in event.paths {
+            if is_candidate(&self.root, &path) {
+                self.touch(path);
+            } else if path.is_dir() {
+                // A new directory (a fresh target/release, say): files made
+                // in it before the watch reached it produced no event.
+                for lib in scan(&path) {
+                    self.touch(lib);
+                }
+            } else if !path.exists() {
+                // A removed directory takes its libraries with it.
+                for known in self.registry.known_files() {
+                    if known.starts_with(&path) {
+                        self.touch(known);
+                    }
+                }
+            }
+        }
+    }
+
+    fn rescan(&mut self) {
+        for lib in scan(&self.root) {
+            self.touch(lib);
+        }
+        for known in self.registry.known_files() {
+            self.touch(known);
+        }
+    }
+
+    /// Restarts the quiet period of `path`.
+    fn touch(&mut self, path: PathBuf) {
+        let size = std::fs::metadata(&path).ok().map(|m| m.len());
+        self.pending.insert(
+            path,
+            Pending {
+                due: Instant::now() + self.quiet,
+                size,
+            },
+        );
+    }
+
+    /// Handles every path whose quiet period is over and whose size held.
+    fn settle(&mut self) {
+        let now = Instant::now();
+        let due: Vec<PathBuf> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.due <= now)
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in due {
+            let size = std::fs::metadata(&path).ok().map(|m| m.len());
+            let Some(p) = self.pending.get_mut(&path) else { continue };
+            if size.is_some() && size != p.size {
+                p.size = size;
+                p.due = Instant::now() + self.quiet;
+                continue;
+            }
+            self.pending.remove(&path);
+            // The registry logs what happened.
+            self.registry.load_file(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_artifact_dirs_are_skipped() {
+        let root = Path::new("/t");
+        assert!(is_candidate(root, Path::new("/t/debug/libexample.so")));
+        assert!(is_candidate(root, Path::new("/t/libexample.so")));
+        assert!(!is_candidate(root, Path::new("/t/debug/deps/libexample-abc.so")));
+        assert!(!is_candidate(root, Path::new("/t/debug/build/x/out/liby.so")));
+        assert!(!is_candidate(root, Path::new("/t/debug/examples/libz.so")));
+        assert!(!is_candidate(root, Path::new("/t/debug/libexample.rlib")));
+        assert!(!is_candidate(root, Path::new("/t/debug/libexample.d")));
+    }
+
+    #[test]
+    fn scan_finds_libraries_outside_artifact_dirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for p in ["debug/liba.so", "debug/deps/liba-1.so", "release/libb.so", "debug/.fingerprint/x.so", "c.so", "notes.txt"] {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        let found: Vec<_> = scan(root).into_iter().map(|p| p.strip_prefix(root).unwrap().to_owned()).collect();
+        assert_eq!(found, [Path::new("c.so"), Path::new("debug/liba.so"), Path::new("release/libb.so")]);
+    }
+}

@@ -1,0 +1,247 @@
+//! Request routing: which service a request is for (Host first, then the
+//! first path segment) and which of its routes matches.
+
+use fake_servicer::abi::{FfiRoute, HandlerFn};
+use http::Method;
+use percent_encoding::percent_decode_str;
+
+/// One route of a service, as served.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub method: Method,
+    pub pattern: String,
+    pub handler: HandlerFn,
+}
+
+/// A service's routes, matched by path pattern (`/users/{id}`) then method.
+pub struct RouteTable {
+    router: matchit::Router<usize>,
+    /// Per distinct pattern, the routes (one per method).
+    by_pattern: Vec<Vec<Route>>,
+    routes: Vec<Route>,
+}
+
+/// What matching a request against a [`RouteTable`] found.
+#[derive(Debug)]
+pub enum RouteMatch<'a> {
+    Found {
+        route: &'a Route,
+        params: Vec<(String, String)>,
+    },
+    MethodNotAllowed(Vec<Method>),
+    NotFound,
+}
+
+impl RouteTable {
+    /// Builds the table from a plugin's route list; refuses unknown methods,
+    /// bad patterns, conflicting patterns and duplicate method+pattern pairs.
+    pub fn build(routes: &[FfiRoute]) -> Result<RouteTable, String> {
+        let mut table = RouteTable {
+            router: matchit::Router::new(),
+            by_pattern: Vec::new(),
+            routes: Vec::new(),
+        };
+        let mut patterns: Vec<String> = Vec::new();
+        for r in routes {
+            let method = Method::from_bytes(r.method.as_str().as_bytes())
+                .map_err(|_| format!("invalid method {:?}", r.method.as_str()))?;
+            let pattern = r.path.as_str().to_owned();
+            let route = Route {
+                method: method.clone(),
+                pattern: pattern.clone(),
+                handler: r.handler,
+            };
+            match patterns.iter().position(|p| *p == pattern) {
+                Some(i) => {
+                    if table.by_pattern[i].iter().any(|x| x.method == method) {
+                        return Err(format!("{method} {pattern} is declared twice"));
+                    }
+                    table.by_pattern[i].push(route.clone());
+                }
+                None => {
+                    table
+                        .router
+                        .insert(pattern.clone(), patterns.len())
+                        .map_err(|e| format!("route {method} {pattern}: {e}"))?;
+                    patterns.push(pattern);
+                    table.by_pattern.push(vec![route.clone()]);
+                }
+            }
+            table.routes.push(route);
+        }
+        Ok(table)
+    }
+
+    /// All routes, in declaration order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// Matches a service-relative path (percent-encoded) and method. `HEAD`
+    /// falls back to a `GET` route.
+    pub fn find(&self, method: &Method, path: &str) -> RouteMatch<'_> {
+        let Ok(m) = self.router.at(path) else {
+            return RouteMatch::NotFound;
+        };
+        let candidates = &self.by_pattern[*m.value];
+        let route = candidates
+            .iter()
+            .find(|r| r.method == *method)
+            .or_else(|| {
+                (*method == Method::HEAD)
+                    .then(|| candidates.iter().find(|r| r.method == Method::GET))
+                    .flatten()
+            });
+        match route {
+            Some(route) => RouteMatch::Found {
+                route,
+                params: m
+                    .params
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.to_owned(),
+                            percent_decode_str(v).decode_utf8_lossy().into_owned(),
+                        )
+                    })
+                    .collect(),
+            },
+            None => RouteMatch::MethodNotAllowed(candidates.iter().map(|r| r.method.clone()).collect()),
+        }
+    }
+}
+
+/// Where a request goes: the service and the path relative to it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Target<'a> {
+    pub service: String,
+    pub path: &'a str,
+}
+
+/// Resolves the service of a request: the first label of `host` when it
+/// names a known service (`_` and `-` interchangeable, case-insensitive),
+/// otherwise the first segment of `path`. `known` says whether a name is a
+/// loaded service and returns its canonical name.
+pub fn resolve<'a>(
+    host: Option<&str>,
+    path: &'a str,
+    known: impl Fn(&str) -> Option<String>,
+) -> Result<Target<'a>, Option<String>> {
+    if let Some(label) = host.and_then(first_label)
+        && let Some(service) = lookup(&label, &known)
+    {
+        return Ok(Target { service, path });
+    }
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    let (segment, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let segment = percent_decode_str(segment).decode_utf8_lossy();
+    match lookup(&segment, &known) {
+        Some(service) => Ok(Target { service, path: tail }),
+        None => Err((!segment.is_empty()).then(|| segment.into_owned())),
+    }
+}
+
+fn lookup(name: &str, known: &impl Fn(&str) -> Option<String>) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    known(&lower).or_else(|| {
+        let underscored = lower.replace('-', "_");
+        (underscored != lower).then(|| known(&underscored)).flatten()
+    })
+}
+
+/// `Example.localhost:8080` → `example`; an IP address has no service label.
+fn first_label(host: &str) -> Option<String> {
+    let host = host.trim();
+    if host.starts_with('[') {
+        return None; // IPv6 literal
+    }
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }
+    });
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return None;
+    }
+    let label = name.split('.').next()?;
+    (!label.is_empty()).then(|| label.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use abi_stable::std_types::RStr;
+    use fake_servicer::abi::{FfiRequest, FfiResponse};
+
+    extern "C" fn nop(_: &FfiRequest<'_>) -> FfiResponse {
+        fake_servicer::Response::new().into_ffi()
+    }
+
+    fn route(method: &'static str, path: &'static str) -> FfiRoute {
+        FfiRoute {
+            method: RStr::from_str(method),
+            path: RStr::from_str(path),
+            handler: nop,
+        }
+    }
+
+    fn known(name: &str) -> Option<String> {
+        ["example", "other_service"]
+            .contains(&name)
+            .then(|| name.to_owned())
+    }
+
+    #[test]
+    fn host_first_label_names_the_service() {
+        let t = resolve(Some("example:8080"), "/users", known).unwrap();
+        assert_eq!(t, Target { service: "example".into(), path: "/users" });
+        let t = resolve(Some("Example.localhost:8080"), "/users", known).unwrap();
+        assert_eq!(t.service, "example");
+        let t = resolve(Some("other-service"), "/users", known).unwrap();
+        assert_eq!(t.service, "other_service");
+    }
+
+    #[test]
+    fn otherwise_the_first_path_segment() {
+        let t = resolve(Some("fake-services"), "/example/users/7", known).unwrap();
+        assert_eq!(t, Target { service: "example".into(), path: "/users/7" });
+        let t = resolve(Some("127.0.0.1:80"), "/other-service", known).unwrap();
+        assert_eq!(t, Target { service: "other_service".into(), path: "/" });
+        assert_eq!(resolve(Some("localhost"), "/nope/x", known), Err(Some("nope".into())));
+        assert_eq!(resolve(None, "/", known), Err(None));
+    }
+
+    #[test]
+    fn routes_match_by_pattern_then_method() {
+        let t = RouteTable::build(&[
+            route("GET", "/users"),
+            route("POST", "/users"),
+            route("GET", "/users/{id}"),
+        ])
+        .unwrap();
+        match t.find(&Method::GET, "/users/a%20b") {
+            RouteMatch::Found { route, params } => {
+                assert_eq!(route.pattern, "/users/{id}");
+                assert_eq!(params, vec![("id".to_owned(), "a b".to_owned())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(t.find(&Method::HEAD, "/users"), RouteMatch::Found { .. }));
+        match t.find(&Method::DELETE, "/users") {
+            RouteMatch::MethodNotAllowed(m) => assert_eq!(m, vec![Method::GET, Method::POST]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(t.find(&Method::GET, "/nope"), RouteMatch::NotFound));
+    }
+
+    #[test]
+    fn conflicting_or_duplicate_routes_are_refused() {
+        let dup = RouteTable::build(&[route("GET", "/a"), route("GET", "/a")]);
+        assert!(dup.err().unwrap().contains("declared twice"));
+        let conflict = RouteTable::build(&[route("GET", "/a/{x}"), route("GET", "/a/{y}")]);
+        assert!(conflict.is_err());
+        let bad = RouteTable::build(&[route("G ET", "/a")]);
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,281 @@
+//! Shared fixtures: real plugin crates built with real `cargo build`, a real
+//! server on a loopback port, and a plain HTTP client.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use fake_servicer_server::{Config, Server};
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("server/ has a parent")
+        .to_owned()
+}
+
+/// One cargo target dir for every plugin the tests build (dependencies are
+/// compiled once).
+pub fn plugin_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-target")
+}
+
+/// Where `cargo build` leaves the library of crate `name`.
+pub fn built_library(name: &str) -> PathBuf {
+    plugin_target()
+        .join("debug")
+        .join(format!("lib{name}.{}", std::env::consts::DLL_EXTENSION))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    c.env("CARGO_TARGET_DIR", plugin_target());
+    c
+}
+
+/// Runs `cargo build` on a manifest; returns (success, stderr).
+pub fn cargo_build(manifest: &Path) -> (bool, String) {
+    let out = cargo()
+        .args(["build", "--offline", "--quiet", "--manifest-path"])
+        .arg(manifest)
+        .output()
+        .expect("cargo runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Builds one of the repository's example plugins and returns its library.
+pub fn build_example(name: &str) -> PathBuf {
+    let manifest = workspace_root().join("plugins").join(name).join("Cargo.toml");
+    let (ok, err) = cargo_build(&manifest);
+    assert!(ok, "building plugin {name} failed:\n{err}");
+    built_library(name)
+}
+
+/// A plugin crate written by a test, the way a user writes one: depends on
+/// `fake-servicer-sdk` by path and on `serde`.
+pub struct PluginCrate {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+impl PluginCrate {
+    /// Writes the crate (not yet built). `name` must be unique per test.
+    pub fn new(name: &str, lib_rs: &str) -> PluginCrate {
+        Self::with_manifest_extra(name, lib_rs, "")
+    }
+
+    /// Like [`new`](Self::new), with extra lines appended to Cargo.toml.
+    pub fn with_manifest_extra(name: &str, lib_rs: &str, extra: &str) -> PluginCrate {
+        // Under cargo's target dir: kept between runs for incremental builds.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("crates").join(name);
+        let _ = std::fs::remove_dir_all(dir.join("src"));
+        std::fs::create_dir_all(dir.join("src")).expect("src dir");
+        let sdk = workspace_root().join("sdk");
+        let manifest = format!(
+            r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+fake-servicer-sdk = {{ path = {sdk:?} }}
+serde = {{ version = "1", features = ["derive"] }}
+
+[workspace]
+
+[profile.dev]
+debug = false
+{extra}
+"#
+        );
+        std::fs::write(dir.join("Cargo.toml"), manifest).expect("write manifest");
+        std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock"))
+            .expect("copy Cargo.lock");
+        let krate = PluginCrate {
+            dir,
+            name: name.to_owned(),
+        };
+        krate.write_src(lib_rs);
+        krate
+    }
+
+    /// Replaces `src/lib.rs`.
+    pub fn write_src(&self, lib_rs: &str) {
+        std::fs::write(self.dir.join("src/lib.rs"), lib_rs).expect("write lib.rs");
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.join("Cargo.toml")
+    }
+
+    /// `cargo build`; returns (success, stderr).
+    pub fn try_build(&self) -> (bool, String) {
+        cargo_build(&self.manifest())
+    }
+
+    /// `cargo build`, which must succeed; returns the library path.
+    pub fn build(&self) -> PathBuf {
+        let (ok, err) = self.try_build();
+        assert!(ok, "building plugin {} failed:\n{err}", self.name);
+        built_library(&self.name)
+    }
+
+    /// Builds and copies the library to `dest` (a private file).
+    pub fn build_to(&self, dest: &Path) -> PathBuf {
+        let lib = self.build();
+        std::fs::copy(&lib, dest).expect("copy library");
+        dest.to_owned()
+    }
+}
+
+/// Installs `src` at `dest` the way cargo does: remove, then hard link.
+pub fn install_like_cargo(src: &Path, dest: &Path) {
+    let _ = std::fs::remove_file(dest);
+    if std::fs::hard_link(src, dest).is_err() {
+        std::fs::copy(src, dest).expect("copy library");
+    }
+}
+
+/// A server on a free loopback port.
+pub async fn start_server(plugins: &Path) -> Server {
+    start_with(Config::local(plugins)).await
+}
+
+pub async fn start_with(config: Config) -> Server {
+    init_logs();
+    Server::start(config).await.expect("server starts")
+}
+
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "fake_servicer_server=info".into()),
+            )
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A plain HTTP/1.1 client over loopback.
+#[derive(Clone)]
+pub struct Http {
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Http {
+    pub fn new() -> Http {
+        Http {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    /// Sends a request; `Err` is a transport failure.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Reply, String> {
+        let mut req = Request::builder().method(method).uri(url);
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        let req = req.body(Full::new(body.into())).map_err(|e| e.to_string())?;
+        let resp = self.client.request(req).await.map_err(|e| format!("{e:?}"))?;
+        let (parts, body) = resp.into_parts();
+        let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok(Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    pub async fn get(&self, url: &str) -> Reply {
+        self.send(Method::GET, url, &[], Bytes::new())
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+    }
+
+    /// GET with a Host header.
+    pub async fn get_host(&self, url: &str, host: &str) -> Reply {
+        self.send(Method::GET, url, &[("host", host)], Bytes::new())
+            .await
+            .unwrap_or_else(|e| panic!("GET {url} (Host: {host}): {e}"))
+    }
+
+    pub async fn post_json(&self, url: &str, body: &str) -> Reply {
+        self.send(
+            Method::POST,
+            url,
+            &[("content-type", "application/json")],
+            body.to_owned(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
+    }
+}
+
+/// Polls `check` until it returns `Some`, for at most `limit`; panics with
+/// `what` and the last observation otherwise.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < limit {
+        match check().await {
+            Ok(v) => return v,
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out after {limit:?} waiting for {what}; last seen: {last}");
+}

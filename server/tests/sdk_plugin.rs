@@ -1,0 +1,416 @@
+//! A plugin written against the SDK, built with cargo, loaded by a real
+//! server and called over loopback: every extractor, every return type,
+//! rejections, panics, blocking handlers, delays, chunks and faults.
+
+mod common;
+
+use bytes::Bytes;
+use common::{Http, PluginCrate, start_server};
+use http::{Method, StatusCode};
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    path::PathBuf,
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+const SINK: &str = r#"
+use fake_servicer::prelude::*;
+use fake_servicer::serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Deserialize)]
+struct Pair { a: u32, b: String }
+
+#[derive(Deserialize, Serialize)]
+struct Q { n: u32, tag: Option<String> }
+
+#[derive(Deserialize, Serialize)]
+struct Item { name: String, qty: u32 }
+
+#[route(get, "/path/{id}")]
+fn path_single(Path(id): Path<u64>) -> String { format!("id={id}") }
+
+#[route(get, "/pair/{a}/{b}")]
+fn path_struct(Path(p): Path<Pair>) -> String { format!("a={} b={}", p.a, p.b) }
+
+#[route(get, "/tuple/{x}/{y}")]
+fn path_tuple(Path((x, y)): Path<(String, i32)>) -> String { format!("{x}:{y}") }
+
+#[route(get, "/files/{*rest}")]
+fn catch_all(Path(rest): Path<String>) -> String { rest }
+
+#[route(get, "/query")]
+fn query(Query(q): Query<Q>) -> Json<Q> { Json(q) }
+
+#[route(post, "/json")]
+fn json_body(Json(item): Json<Item>) -> (StatusCode, Json<Item>) { (StatusCode::CREATED, Json(item)) }
+
+#[route(get, "/headers")]
+fn headers(h: Headers) -> String { h.get_all("x-multi").collect::<Vec<_>>().join(",") }
+
+#[route(put, "/body")]
+fn body(Body(b): Body) -> Vec<u8> { b.into_iter().rev().collect() }
+
+#[route(post, "/text")]
+fn text(s: String) -> String { s.to_uppercase() }
+
+#[route(patch, "/method")]
+fn method(m: Method) -> String { m.to_string() }
+
+#[route(delete, "/status")]
+fn status() -> StatusCode { StatusCode::NO_CONTENT }
+
+#[route(get, "/str")]
+fn static_str() -> &'static str { "static" }
+
+#[route(get, "/result/{ok}")]
+fn result(Path(ok): Path<bool>) -> Result<&'static str, (StatusCode, String)> {
+    if ok { Ok("fine") } else { Err((StatusCode::FORBIDDEN, "Auth error".to_owned())) }
+}
+
+#[route(get, "/option/{some}")]
+fn option(Path(some): Path<bool>) -> Option<String> { some.then(|| "here".to_owned()) }
+
+#[route(get, "/builder")]
+fn builder() -> Response {
+    Response::new()
+        .status(StatusCode::ACCEPTED)
+        .header("x-one", "1")
+        .header("x-multi", "a")
+        .header("x-multi", "b")
+        .json(&json!({"built": true}))
+}
+
+#[route(options, "/opts")]
+fn opts(m: Method) -> Response { Response::new().header("allow", "GET, OPTIONS").text(m.to_string()) }
+
+#[route(get, "/fake")]
+fn fake_data() -> Json<Value> {
+    Json(json!({"name": fake::name(), "email": fake::email(), "uuid": fake::uuid(), "r": random::<f64>()}))
+}
+
+#[route(get, "/delay/{ms}")]
+fn delay(Path(ms): Path<u64>) -> Response { Response::new().delay(Duration::from_millis(ms)).text("late") }
+
+#[route(get, "/chunks")]
+fn chunks() -> Response {
+    Response::new().chunks([
+        (Duration::ZERO, "one,"),
+        (Duration::from_millis(300), "two,"),
+        (Duration::from_millis(300), "three"),
+    ])
+}
+
+#[route(get, "/fault/{name}")]
+fn fault(Path(name): Path<String>) -> Response {
+    let f = match name.as_str() {
+        "reset" => Fault::ConnectionResetByPeer,
+        "empty" => Fault::EmptyResponse,
+        "malformed" => Fault::MalformedResponseChunk,
+        _ => Fault::RandomDataThenClose,
+    };
+    Response::new().fault(f)
+}
+
+#[route(get, "/panic")]
+fn panics() -> String { panic!("boom from the plugin") }
+
+#[route(get, "/sleep/{ms}")]
+fn sleep(Path(ms): Path<u64>) -> &'static str { std::thread::sleep(Duration::from_millis(ms)); "slept" }
+
+#[route(get, "/fast")]
+fn fast() -> &'static str { "fast" }
+
+fake_servicer::service!(
+    name = "sink",
+    path_single, path_struct, path_tuple, catch_all, query, json_body, headers, body, text,
+    method, status, static_str, result, option, builder, opts, fake_data, delay, chunks,
+    fault, panics, sleep, fast,
+);
+"#;
+
+/// The sink plugin, built once per test binary.
+fn sink_library() -> &'static PathBuf {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| PluginCrate::new("sdk_sink", SINK).build())
+}
+
+/// A server whose plugin dir holds only the sink plugin.
+async fn sink_server() -> (fake_servicer_server::Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sink_library().clone();
+    std::fs::copy(&lib, dir.path().join("libsink.so")).unwrap();
+    (start_server(dir.path()).await, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_extractor_and_return_type_works_over_http() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+    let u = |p: &str| format!("{}/sink{p}", server.url());
+
+    assert_eq!(http.get(&u("/path/42")).await.text(), "id=42");
+    assert_eq!(http.get(&u("/pair/7/x%20y")).await.text(), "a=7 b=x y");
+    assert_eq!(http.get(&u("/tuple/k/-3")).await.text(), "k:-3");
+    assert_eq!(http.get(&u("/files/a/b/c.txt")).await.text(), "a/b/c.txt");
+
+    let q = http.get(&u("/query?n=5&tag=t")).await;
+    assert_eq!(q.status, StatusCode::OK);
+    assert_eq!(q.json(), serde_json::json!({"n": 5, "tag": "t"}));
+    assert_eq!(q.header("content-type"), Some("application/json"));
+
+    let created = http.post_json(&u("/json"), r#"{"name":"pen","qty":3}"#).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.json(), serde_json::json!({"name": "pen", "qty": 3}));
+
+    let h = http
+        .send(Method::GET, &u("/headers"), &[("x-multi", "1"), ("x-multi", "2")], Bytes::new())
+        .await
+        .unwrap();
+    assert_eq!(h.text(), "1,2");
+
+    let b = http.send(Method::PUT, &u("/body"), &[], Bytes::from_static(&[1, 2, 3])).await.unwrap();
+    assert_eq!(&b.body[..], &[3, 2, 1]);
+
+    let t = http.send(Method::POST, &u("/text"), &[], "shout").await.unwrap();
+    assert_eq!(t.text(), "SHOUT");
+    assert_eq!(t.header("content-type"), Some("text/plain; charset=utf-8"));
+
+    let m = http.send(Method::PATCH, &u("/method"), &[], Bytes::new()).await.unwrap();
+    assert_eq!(m.text(), "PATCH");
+
+    let s = http.send(Method::DELETE, &u("/status"), &[], Bytes::new()).await.unwrap();
+    assert_eq!(s.status, StatusCode::NO_CONTENT);
+    assert!(s.body.is_empty());
+
+    assert_eq!(http.get(&u("/str")).await.text(), "static");
+    let head = http.send(Method::HEAD, &u("/str"), &[], Bytes::new()).await.unwrap();
+    assert_eq!(head.status, StatusCode::OK, "HEAD falls back to the GET route");
+    assert!(head.body.is_empty());
+
+    assert_eq!(http.get(&u("/result/true")).await.text(), "fine");
+    let denied = http.get(&u("/result/false")).await;
+    assert_eq!((denied.status, denied.text().as_str()), (StatusCode::FORBIDDEN, "Auth error"));
+
+    assert_eq!(http.get(&u("/option/true")).await.text(), "here");
+    assert_eq!(http.get(&u("/option/false")).await.status, StatusCode::NOT_FOUND);
+
+    let built = http.get(&u("/builder")).await;
+    assert_eq!(built.status, StatusCode::ACCEPTED);
+    assert_eq!(built.header("x-one"), Some("1"));
+    let multi: Vec<_> = built.headers.get_all("x-multi").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(multi, ["a", "b"]);
+    assert_eq!(built.json(), serde_json::json!({"built": true}));
+
+    let o = http.send(Method::OPTIONS, &u("/opts"), &[], Bytes::new()).await.unwrap();
+    assert_eq!((o.text().as_str(), o.header("allow")), ("OPTIONS", Some("GET, OPTIONS")));
+
+    let f = http.get(&u("/fake")).await.json();
+    assert!(f["email"].as_str().unwrap().contains('@'), "{f}");
+    assert_eq!(f["uuid"].as_str().unwrap().len(), 36, "{f}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_extraction_answers_400_naming_the_field() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+    let u = |p: &str| format!("{}/sink{p}", server.url());
+
+    let cases = [
+        ("/path/abc", "id"),
+        ("/pair/x/y", "a"),
+        ("/tuple/k/notanumber", "y"),
+        ("/query?n=x", "n"),
+        ("/query?tag=t", "n"),
+        ("/result/maybe", "ok"),
+    ];
+    for (path, field) in cases {
+        let r = http.get(&u(path)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text());
+        let body = r.json();
+        assert_eq!(body["field"], field, "{path}: {body}");
+        assert!(body["reason"].as_str().is_some_and(|s| !s.is_empty()), "{path}: {body}");
+    }
+
+    let wrong_type = http.post_json(&u("/json"), r#"{"name":"pen","qty":"many"}"#).await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong_type.json()["field"], "qty");
+
+    let missing = http.post_json(&u("/json"), r#"{"name":"pen"}"#).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert_eq!(missing.json()["field"], "qty");
+
+    let broken = http.post_json(&u("/json"), r#"{"name":"#).await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert_eq!(broken.json()["error"], "invalid JSON body");
+
+    let not_json = http
+        .send(Method::POST, &u("/json"), &[("content-type", "text/plain")], r#"{"name":"a","qty":1}"#)
+        .await
+        .unwrap();
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(not_json.json()["field"], "content-type");
+
+    let bad_utf8 = http.send(Method::POST, &u("/text"), &[], Bytes::from_static(&[0xff, 0xfe])).await.unwrap();
+    assert_eq!(bad_utf8.status, StatusCode::BAD_REQUEST);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+    let u = |p: &str| format!("{}/sink{p}", server.url());
+    for _ in 0..3 {
+        let r = http.get(&u("/panic")).await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+        let body = r.json();
+        assert_eq!(body["message"], "boom from the plugin", "{body}");
+        assert_eq!(body["route"], "GET /panic", "{body}");
+        assert_eq!(http.get(&u("/fast")).await.text(), "fast");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_handlers_do_not_stall_other_requests() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+    let sleep_ms = 3000;
+    // Four times as many sleepers as this runtime has workers.
+    let sleepers: Vec<_> = (0..8)
+        .map(|_| {
+            let http = http.clone();
+            let url = format!("{}/sink/sleep/{sleep_ms}", server.url());
+            tokio::spawn(async move { http.get(&url).await })
+        })
+        .collect();
+    let started = Instant::now();
+    let fast = http.get(&format!("{}/sink/fast", server.url())).await;
+    let fast_took = started.elapsed();
+    assert_eq!(fast.text(), "fast");
+    let unfinished = sleepers.iter().filter(|s| !s.is_finished()).count();
+    assert_eq!(unfinished, 8, "the fast request waited for sleepers ({fast_took:?})");
+    for s in sleepers {
+        assert_eq!(s.await.unwrap().text(), "slept");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delays_and_chunks_are_carried_out_by_the_server() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+
+    let started = Instant::now();
+    let late = http.get(&format!("{}/sink/delay/300", server.url())).await;
+    assert_eq!(late.text(), "late");
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+
+    // Read the dribbled body off a raw socket: the first chunk comes at once,
+    // the rest after the chunk delays.
+    let addr = server.addr();
+    let (first_at, all_at, raw) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /sink/chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let started = Instant::now();
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut first_at = None;
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buf[..n]);
+            if first_at.is_none() && String::from_utf8_lossy(&raw).contains("one,") {
+                first_at = Some(started.elapsed());
+            }
+        }
+        (first_at.unwrap(), started.elapsed(), String::from_utf8(raw).unwrap())
+    })
+    .await
+    .unwrap();
+    assert!(raw.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{raw}");
+    let body: String = raw.split("\r\n\r\n").nth(1).unwrap().to_owned();
+    for part in ["one,", "two,", "three"] {
+        assert!(body.contains(part), "{body}");
+    }
+    assert!(all_at >= Duration::from_millis(600), "all chunks after {all_at:?}");
+    assert!(all_at - first_at >= Duration::from_millis(550), "first {first_at:?}, all {all_at:?}");
+    server.shutdown().await;
+}
+
+fn raw_get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: sink\r\n\r\n").as_bytes())?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_happen_for_real_on_the_socket() {
+    let (server, _dir) = sink_server().await;
+    let addr = server.addr();
+    let results = tokio::task::spawn_blocking(move || {
+        ["empty", "reset", "malformed", "random"].map(|f| (f, raw_get(addr, &format!("/fault/{f}"))))
+    })
+    .await
+    .unwrap();
+    for (fault, result) in results {
+        match fault {
+            "empty" => assert_eq!(result.unwrap(), b"", "EMPTY_RESPONSE sends nothing"),
+            "reset" => {
+                let err = result.expect_err("CONNECTION_RESET_BY_PEER must reset");
+                assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
+            }
+            "malformed" => {
+                let text = String::from_utf8_lossy(&result.unwrap()).into_owned();
+                assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+                let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+                assert!(!body.is_empty() && !body.starts_with('0'), "garbage after the head: {text}");
+            }
+            _ => {
+                let bytes = result.unwrap();
+                assert!(!bytes.is_empty(), "RANDOM_DATA_THEN_CLOSE sends bytes");
+                assert!(!bytes.starts_with(b"HTTP/"), "not an HTTP response");
+            }
+        }
+    }
+    // The server is unaffected.
+    assert_eq!(Http::new().get(&format!("{}/sink/fast", server.url())).await.text(), "fast");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_routing_and_prefix_routing_reach_the_same_routes() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+    let by_host = http.get_host(&format!("{}/path/1", server.url()), "sink").await;
+    assert_eq!(by_host.text(), "id=1");
+    let by_subdomain = http.get_host(&format!("{}/path/2", server.url()), "sink.localhost:8080").await;
+    assert_eq!(by_subdomain.text(), "id=2");
+    let by_prefix = http.get_host(&format!("{}/sink/path/3", server.url()), "fake-services").await;
+    assert_eq!(by_prefix.text(), "id=3");
+
+    let no_route = http.get(&format!("{}/sink/nope", server.url())).await;
+    assert_eq!(no_route.status, StatusCode::NOT_FOUND);
+    let body = no_route.json();
+    assert!(body["routes"].as_array().unwrap().iter().any(|r| r == "GET /path/{id}"), "{body}");
+
+    let no_service = http.get_host(&format!("{}/ghost/x", server.url()), "fake-services").await;
+    assert_eq!(no_service.status, StatusCode::NOT_FOUND);
+    let body = no_service.json();
+    assert_eq!(body["known_services"], serde_json::json!(["sink"]), "{body}");
+    assert_eq!(body["service"], "ghost");
+
+    let wrong_method = http.send(Method::DELETE, &format!("{}/sink/str", server.url()), &[], Bytes::new()).await.unwrap();
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.header("allow"), Some("GET"));
+    server.shutdown().await;
+}
