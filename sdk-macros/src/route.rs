@@ -39,7 +39,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     if !METHODS.contains(&method.as_str()) {
         return Err(syn::Error::new(
             args.method.span(),
-            format!("unknown method `{}`; expected one of {}", args.method, METHODS.join(", ")),
+            format!(
+                "unknown method `{}`; expected one of {}",
+                args.method,
+                METHODS.join(", ")
+            ),
         ));
     }
     let method_upper = method.to_ascii_uppercase();
@@ -54,7 +58,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         ));
     }
     if !sig.generics.params.is_empty() {
-        return Err(syn::Error::new(sig.generics.span(), "route handlers cannot be generic"));
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "route handlers cannot be generic",
+        ));
     }
 
     let mut extracts = Vec::new();
@@ -63,7 +70,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         let ty = match arg {
             FnArg::Typed(t) => &t.ty,
             FnArg::Receiver(r) => {
-                return Err(syn::Error::new(r.span(), "route handlers cannot take `self`"));
+                return Err(syn::Error::new(
+                    r.span(),
+                    "route handlers cannot take `self`",
+                ));
             }
         };
         let var = quote::format_ident!("__arg{}", i);
@@ -128,7 +138,9 @@ fn check_path(path: &str) -> Result<(), String> {
             .strip_prefix('{')
             .and_then(|s| s.strip_suffix('}'))
             .filter(|_| opens == 1 && closes == 1)
-            .ok_or_else(|| format!("a parameter must be a whole segment like `{{id}}`, found {seg:?}"))?;
+            .ok_or_else(|| {
+                format!("a parameter must be a whole segment like `{{id}}`, found {seg:?}")
+            })?;
         let name = inner.strip_prefix('*').unwrap_or(inner);
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return Err(format!("invalid parameter name in {seg:?}"));

@@ -24,7 +24,10 @@ impl Parse for ServiceArgs {
         if input.peek(syn::Ident) && input.peek2(Token![=]) {
             let key: syn::Ident = input.parse()?;
             if key != "name" {
-                return Err(syn::Error::new(key.span(), "expected `name = \"...\"` or route fns"));
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `name = \"...\"` or route fns",
+                ));
             }
             input.parse::<Token![=]>()?;
             name = Some(input.parse()?);
@@ -42,7 +45,8 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     if let Some(name) = &args.name {
         let v = name.value();
         let ok = !v.is_empty()
-            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             && !v.starts_with("__");
         if !ok {
             return Err(syn::Error::new(

@@ -2,7 +2,7 @@
 //! of the public API; it may change in any release.
 
 pub use abi_stable::library::{
-    CheckTypeLayout, LibHeader, RootModuleResult, __call_root_module_loader,
+    __call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult,
 };
 pub use abi_stable::prefix_type::PrefixTypeTrait;
 pub use abi_stable::std_types::{RSlice, RStr};

@@ -126,7 +126,10 @@ impl FfiFault {
 
     /// The WireMock name of this fault (`None` for [`FfiFault::None`]).
     pub fn name(self) -> Option<&'static str> {
-        Self::NAMES.iter().find(|(_, f)| *f == self).map(|(n, _)| *n)
+        Self::NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
     }
 }
 

@@ -18,9 +18,9 @@
 //! # let _ = n;
 //! ```
 
-pub use ::fake::{Dummy, Fake, Faker, faker};
 use ::fake::faker::{address::en as address, company::en as company, internet::en as internet};
 use ::fake::faker::{lorem::en as lorem, name::en as names, phone_number::en as phone};
+pub use ::fake::{Dummy, Fake, Faker, faker};
 
 /// A full name ("Ann Smith").
 pub fn name() -> String {

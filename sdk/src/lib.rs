@@ -41,11 +41,11 @@
 //! - [`fake`] makes fake data, [`random`] random values.
 //! - State lives in statics and resets when the plugin is reloaded.
 
+#[doc(hidden)]
+pub mod __private;
 pub mod abi;
 mod extract;
 pub mod fake;
-#[doc(hidden)]
-pub mod __private;
 mod rejection;
 mod request;
 mod response;
@@ -58,10 +58,10 @@ pub use response::{Fault, IntoResponse, Response};
 
 /// The `rand` crate, for anything beyond [`random`].
 pub use rand;
-/// The `serde_json` crate (`serde_json::json!` and friends).
-pub use serde_json;
 /// A random value of any type `rand` can generate (`random::<f64>()`).
 pub use rand::random;
+/// The `serde_json` crate (`serde_json::json!` and friends).
+pub use serde_json;
 
 /// Registers a plain synchronous fn as a route of this service.
 ///
@@ -79,8 +79,9 @@ pub use rand::random;
 ///     if id == 0 { StatusCode::NOT_FOUND } else { StatusCode::NO_CONTENT }
 /// }
 ///
+/// # fn main() {
 /// assert_eq!(delete_user(Path(3)), StatusCode::NO_CONTENT);
-/// # fn main() {}
+/// # }
 /// ```
 pub use fake_servicer_macros::route;
 

@@ -58,11 +58,12 @@ impl From<Fault> for FfiFault {
 ///         .json(&serde_json::json!({"queued": true}))
 /// }
 ///
+/// # fn main() {
 /// let r = slow();
 /// assert_eq!(r.status_code(), StatusCode::ACCEPTED);
 /// assert_eq!(r.header_value("X-Mock"), Some(&b"yes"[..]));
 /// assert_eq!(r.body_bytes(), br#"{"queued":true}"#);
-/// # fn main() {}
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
@@ -129,7 +130,9 @@ impl Response {
     /// the error.
     pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
         match serde_json::to_vec(value) {
-            Ok(bytes) => self.set_header("content-type", "application/json").body(bytes),
+            Ok(bytes) => self
+                .set_header("content-type", "application/json")
+                .body(bytes),
             Err(e) => Response::new()
                 .status(StatusCode::INTERNAL_SERVER_ERROR)
                 .text(format!("response could not be serialized as JSON: {e}")),
@@ -155,9 +158,16 @@ impl Response {
     /// ]);
     /// assert_eq!(r.body_bytes(), b"first second");
     /// ```
-    pub fn chunks<B: Into<Vec<u8>>>(mut self, chunks: impl IntoIterator<Item = (Duration, B)>) -> Self {
+    pub fn chunks<B: Into<Vec<u8>>>(
+        mut self,
+        chunks: impl IntoIterator<Item = (Duration, B)>,
+    ) -> Self {
         self.chunks = chunks.into_iter().map(|(d, b)| (d, b.into())).collect();
-        self.body = self.chunks.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+        self.body = self
+            .chunks
+            .iter()
+            .flat_map(|(_, b)| b.iter().copied())
+            .collect();
         self
     }
 
@@ -208,7 +218,11 @@ impl Response {
                     value: RVec::from(value),
                 })
                 .collect(),
-            body: if chunked { RVec::new() } else { RVec::from(self.body) },
+            body: if chunked {
+                RVec::new()
+            } else {
+                RVec::from(self.body)
+            },
             chunks: self
                 .chunks
                 .into_iter()
@@ -241,10 +255,11 @@ impl Response {
 ///     }
 /// }
 ///
+/// # fn main() {
 /// assert_eq!(maybe(Path(0)).into_response().status_code(), StatusCode::FORBIDDEN);
 /// assert_eq!(maybe(Path(1)).into_response().body_bytes(), b"found");
 /// assert_eq!(maybe(Path(2)).into_response().status_code(), StatusCode::NOT_FOUND);
-/// # fn main() {}
+/// # }
 /// ```
 pub trait IntoResponse {
     /// Builds the response.

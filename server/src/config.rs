@@ -61,7 +61,9 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("expected a number of seconds, found {s:?}"))?;
     if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("expected a positive number of seconds, found {s:?}"));
+        return Err(format!(
+            "expected a positive number of seconds, found {s:?}"
+        ));
     }
     Ok(Duration::from_secs_f64(secs))
 }

@@ -28,7 +28,10 @@ pub struct App {
 /// Fallback handler of the HTTP router: every request that is not for the
 /// admin API.
 pub async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
-    let conn = req.extensions().get::<ConnectInfo<Conn>>().map(|c| c.0.clone());
+    let conn = req
+        .extensions()
+        .get::<ConnectInfo<Conn>>()
+        .map(|c| c.0.clone());
     plan_for(&app, req).await.execute(conn.as_ref()).await
 }
 
@@ -78,7 +81,11 @@ async fn plan_for(app: &App, req: Request) -> Plan {
             );
         }
         RouteMatch::MethodNotAllowed(allowed) => {
-            let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+            let allow = allowed
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut plan = Plan::json(
                 StatusCode::METHOD_NOT_ALLOWED,
                 &json!({
@@ -107,7 +114,12 @@ async fn plan_for(app: &App, req: Request) -> Plan {
         params,
         body,
     };
-    match tokio::time::timeout(app.handler_timeout, tokio::task::spawn_blocking(move || call.run())).await {
+    match tokio::time::timeout(
+        app.handler_timeout,
+        tokio::task::spawn_blocking(move || call.run()),
+    )
+    .await
+    {
         Ok(Ok(Ok(plan))) => plan,
         Ok(Ok(Err(msg))) => Plan::json(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -37,10 +37,17 @@ impl Plan {
             .map_err(|_| format!("the handler answered an invalid status {}", ffi.status))?;
         let mut headers = Vec::with_capacity(ffi.headers.len());
         for h in ffi.headers.iter() {
-            let name = HeaderName::from_bytes(h.name.as_bytes())
-                .map_err(|_| format!("the handler answered an invalid header name {:?}", h.name.as_str()))?;
+            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
+                format!(
+                    "the handler answered an invalid header name {:?}",
+                    h.name.as_str()
+                )
+            })?;
             let value = HeaderValue::from_bytes(h.value.as_slice()).map_err(|_| {
-                format!("the handler answered an invalid value for header {:?}", h.name.as_str())
+                format!(
+                    "the handler answered an invalid value for header {:?}",
+                    h.name.as_str()
+                )
             })?;
             headers.push((name, value));
         }
@@ -151,7 +158,11 @@ mod tests {
     fn invalid_status_and_headers_are_reported() {
         let mut ffi = SdkResponse::new().into_ffi();
         ffi.status = 1000;
-        assert!(Plan::from_ffi(&ffi).unwrap_err().contains("invalid status 1000"));
+        assert!(
+            Plan::from_ffi(&ffi)
+                .unwrap_err()
+                .contains("invalid status 1000")
+        );
         let ffi = SdkResponse::new().header("bad name", "x").into_ffi();
         assert!(Plan::from_ffi(&ffi).unwrap_err().contains("\"bad name\""));
         let ffi = SdkResponse::new().header("x", "a\nb").into_ffi();

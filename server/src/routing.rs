@@ -84,14 +84,11 @@ impl RouteTable {
             return RouteMatch::NotFound;
         };
         let candidates = &self.by_pattern[*m.value];
-        let route = candidates
-            .iter()
-            .find(|r| r.method == *method)
-            .or_else(|| {
-                (*method == Method::HEAD)
-                    .then(|| candidates.iter().find(|r| r.method == Method::GET))
-                    .flatten()
-            });
+        let route = candidates.iter().find(|r| r.method == *method).or_else(|| {
+            (*method == Method::HEAD)
+                .then(|| candidates.iter().find(|r| r.method == Method::GET))
+                .flatten()
+        });
         match route {
             Some(route) => RouteMatch::Found {
                 route,
@@ -106,7 +103,9 @@ impl RouteTable {
                     })
                     .collect(),
             },
-            None => RouteMatch::MethodNotAllowed(candidates.iter().map(|r| r.method.clone()).collect()),
+            None => {
+                RouteMatch::MethodNotAllowed(candidates.iter().map(|r| r.method.clone()).collect())
+            }
         }
     }
 }
@@ -139,7 +138,10 @@ pub fn resolve<'a>(
     };
     let segment = percent_decode_str(segment).decode_utf8_lossy();
     match lookup(&segment, &known) {
-        Some(service) => Ok(Target { service, path: tail }),
+        Some(service) => Ok(Target {
+            service,
+            path: tail,
+        }),
         None => Err((!segment.is_empty()).then(|| segment.into_owned())),
     }
 }
@@ -148,7 +150,9 @@ fn lookup(name: &str, known: &impl Fn(&str) -> Option<String>) -> Option<String>
     let lower = name.to_ascii_lowercase();
     known(&lower).or_else(|| {
         let underscored = lower.replace('-', "_");
-        (underscored != lower).then(|| known(&underscored)).flatten()
+        (underscored != lower)
+            .then(|| known(&underscored))
+            .flatten()
     })
 }
 
@@ -159,7 +163,11 @@ fn first_label(host: &str) -> Option<String> {
         return None; // IPv6 literal
     }
     let name = host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
     });
     if name.parse::<std::net::Ipv4Addr>().is_ok() {
         return None;
@@ -195,7 +203,13 @@ mod tests {
     #[test]
     fn host_first_label_names_the_service() {
         let t = resolve(Some("example:8080"), "/users", known).unwrap();
-        assert_eq!(t, Target { service: "example".into(), path: "/users" });
+        assert_eq!(
+            t,
+            Target {
+                service: "example".into(),
+                path: "/users"
+            }
+        );
         let t = resolve(Some("Example.localhost:8080"), "/users", known).unwrap();
         assert_eq!(t.service, "example");
         let t = resolve(Some("other-service"), "/users", known).unwrap();
@@ -205,10 +219,25 @@ mod tests {
     #[test]
     fn otherwise_the_first_path_segment() {
         let t = resolve(Some("fake-services"), "/example/users/7", known).unwrap();
-        assert_eq!(t, Target { service: "example".into(), path: "/users/7" });
+        assert_eq!(
+            t,
+            Target {
+                service: "example".into(),
+                path: "/users/7"
+            }
+        );
         let t = resolve(Some("127.0.0.1:80"), "/other-service", known).unwrap();
-        assert_eq!(t, Target { service: "other_service".into(), path: "/" });
-        assert_eq!(resolve(Some("localhost"), "/nope/x", known), Err(Some("nope".into())));
+        assert_eq!(
+            t,
+            Target {
+                service: "other_service".into(),
+                path: "/"
+            }
+        );
+        assert_eq!(
+            resolve(Some("localhost"), "/nope/x", known),
+            Err(Some("nope".into()))
+        );
         assert_eq!(resolve(None, "/", known), Err(None));
     }
 
@@ -227,12 +256,18 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(t.find(&Method::HEAD, "/users"), RouteMatch::Found { .. }));
+        assert!(matches!(
+            t.find(&Method::HEAD, "/users"),
+            RouteMatch::Found { .. }
+        ));
         match t.find(&Method::DELETE, "/users") {
             RouteMatch::MethodNotAllowed(m) => assert_eq!(m, vec![Method::GET, Method::POST]),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(t.find(&Method::GET, "/nope"), RouteMatch::NotFound));
+        assert!(matches!(
+            t.find(&Method::GET, "/nope"),
+            RouteMatch::NotFound
+        ));
     }
 
     #[test]

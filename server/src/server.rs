@@ -65,11 +65,16 @@ impl Server {
             })
         };
         // Watch before the first scan ends, so nothing built meanwhile is missed.
-        let watch = Watcher::start(plugins.clone(), registry.clone(), config.quiet_period(), config.poll)
-            .map_err(|err| StartError::Watch {
-                path: plugins.clone(),
-                err,
-            })?;
+        let watch = Watcher::start(
+            plugins.clone(),
+            registry.clone(),
+            config.quiet_period(),
+            config.poll,
+        )
+        .map_err(|err| StartError::Watch {
+            path: plugins.clone(),
+            err,
+        })?;
         let _ = first.await;
 
         let listener = TcpListener::bind(&config.listen)
@@ -156,9 +161,7 @@ fn check_plugin_dir(path: &std::path::Path) -> Result<PathBuf, StartError> {
         reason,
     };
     match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => path
-            .canonicalize()
-            .map_err(|e| fail(e.to_string())),
+        Ok(m) if m.is_dir() => path.canonicalize().map_err(|e| fail(e.to_string())),
         Ok(_) => Err(fail("not a directory".to_owned())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(fail("does not exist".to_owned())),
         Err(e) => Err(fail(e.to_string())),

@@ -161,51 +161,99 @@ async fn every_extractor_and_return_type_works_over_http() {
     assert_eq!(q.json(), serde_json::json!({"n": 5, "tag": "t"}));
     assert_eq!(q.header("content-type"), Some("application/json"));
 
-    let created = http.post_json(&u("/json"), r#"{"name":"pen","qty":3}"#).await;
+    let created = http
+        .post_json(&u("/json"), r#"{"name":"pen","qty":3}"#)
+        .await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(created.json(), serde_json::json!({"name": "pen", "qty": 3}));
 
     let h = http
-        .send(Method::GET, &u("/headers"), &[("x-multi", "1"), ("x-multi", "2")], Bytes::new())
+        .send(
+            Method::GET,
+            &u("/headers"),
+            &[("x-multi", "1"), ("x-multi", "2")],
+            Bytes::new(),
+        )
         .await
         .unwrap();
     assert_eq!(h.text(), "1,2");
 
-    let b = http.send(Method::PUT, &u("/body"), &[], Bytes::from_static(&[1, 2, 3])).await.unwrap();
+    let b = http
+        .send(
+            Method::PUT,
+            &u("/body"),
+            &[],
+            Bytes::from_static(&[1, 2, 3]),
+        )
+        .await
+        .unwrap();
     assert_eq!(&b.body[..], &[3, 2, 1]);
 
-    let t = http.send(Method::POST, &u("/text"), &[], "shout").await.unwrap();
+    let t = http
+        .send(Method::POST, &u("/text"), &[], "shout")
+        .await
+        .unwrap();
     assert_eq!(t.text(), "SHOUT");
     assert_eq!(t.header("content-type"), Some("text/plain; charset=utf-8"));
 
-    let m = http.send(Method::PATCH, &u("/method"), &[], Bytes::new()).await.unwrap();
+    let m = http
+        .send(Method::PATCH, &u("/method"), &[], Bytes::new())
+        .await
+        .unwrap();
     assert_eq!(m.text(), "PATCH");
 
-    let s = http.send(Method::DELETE, &u("/status"), &[], Bytes::new()).await.unwrap();
+    let s = http
+        .send(Method::DELETE, &u("/status"), &[], Bytes::new())
+        .await
+        .unwrap();
     assert_eq!(s.status, StatusCode::NO_CONTENT);
     assert!(s.body.is_empty());
 
     assert_eq!(http.get(&u("/str")).await.text(), "static");
-    let head = http.send(Method::HEAD, &u("/str"), &[], Bytes::new()).await.unwrap();
-    assert_eq!(head.status, StatusCode::OK, "HEAD falls back to the GET route");
+    let head = http
+        .send(Method::HEAD, &u("/str"), &[], Bytes::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        head.status,
+        StatusCode::OK,
+        "HEAD falls back to the GET route"
+    );
     assert!(head.body.is_empty());
 
     assert_eq!(http.get(&u("/result/true")).await.text(), "fine");
     let denied = http.get(&u("/result/false")).await;
-    assert_eq!((denied.status, denied.text().as_str()), (StatusCode::FORBIDDEN, "Auth error"));
+    assert_eq!(
+        (denied.status, denied.text().as_str()),
+        (StatusCode::FORBIDDEN, "Auth error")
+    );
 
     assert_eq!(http.get(&u("/option/true")).await.text(), "here");
-    assert_eq!(http.get(&u("/option/false")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        http.get(&u("/option/false")).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let built = http.get(&u("/builder")).await;
     assert_eq!(built.status, StatusCode::ACCEPTED);
     assert_eq!(built.header("x-one"), Some("1"));
-    let multi: Vec<_> = built.headers.get_all("x-multi").iter().map(|v| v.to_str().unwrap()).collect();
+    let multi: Vec<_> = built
+        .headers
+        .get_all("x-multi")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
     assert_eq!(multi, ["a", "b"]);
     assert_eq!(built.json(), serde_json::json!({"built": true}));
 
-    let o = http.send(Method::OPTIONS, &u("/opts"), &[], Bytes::new()).await.unwrap();
-    assert_eq!((o.text().as_str(), o.header("allow")), ("OPTIONS", Some("GET, OPTIONS")));
+    let o = http
+        .send(Method::OPTIONS, &u("/opts"), &[], Bytes::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        (o.text().as_str(), o.header("allow")),
+        ("OPTIONS", Some("GET, OPTIONS"))
+    );
 
     let f = http.get(&u("/fake")).await.json();
     assert!(f["email"].as_str().unwrap().contains('@'), "{f}");
@@ -232,10 +280,15 @@ async fn failed_extraction_answers_400_naming_the_field() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text());
         let body = r.json();
         assert_eq!(body["field"], field, "{path}: {body}");
-        assert!(body["reason"].as_str().is_some_and(|s| !s.is_empty()), "{path}: {body}");
+        assert!(
+            body["reason"].as_str().is_some_and(|s| !s.is_empty()),
+            "{path}: {body}"
+        );
     }
 
-    let wrong_type = http.post_json(&u("/json"), r#"{"name":"pen","qty":"many"}"#).await;
+    let wrong_type = http
+        .post_json(&u("/json"), r#"{"name":"pen","qty":"many"}"#)
+        .await;
     assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
     assert_eq!(wrong_type.json()["field"], "qty");
 
@@ -248,13 +301,26 @@ async fn failed_extraction_answers_400_naming_the_field() {
     assert_eq!(broken.json()["error"], "invalid JSON body");
 
     let not_json = http
-        .send(Method::POST, &u("/json"), &[("content-type", "text/plain")], r#"{"name":"a","qty":1}"#)
+        .send(
+            Method::POST,
+            &u("/json"),
+            &[("content-type", "text/plain")],
+            r#"{"name":"a","qty":1}"#,
+        )
         .await
         .unwrap();
     assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(not_json.json()["field"], "content-type");
 
-    let bad_utf8 = http.send(Method::POST, &u("/text"), &[], Bytes::from_static(&[0xff, 0xfe])).await.unwrap();
+    let bad_utf8 = http
+        .send(
+            Method::POST,
+            &u("/text"),
+            &[],
+            Bytes::from_static(&[0xff, 0xfe]),
+        )
+        .await
+        .unwrap();
     assert_eq!(bad_utf8.status, StatusCode::BAD_REQUEST);
     server.shutdown().await;
 }
@@ -293,7 +359,10 @@ async fn blocking_handlers_do_not_stall_other_requests() {
     let fast_took = started.elapsed();
     assert_eq!(fast.text(), "fast");
     let unfinished = sleepers.iter().filter(|s| !s.is_finished()).count();
-    assert_eq!(unfinished, 8, "the fast request waited for sleepers ({fast_took:?})");
+    assert_eq!(
+        unfinished, 8,
+        "the fast request waited for sleepers ({fast_took:?})"
+    );
     for s in sleepers {
         assert_eq!(s.await.unwrap().text(), "slept");
     }
@@ -308,14 +377,19 @@ async fn delays_and_chunks_are_carried_out_by_the_server() {
     let started = Instant::now();
     let late = http.get(&format!("{}/sink/delay/300", server.url())).await;
     assert_eq!(late.text(), "late");
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
 
     // Read the dribbled body off a raw socket: the first chunk comes at once,
     // the rest after the chunk delays.
     let addr = server.addr();
     let (first_at, all_at, raw) = tokio::task::spawn_blocking(move || {
         let mut s = TcpStream::connect(addr).unwrap();
-        s.write_all(b"GET /sink/chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        s.write_all(b"GET /sink/chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
         let started = Instant::now();
         let mut raw = Vec::new();
         let mut buf = [0u8; 4096];
@@ -330,17 +404,31 @@ async fn delays_and_chunks_are_carried_out_by_the_server() {
                 first_at = Some(started.elapsed());
             }
         }
-        (first_at.unwrap(), started.elapsed(), String::from_utf8(raw).unwrap())
+        (
+            first_at.unwrap(),
+            started.elapsed(),
+            String::from_utf8(raw).unwrap(),
+        )
     })
     .await
     .unwrap();
-    assert!(raw.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{raw}");
+    assert!(
+        raw.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{raw}"
+    );
     let body: String = raw.split("\r\n\r\n").nth(1).unwrap().to_owned();
     for part in ["one,", "two,", "three"] {
         assert!(body.contains(part), "{body}");
     }
-    assert!(all_at >= Duration::from_millis(600), "all chunks after {all_at:?}");
-    assert!(all_at - first_at >= Duration::from_millis(550), "first {first_at:?}, all {all_at:?}");
+    assert!(
+        all_at >= Duration::from_millis(600),
+        "all chunks after {all_at:?}"
+    );
+    assert!(
+        all_at - first_at >= Duration::from_millis(550),
+        "first {first_at:?}, all {all_at:?}"
+    );
     server.shutdown().await;
 }
 
@@ -358,7 +446,8 @@ async fn faults_happen_for_real_on_the_socket() {
     let (server, _dir) = sink_server().await;
     let addr = server.addr();
     let results = tokio::task::spawn_blocking(move || {
-        ["empty", "reset", "malformed", "random"].map(|f| (f, raw_get(addr, &format!("/fault/{f}"))))
+        ["empty", "reset", "malformed", "random"]
+            .map(|f| (f, raw_get(addr, &format!("/fault/{f}"))))
     })
     .await
     .unwrap();
@@ -373,7 +462,10 @@ async fn faults_happen_for_real_on_the_socket() {
                 let text = String::from_utf8_lossy(&result.unwrap()).into_owned();
                 assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
                 let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
-                assert!(!body.is_empty() && !body.starts_with('0'), "garbage after the head: {text}");
+                assert!(
+                    !body.is_empty() && !body.starts_with('0'),
+                    "garbage after the head: {text}"
+                );
             }
             _ => {
                 let bytes = result.unwrap();
@@ -383,7 +475,13 @@ async fn faults_happen_for_real_on_the_socket() {
         }
     }
     // The server is unaffected.
-    assert_eq!(Http::new().get(&format!("{}/sink/fast", server.url())).await.text(), "fast");
+    assert_eq!(
+        Http::new()
+            .get(&format!("{}/sink/fast", server.url()))
+            .await
+            .text(),
+        "fast"
+    );
     server.shutdown().await;
 }
 
@@ -391,25 +489,52 @@ async fn faults_happen_for_real_on_the_socket() {
 async fn host_routing_and_prefix_routing_reach_the_same_routes() {
     let (server, _dir) = sink_server().await;
     let http = Http::new();
-    let by_host = http.get_host(&format!("{}/path/1", server.url()), "sink").await;
+    let by_host = http
+        .get_host(&format!("{}/path/1", server.url()), "sink")
+        .await;
     assert_eq!(by_host.text(), "id=1");
-    let by_subdomain = http.get_host(&format!("{}/path/2", server.url()), "sink.localhost:8080").await;
+    let by_subdomain = http
+        .get_host(&format!("{}/path/2", server.url()), "sink.localhost:8080")
+        .await;
     assert_eq!(by_subdomain.text(), "id=2");
-    let by_prefix = http.get_host(&format!("{}/sink/path/3", server.url()), "fake-services").await;
+    let by_prefix = http
+        .get_host(&format!("{}/sink/path/3", server.url()), "fake-services")
+        .await;
     assert_eq!(by_prefix.text(), "id=3");
 
     let no_route = http.get(&format!("{}/sink/nope", server.url())).await;
     assert_eq!(no_route.status, StatusCode::NOT_FOUND);
     let body = no_route.json();
-    assert!(body["routes"].as_array().unwrap().iter().any(|r| r == "GET /path/{id}"), "{body}");
+    assert!(
+        body["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "GET /path/{id}"),
+        "{body}"
+    );
 
-    let no_service = http.get_host(&format!("{}/ghost/x", server.url()), "fake-services").await;
+    let no_service = http
+        .get_host(&format!("{}/ghost/x", server.url()), "fake-services")
+        .await;
     assert_eq!(no_service.status, StatusCode::NOT_FOUND);
     let body = no_service.json();
-    assert_eq!(body["known_services"], serde_json::json!(["sink"]), "{body}");
+    assert_eq!(
+        body["known_services"],
+        serde_json::json!(["sink"]),
+        "{body}"
+    );
     assert_eq!(body["service"], "ghost");
 
-    let wrong_method = http.send(Method::DELETE, &format!("{}/sink/str", server.url()), &[], Bytes::new()).await.unwrap();
+    let wrong_method = http
+        .send(
+            Method::DELETE,
+            &format!("{}/sink/str", server.url()),
+            &[],
+            Bytes::new(),
+        )
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.header("allow"), Some("GET"));
     server.shutdown().await;

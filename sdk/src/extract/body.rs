@@ -12,8 +12,9 @@ use std::convert::Infallible;
 ///     format!("{} bytes", bytes.len())
 /// }
 ///
+/// # fn main() {
 /// assert_eq!(upload(Body(vec![1, 2, 3])), "3 bytes");
-/// # fn main() {}
+/// # }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Body(pub Vec<u8>);

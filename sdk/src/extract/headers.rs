@@ -14,17 +14,20 @@ use std::convert::Infallible;
 ///     headers.get("x-user").unwrap_or("anonymous").to_owned()
 /// }
 ///
+/// # fn main() {
 /// let h = Headers::from_pairs([("X-User", "ann"), ("accept", "a"), ("accept", "b")]);
 /// assert_eq!(whoami(h.clone()), "ann");
 /// assert_eq!(h.get_all("Accept").collect::<Vec<_>>(), ["a", "b"]);
-/// # fn main() {}
+/// # }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
 impl Headers {
     /// Builds headers from name/value pairs (names are lower-cased).
-    pub fn from_pairs<N: AsRef<str>, V: Into<String>>(pairs: impl IntoIterator<Item = (N, V)>) -> Self {
+    pub fn from_pairs<N: AsRef<str>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Self {
         Headers(
             pairs
                 .into_iter()

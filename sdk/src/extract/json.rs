@@ -24,10 +24,11 @@ use serde::{Serialize, de::DeserializeOwned};
 ///     (StatusCode::CREATED, Json(user))
 /// }
 ///
+/// # fn main() {
 /// let resp = create(Json(NewUser { name: "Ann".into() })).into_response();
 /// assert_eq!(resp.status_code(), StatusCode::CREATED);
 /// assert_eq!(resp.body_bytes(), br#"{"name":"Ann"}"#);
-/// # fn main() {}
+/// # }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);

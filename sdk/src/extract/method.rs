@@ -12,8 +12,9 @@ use http::Method;
 ///     method.to_string()
 /// }
 ///
+/// # fn main() {
 /// assert_eq!(anything(Method::OPTIONS), "OPTIONS");
-/// # fn main() {}
+/// # }
 /// ```
 impl FromRequest for Method {
     type Rejection = Rejection;

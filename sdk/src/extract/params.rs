@@ -5,8 +5,8 @@
 
 use crate::abi::FfiParam;
 use serde::de::{
-    self, DeserializeSeed, Deserializer, MapAccess, SeqAccess,
-    Visitor, value::BorrowedStrDeserializer,
+    self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+    value::BorrowedStrDeserializer,
 };
 
 pub(crate) type Error = de::value::Error;
@@ -135,7 +135,10 @@ struct PairsAccess<'de> {
 impl<'de> MapAccess<'de> for PairsAccess<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.iter.next() {
             Some(p) => {
                 self.value = Some(p.value.as_str());
@@ -159,9 +162,14 @@ struct ValuesAccess<'de>(std::slice::Iter<'de, FfiParam<'de>>);
 impl<'de> SeqAccess<'de> for ValuesAccess<'de> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.0.next() {
-            Some(p) => seed.deserialize(ValueDeserializer(p.value.as_str())).map(Some),
+            Some(p) => seed
+                .deserialize(ValueDeserializer(p.value.as_str()))
+                .map(Some),
             None => Ok(None),
         }
     }

@@ -29,8 +29,9 @@ use serde::de::DeserializeOwned;
 ///     format!("{a}-{b}")
 /// }
 ///
+/// # fn main() {
 /// assert_eq!(user(Path(7)), "user 7");
-/// # fn main() {}
+/// # }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Path<T>(pub T);
@@ -50,7 +51,10 @@ impl<T: DeserializeOwned> FromRequest for Path<T> {
                 let mut r = Rejection::from_path_error("invalid path parameter", e, only);
                 // A tuple element is reported as `[i]`: name the parameter.
                 let index = r.field.as_deref().and_then(|f| {
-                    f.strip_prefix('[')?.strip_suffix(']')?.parse::<usize>().ok()
+                    f.strip_prefix('[')?
+                        .strip_suffix(']')?
+                        .parse::<usize>()
+                        .ok()
                 });
                 if let Some(p) = index.and_then(|i| params.get(i)) {
                     r.field = Some(p.name.as_str().to_owned());

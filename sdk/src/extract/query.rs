@@ -26,7 +26,8 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Rejection = Rejection;
 
     fn from_request(req: &Request<'_>) -> Result<Self, Rejection> {
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query().as_bytes()));
+        let de =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query().as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(Query)
             .map_err(|e| Rejection::from_path_error("invalid query string", e, None))

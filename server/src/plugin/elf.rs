@@ -140,7 +140,10 @@ mod tests {
         let lib = own_library();
         for cut in [10, 63, 64, 4096, lib.len() / 2, lib.len() - 1] {
             let err = check(&lib[..cut]).unwrap_err();
-            assert!(matches!(err, ElfError::Truncated { .. }), "cut {cut}: {err}");
+            assert!(
+                matches!(err, ElfError::Truncated { .. }),
+                "cut {cut}: {err}"
+            );
         }
     }
 

@@ -42,7 +42,9 @@ pub enum LoadError {
         server: u32,
         server_sdk: &'static str,
     },
-    #[error("incompatible plugin ABI: {0}; rebuild the plugin against fake-servicer-sdk {SDK_VERSION}")]
+    #[error(
+        "incompatible plugin ABI: {0}; rebuild the plugin against fake-servicer-sdk {SDK_VERSION}"
+    )]
     Layout(String),
     #[error("the plugin failed to initialise: {0}")]
     Init(String),
@@ -166,7 +168,14 @@ fn error_lines(report: &str) -> String {
 }
 
 fn first_line(s: &str) -> String {
-    truncate(s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_owned(), 400)
+    truncate(
+        s.lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_owned(),
+        400,
+    )
 }
 
 fn truncate(mut s: String, max: usize) -> String {
@@ -202,9 +211,12 @@ mod tests {
     #[test]
     fn library_without_root_module_is_not_a_plugin() {
         let dir = tempfile::tempdir().unwrap();
-        let libm = ["/lib/x86_64-linux-gnu/libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6"]
-            .iter()
-            .find_map(|p| std::fs::read(p).ok().map(|b| (p, b)));
+        let libm = [
+            "/lib/x86_64-linux-gnu/libm.so.6",
+            "/lib/aarch64-linux-gnu/libm.so.6",
+        ]
+        .iter()
+        .find_map(|p| std::fs::read(p).ok().map(|b| (p, b)));
         let (path, bytes) = libm.expect("a libm.so.6 to test with");
         let err = load(Path::new(path), &bytes, dir.path()).unwrap_err();
         assert!(matches!(err, LoadError::NotAPlugin), "{err}");

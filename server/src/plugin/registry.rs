@@ -70,7 +70,10 @@ struct FileEntry {
 /// What happened to a file handed to [`Registry::load_file`].
 #[derive(Debug, PartialEq, Eq)]
 pub enum LoadOutcome {
-    Loaded { service: String, generation: u64 },
+    Loaded {
+        service: String,
+        generation: u64,
+    },
     Unchanged,
     /// Not a plugin and not worth a refusal (a proc-macro library).
     Skipped,
@@ -142,7 +145,11 @@ impl Registry {
             Err(e) => return self.refuse(path, hash(&[]), format!("cannot read: {e}")),
         };
         let content_hash = hash(&bytes);
-        if self.files().get(path).is_some_and(|f| f.hash == content_hash) {
+        if self
+            .files()
+            .get(path)
+            .is_some_and(|f| f.hash == content_hash)
+        {
             return LoadOutcome::Unchanged;
         }
         match loader::load(path, &bytes, &self.scratch) {
@@ -157,8 +164,17 @@ impl Registry {
         }
     }
 
-    fn install(&self, path: &Path, content_hash: u64, modified: SystemTime, library: Library) -> LoadOutcome {
-        let generation = self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    fn install(
+        &self,
+        path: &Path,
+        content_hash: u64,
+        modified: SystemTime,
+        library: Library,
+    ) -> LoadOutcome {
+        let generation = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let service = Arc::new(Service {
             name: library.name.clone(),
             file: path.to_owned(),
@@ -212,7 +228,10 @@ impl Registry {
         });
         entry.hash = content_hash;
         entry.last_error = Some(error.clone());
-        let keeps = entry.loaded.as_ref().map(|s| (s.name.clone(), s.generation));
+        let keeps = entry
+            .loaded
+            .as_ref()
+            .map(|s| (s.name.clone(), s.generation));
         drop(files);
         match keeps {
             Some((service, generation)) => tracing::warn!(
@@ -236,7 +255,9 @@ impl Registry {
                         service = %s.name, file = %path.display(), now_from = %other.display(),
                         "library removed; another file serves the service"
                     ),
-                    None => tracing::info!(service = %s.name, file = %path.display(), "library removed; service gone"),
+                    None => {
+                        tracing::info!(service = %s.name, file = %path.display(), "library removed; service gone")
+                    }
                 }
             }
         }
@@ -253,9 +274,9 @@ impl Registry {
         let mut services: BTreeMap<String, Arc<Service>> = BTreeMap::new();
         for entry in files.values() {
             let Some(s) = &entry.loaded else { continue };
-            let newer = services.get(&s.name).is_none_or(|cur| {
-                (s.modified, s.generation) > (cur.modified, cur.generation)
-            });
+            let newer = services
+                .get(&s.name)
+                .is_none_or(|cur| (s.modified, s.generation) > (cur.modified, cur.generation));
             if newer {
                 services.insert(s.name.clone(), s.clone());
             }
@@ -352,7 +373,10 @@ mod tests {
         std::fs::write(&file, b"garbage").unwrap();
         let reg = Registry::new(dir.path().to_owned());
         let outcome = reg.load_file(&file);
-        assert!(matches!(outcome, LoadOutcome::Refused(ref e) if e.contains("not a shared library")), "{outcome:?}");
+        assert!(
+            matches!(outcome, LoadOutcome::Refused(ref e) if e.contains("not a shared library")),
+            "{outcome:?}"
+        );
         assert_eq!(reg.load_file(&file), LoadOutcome::Unchanged);
         let (services, refused) = reg.status();
         assert!(services.is_empty());

@@ -23,30 +23,43 @@ const SKIPPED_DIRS: [&str; 5] = ["deps", "build", "incremental", ".fingerprint",
 /// How often the poll fallback scans the plugin dir.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// Whether `path` (below `root`) lies outside cargo's artifact dirs.
+fn outside_skipped(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    !rel.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy();
+        SKIPPED_DIRS.contains(&c.as_ref())
+    })
+}
+
 /// Whether `path` (below `root`) may be a plugin library.
 pub fn is_candidate(root: &Path, path: &Path) -> bool {
-    let is_lib = path
-        .extension()
-        .is_some_and(|e| e == std::env::consts::DLL_EXTENSION);
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    is_lib
-        && !rel.components().any(|c| {
-            let c = c.as_os_str().to_string_lossy();
-            SKIPPED_DIRS.contains(&c.as_ref())
-        })
+    path.extension()
+        .is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
+        && outside_skipped(root, path)
 }
 
 /// All candidate libraries below `root`, skipping cargo's artifact dirs.
 pub fn scan(root: &Path) -> Vec<PathBuf> {
+    scan_below(root, root)
+}
+
+/// The candidate libraries in `dir`, a directory below `root`.
+fn scan_below(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    if !outside_skipped(root, dir) {
+        return Vec::new();
+    }
     let mut found = Vec::new();
-    let mut stack = vec![root.to_owned()];
+    let mut stack = vec![dir.to_owned()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 let name = entry.file_name();
                 if !SKIPPED_DIRS.contains(&name.to_string_lossy().as_ref()) {
@@ -172,7 +185,7 @@ impl Debouncer {
             } else if path.is_dir() {
                 // A new directory (a fresh target/release, say): files made
                 // in it before the watch reached it produced no event.
-                for lib in scan(&path) {
+                for lib in scan_below(&self.root, &path) {
                     self.touch(lib);
                 }
             } else if !path.exists() {
@@ -218,7 +231,9 @@ impl Debouncer {
             .collect();
         for path in due {
             let size = std::fs::metadata(&path).ok().map(|m| m.len());
-            let Some(p) = self.pending.get_mut(&path) else { continue };
+            let Some(p) = self.pending.get_mut(&path) else {
+                continue;
+            };
             if size.is_some() && size != p.size {
                 p.size = size;
                 p.due = Instant::now() + self.quiet;
@@ -240,8 +255,14 @@ mod tests {
         let root = Path::new("/t");
         assert!(is_candidate(root, Path::new("/t/debug/libexample.so")));
         assert!(is_candidate(root, Path::new("/t/libexample.so")));
-        assert!(!is_candidate(root, Path::new("/t/debug/deps/libexample-abc.so")));
-        assert!(!is_candidate(root, Path::new("/t/debug/build/x/out/liby.so")));
+        assert!(!is_candidate(
+            root,
+            Path::new("/t/debug/deps/libexample-abc.so")
+        ));
+        assert!(!is_candidate(
+            root,
+            Path::new("/t/debug/build/x/out/liby.so")
+        ));
         assert!(!is_candidate(root, Path::new("/t/debug/examples/libz.so")));
         assert!(!is_candidate(root, Path::new("/t/debug/libexample.rlib")));
         assert!(!is_candidate(root, Path::new("/t/debug/libexample.d")));
@@ -251,12 +272,35 @@ mod tests {
     fn scan_finds_libraries_outside_artifact_dirs() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for p in ["debug/liba.so", "debug/deps/liba-1.so", "release/libb.so", "debug/.fingerprint/x.so", "c.so", "notes.txt"] {
+        for p in [
+            "debug/liba.so",
+            "debug/deps/liba-1.so",
+            "release/libb.so",
+            "debug/.fingerprint/x.so",
+            "c.so",
+            "notes.txt",
+        ] {
             let p = root.join(p);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b"x").unwrap();
         }
-        let found: Vec<_> = scan(root).into_iter().map(|p| p.strip_prefix(root).unwrap().to_owned()).collect();
-        assert_eq!(found, [Path::new("c.so"), Path::new("debug/liba.so"), Path::new("release/libb.so")]);
+        let found: Vec<_> = scan(root)
+            .into_iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                Path::new("c.so"),
+                Path::new("debug/liba.so"),
+                Path::new("release/libb.so")
+            ]
+        );
+        // A new directory is judged by its place below the root.
+        assert!(scan_below(root, &root.join("debug/deps")).is_empty());
+        assert_eq!(
+            scan_below(root, &root.join("release")),
+            [root.join("release/libb.so")]
+        );
     }
 }

@@ -49,12 +49,18 @@ pub fn cargo_build(manifest: &Path) -> (bool, String) {
         .arg(manifest)
         .output()
         .expect("cargo runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Builds one of the repository's example plugins and returns its library.
 pub fn build_example(name: &str) -> PathBuf {
-    let manifest = workspace_root().join("plugins").join(name).join("Cargo.toml");
+    let manifest = workspace_root()
+        .join("plugins")
+        .join(name)
+        .join("Cargo.toml");
     let (ok, err) = cargo_build(&manifest);
     assert!(ok, "building plugin {name} failed:\n{err}");
     built_library(name)
@@ -76,7 +82,9 @@ impl PluginCrate {
     /// Like [`new`](Self::new), with extra lines appended to Cargo.toml.
     pub fn with_manifest_extra(name: &str, lib_rs: &str, extra: &str) -> PluginCrate {
         // Under cargo's target dir: kept between runs for incremental builds.
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("crates").join(name);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("crates")
+            .join(name);
         let _ = std::fs::remove_dir_all(dir.join("src"));
         std::fs::create_dir_all(dir.join("src")).expect("src dir");
         let sdk = workspace_root().join("sdk");
@@ -140,12 +148,19 @@ debug = false
     }
 }
 
-/// Installs `src` at `dest` the way cargo does: remove, then hard link.
+/// Installs a copy of `src` at `dest` the way cargo does: a fresh file is
+/// written elsewhere (cargo's `deps/`), `dest` is removed, then hard-linked
+/// to it. The fresh file is private, so later writes to `dest` never reach
+/// `src`.
 pub fn install_like_cargo(src: &Path, dest: &Path) {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staging_dir = dest.parent().expect("dest has a parent").join("deps");
+    std::fs::create_dir_all(&staging_dir).expect("deps dir");
+    let staging = staging_dir.join(format!("staged-{n}.so"));
+    std::fs::copy(src, &staging).expect("copy library");
     let _ = std::fs::remove_file(dest);
-    if std::fs::hard_link(src, dest).is_err() {
-        std::fs::copy(src, dest).expect("copy library");
-    }
+    std::fs::hard_link(&staging, dest).expect("hard link library");
 }
 
 /// A server on a free loopback port.
@@ -225,8 +240,14 @@ impl Http {
         for (n, v) in headers {
             req = req.header(*n, *v);
         }
-        let req = req.body(Full::new(body.into())).map_err(|e| e.to_string())?;
-        let resp = self.client.request(req).await.map_err(|e| format!("{e:?}"))?;
+        let req = req
+            .body(Full::new(body.into()))
+            .map_err(|e| e.to_string())?;
+        let resp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         let (parts, body) = resp.into_parts();
         let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
         Ok(Reply {

@@ -1,0 +1,300 @@
+//! Hot reload against the real file operations: cargo rebuilding in place,
+//! remove + hard link, copy over the file, truncated and foreign files,
+//! deletion — and reloads under load that fail no request.
+
+mod common;
+
+use common::{Http, PluginCrate, eventually, install_like_cargo, start_server};
+use http::StatusCode;
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+fn flip_source(version: &str) -> String {
+    format!(
+        r#"
+use fake_servicer::prelude::*;
+
+#[route(get, "/version")]
+fn version() -> &'static str {{ "{version}" }}
+
+fake_servicer::service!(name = "flip", version);
+"#
+    )
+}
+
+/// Two builds of the same crate, answering `v1` and `v2`, kept as files.
+fn flip_builds() -> &'static (PathBuf, PathBuf) {
+    static BUILDS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    BUILDS.get_or_init(|| {
+        let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("flip-builds");
+        std::fs::create_dir_all(&keep).unwrap();
+        let krate = PluginCrate::new("reload_flip", &flip_source("v1"));
+        let v1 = keep.join("v1.so");
+        krate.build_to(&v1);
+        krate.write_src(&flip_source("v2"));
+        let v2 = keep.join("v2.so");
+        krate.build_to(&v2);
+        (v1, v2)
+    })
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn served_version(http: &Http, url: &str) -> Result<String, String> {
+    let r = http
+        .send(http::Method::GET, url, &[], bytes::Bytes::new())
+        .await?;
+    if r.status == StatusCode::OK {
+        Ok(r.text())
+    } else {
+        Err(format!("{} {}", r.status, r.text()))
+    }
+}
+
+async fn wait_for_version(http: &Http, url: &str, want: &str) -> Duration {
+    let started = Instant::now();
+    eventually(WAIT, &format!("{url} to answer {want}"), || async {
+        match served_version(http, url).await {
+            Ok(v) if v == want => Ok(()),
+            Ok(v) => Err(v),
+            Err(e) => Err(e),
+        }
+    })
+    .await;
+    started.elapsed()
+}
+
+async fn service_status(http: &Http, base: &str, name: &str) -> serde_json::Value {
+    let all = http.get(&format!("{base}/__admin/services")).await.json();
+    all["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuilding_with_cargo_in_the_watched_target_dir_is_served() {
+    let krate = PluginCrate::new(
+        "reload_cargo",
+        &flip_source("first").replace("flip", "cargo_flip"),
+    );
+    let lib = krate.build();
+    let target_debug = lib.parent().unwrap().to_owned();
+    let server = start_server(&target_debug).await;
+    let http = Http::new();
+    let url = format!("{}/cargo_flip/version", server.url());
+    assert_eq!(served_version(&http, &url).await.unwrap(), "first");
+
+    krate.write_src(&flip_source("second").replace("flip", "cargo_flip"));
+    krate.build();
+    let took = wait_for_version(&http, &url, "second").await;
+    println!("cargo build finished → new version served in {took:?}");
+    let status = service_status(&http, &server.url(), "cargo_flip").await;
+    assert!(status["generation"].as_u64().unwrap() >= 2, "{status}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hard_link_replace_and_in_place_copy_are_both_reloaded() {
+    let (v1, v2) = flip_builds();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libflip.so");
+    install_like_cargo(v1, &lib);
+    let server = start_server(dir.path()).await;
+    let http = Http::new();
+    let url = format!("{}/flip/version", server.url());
+    assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
+
+    install_like_cargo(v2, &lib);
+    let by_link = wait_for_version(&http, &url, "v2").await;
+
+    // A copy written into the existing file (truncate + write).
+    std::fs::copy(v1, &lib).unwrap();
+    let by_copy = wait_for_version(&http, &url, "v1").await;
+    println!("reload latency: hard link {by_link:?}, in-place copy {by_copy:?}");
+
+    // Unchanged content is not reloaded.
+    let before = service_status(&http, &server.url(), "flip").await["generation"].clone();
+    install_like_cargo(v1, &lib);
+    tokio::time::sleep(Duration::from_millis(400)).await; // a quiet period passes
+    let after = service_status(&http, &server.url(), "flip").await["generation"].clone();
+    assert_eq!(before, after, "identical content must not be reloaded");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reloads_under_concurrent_load_drop_no_request() {
+    let (v1, v2) = flip_builds();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libflip.so");
+    install_like_cargo(v1, &lib);
+    let server = start_server(dir.path()).await;
+    let url = format!("{}/flip/version", server.url());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (stop, ok, failures, url) =
+                (stop.clone(), ok.clone(), failures.clone(), url.clone());
+            tokio::spawn(async move {
+                let http = Http::new();
+                while !stop.load(Ordering::Relaxed) {
+                    match served_version(&http, &url).await {
+                        Ok(v) if v == "v1" || v == "v2" => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(v) => failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("unexpected body {v:?}")),
+                        Err(e) => failures.lock().unwrap().push(e),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let http = Http::new();
+    let mut latencies = Vec::new();
+    for round in 0..10 {
+        let (src, want) = if round % 2 == 0 {
+            (v2, "v2")
+        } else {
+            (v1, "v1")
+        };
+        install_like_cargo(src, &lib);
+        latencies.push(wait_for_version(&http, &url, want).await);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let failures = std::mem::take(&mut *failures.lock().unwrap());
+    let served = ok.load(Ordering::Relaxed);
+    println!(
+        "10 reloads under 8 clients: {served} requests, {} failed; reload latencies {latencies:?}",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed requests, first: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    assert!(served > 100, "load ran: {served} requests");
+    let status = service_status(&http, &server.url(), "flip").await;
+    assert_eq!(status["generation"], 11, "{status}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_or_foreign_library_is_refused_and_the_old_version_keeps_serving() {
+    let (v1, v2) = flip_builds();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libflip.so");
+    install_like_cargo(v1, &lib);
+    let server = start_server(dir.path()).await;
+    let http = Http::new();
+    let base = server.url();
+    let url = format!("{base}/flip/version");
+
+    let good = std::fs::read(v2).unwrap();
+    let mut other_arch = good.clone();
+    other_arch[18..20].copy_from_slice(
+        &(if cfg!(target_arch = "aarch64") {
+            62u16
+        } else {
+            183u16
+        })
+        .to_le_bytes(),
+    );
+    let bad_files: [(&str, Vec<u8>, &str); 3] = [
+        ("truncated", good[..good.len() / 2].to_vec(), "truncated"),
+        (
+            "foreign",
+            b"#!/bin/sh\necho not a library\n".to_vec(),
+            "not a shared library",
+        ),
+        ("other arch", other_arch, "built for"),
+    ];
+    for (what, bytes, reason) in bad_files {
+        std::fs::write(&lib, &bytes).unwrap();
+        let status = eventually(WAIT, &format!("the {what} file to be refused"), || async {
+            let s = service_status(&http, &base, "flip").await;
+            match s["last_error"].as_str() {
+                Some(e) if e.contains(reason) => Ok(s),
+                _ => Err(s.to_string()),
+            }
+        })
+        .await;
+        assert_eq!(status["generation"], 1, "{what}: {status}");
+        assert_eq!(
+            served_version(&http, &url).await.unwrap(),
+            "v1",
+            "{what}: the old version serves"
+        );
+    }
+
+    std::fs::copy(v2, &lib).unwrap();
+    wait_for_version(&http, &url, "v2").await;
+    let status = service_status(&http, &base, "flip").await;
+    assert!(
+        status["last_error"].is_null(),
+        "a good load clears the error: {status}"
+    );
+
+    // A library that is not a plugin, under a name of its own, is listed as refused.
+    std::fs::write(dir.path().join("libnotes.so"), b"hello").unwrap();
+    eventually(WAIT, "libnotes.so to be listed as refused", || async {
+        let all = http.get(&format!("{base}/__admin/services")).await.json();
+        let refused = all["refused"].to_string();
+        if refused.contains("libnotes.so") && refused.contains("not a shared library") {
+            Ok(())
+        } else {
+            Err(all.to_string())
+        }
+    })
+    .await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_library_takes_its_service_away_and_adding_one_brings_it() {
+    let (v1, _) = flip_builds();
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path()).await;
+    let http = Http::new();
+    let url = format!("{}/flip/version", server.url());
+    assert_eq!(http.get(&url).await.status, StatusCode::NOT_FOUND);
+
+    // A library appearing in a new sub-directory is found too.
+    let sub = dir.path().join("release");
+    std::fs::create_dir(&sub).unwrap();
+    let lib = sub.join("libflip.so");
+    install_like_cargo(v1, &lib);
+    wait_for_version(&http, &url, "v1").await;
+
+    std::fs::remove_file(&lib).unwrap();
+    eventually(WAIT, "the service to go away", || async {
+        let r = http.get(&url).await;
+        if r.status == StatusCode::NOT_FOUND && r.json()["known_services"] == serde_json::json!([])
+        {
+            Ok(())
+        } else {
+            Err(format!("{} {}", r.status, r.text()))
+        }
+    })
+    .await;
+    server.shutdown().await;
+}
