@@ -81,13 +81,18 @@ impl PluginCrate {
 
     /// Like [`new`](Self::new), with extra lines appended to Cargo.toml.
     pub fn with_manifest_extra(name: &str, lib_rs: &str, extra: &str) -> PluginCrate {
+        Self::with_sdk(name, lib_rs, extra, &workspace_root().join("sdk"))
+    }
+
+    /// Like [`with_manifest_extra`](Self::with_manifest_extra), against the
+    /// SDK at `sdk`.
+    pub fn with_sdk(name: &str, lib_rs: &str, extra: &str, sdk: &Path) -> PluginCrate {
         // Under cargo's target dir: kept between runs for incremental builds.
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("crates")
             .join(name);
         let _ = std::fs::remove_dir_all(dir.join("src"));
         std::fs::create_dir_all(dir.join("src")).expect("src dir");
-        let sdk = workspace_root().join("sdk");
         let manifest = format!(
             r#"[package]
 name = "{name}"
@@ -299,4 +304,56 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("timed out after {limit:?} waiting for {what}; last seen: {last}");
+}
+
+/// A copy of the SDK with `edit` applied to its files, as a standalone
+/// crate; for plugins "built against another SDK". Returns its directory.
+pub fn sdk_variant(name: &str, edit: impl Fn(&str, String) -> String) -> PathBuf {
+    let root = workspace_root();
+    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-variants").join(name);
+    let _ = std::fs::remove_dir_all(&dest);
+    copy_tree(&root.join("sdk/src"), &dest.join("src"), &edit);
+
+    // Resolve `x.workspace = true` against the workspace manifest.
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).expect("workspace manifest");
+    let lookup = |key: &str| -> String {
+        workspace
+            .lines()
+            .find(|l| l.split('=').next().is_some_and(|k| k.trim() == key))
+            .and_then(|l| l.split_once('='))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("{key} in the workspace manifest"))
+    };
+    let manifest = std::fs::read_to_string(root.join("sdk/Cargo.toml")).expect("sdk manifest");
+    let mut out = String::new();
+    for line in manifest.lines() {
+        match line.split_once(".workspace = true") {
+            Some((key, _)) => {
+                let mut value = lookup(key);
+                if key == "fake-servicer-macros" {
+                    value = format!("{{ path = {:?} }}", root.join("sdk-macros"));
+                }
+                out.push_str(&format!("{key} = {value}\n"));
+            }
+            None => out.push_str(&format!("{line}\n")),
+        }
+    }
+    out.push_str("\n[workspace]\n");
+    std::fs::write(dest.join("Cargo.toml"), edit("Cargo.toml", out)).expect("write manifest");
+    dest
+}
+
+fn copy_tree(from: &Path, to: &Path, edit: &impl Fn(&str, String) -> String) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_tree(&path, &target, edit);
+        } else {
+            let text = std::fs::read_to_string(&path).expect("read source");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            std::fs::write(&target, edit(&name, text)).expect("write source");
+        }
+    }
 }
