@@ -43,6 +43,8 @@
 
 #[doc(hidden)]
 pub mod __private;
+#![warn(missing_docs)]
+
 pub mod abi;
 mod extract;
 pub mod fake;

@@ -28,26 +28,34 @@ async fn plugins_built_against_an_incompatible_sdk_are_refused() {
         (
             "abi_version",
             |file, text| match file {
-                "abi.rs" => text.replace("pub const SDK_ABI_VERSION: u32 = 1;", "pub const SDK_ABI_VERSION: u32 = 99;"),
+                "abi.rs" => text.replace(
+                    "pub const SDK_ABI_VERSION: u32 = 1;",
+                    "pub const SDK_ABI_VERSION: u32 = 99;",
+                ),
                 _ => text,
             },
             &["ABI v99", "ABI v1", "rebuild the plugin"],
         ),
         (
             "layout",
-            |file, text| match file {
+            |file, text| {
+                match file {
                 "abi.rs" => text.replace(
                     "#[repr(u8)]\n#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum FfiFault",
                     "#[repr(u32)]\n#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq, Hash)]\npub enum FfiFault",
                 ),
                 _ => text,
+            }
             },
             &["incompatible plugin ABI", "rebuild the plugin"],
         ),
         (
             "old_sdk",
             |file, text| match file {
-                "Cargo.toml" => text.replace("version = \"0.1.0\"\nedition", "version = \"0.0.9\"\nedition"),
+                "Cargo.toml" => text.replace(
+                    "version = \"0.1.0\"\nedition",
+                    "version = \"0.0.9\"\nedition",
+                ),
                 _ => text,
             },
             &["0.0.9", "0.1.0", "rebuild the plugin"],
@@ -64,19 +72,27 @@ async fn plugins_built_against_an_incompatible_sdk_are_refused() {
         let krate = PluginCrate::with_sdk(&format!("compat_{name}"), &source(name), "", &sdk);
         let built = krate.build();
         install_like_cargo(&built, &lib);
-        let error = eventually(Duration::from_secs(10), &format!("the {name} plugin to be refused"), || async {
-            let all = http.get(&format!("{base}/__admin/services")).await.json();
-            let s = &all["services"][0];
-            match s["last_error"].as_str() {
-                Some(e) if expected.iter().all(|x| e.contains(x)) => Ok(e.to_owned()),
-                _ => Err(all.to_string()),
-            }
-        })
+        let error = eventually(
+            Duration::from_secs(10),
+            &format!("the {name} plugin to be refused"),
+            || async {
+                let all = http.get(&format!("{base}/__admin/services")).await.json();
+                let s = &all["services"][0];
+                match s["last_error"].as_str() {
+                    Some(e) if expected.iter().all(|x| e.contains(x)) => Ok(e.to_owned()),
+                    _ => Err(all.to_string()),
+                }
+            },
+        )
         .await;
         assert!(!error.contains('\n'), "one line: {error}");
         assert!(error.len() < 600, "short: {error}");
         println!("{name}: {error}");
-        assert_eq!(http.get(&format!("{base}/compat/v")).await.text(), "good", "{name}: old version serves");
+        assert_eq!(
+            http.get(&format!("{base}/compat/v")).await.text(),
+            "good",
+            "{name}: old version serves"
+        );
     }
     server.shutdown().await;
 }

@@ -298,3 +298,50 @@ async fn deleting_a_library_takes_its_service_away_and_adding_one_brings_it() {
     .await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_mode_sees_changes_without_file_events() {
+    let (v1, v2) = flip_builds();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libflip.so");
+    install_like_cargo(v1, &lib);
+    let mut config = fake_servicer_server::Config::local(dir.path());
+    config.poll = true;
+    let server = common::start_with(config).await;
+    let http = Http::new();
+    let url = format!("{}/flip/version", server.url());
+    assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
+    install_like_cargo(v2, &lib);
+    let took = wait_for_version(&http, &url, "v2").await;
+    println!("reload latency with --poll: {took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_files_for_one_service_the_newest_wins() {
+    let (v1, v2) = flip_builds();
+    let dir = tempfile::tempdir().unwrap();
+    let older = dir.path().join("libflip_old.so");
+    install_like_cargo(v1, &older);
+    let server = start_server(dir.path()).await;
+    let http = Http::new();
+    let url = format!("{}/flip/version", server.url());
+    assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
+
+    // A newer file for the same service takes over …
+    let newer = dir.path().join("libflip_new.so");
+    install_like_cargo(v2, &newer);
+    let mtime = std::fs::metadata(&older).unwrap().modified().unwrap() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&newer)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    wait_for_version(&http, &url, "v2").await;
+
+    // … and when it goes, the older one serves again.
+    std::fs::remove_file(&newer).unwrap();
+    wait_for_version(&http, &url, "v1").await;
+    server.shutdown().await;
+}

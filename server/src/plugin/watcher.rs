@@ -21,7 +21,7 @@ use std::{
 const SKIPPED_DIRS: [&str; 5] = ["deps", "build", "incremental", ".fingerprint", "examples"];
 
 /// How often the poll fallback scans the plugin dir.
-const POLL_INTERVAL: Duration = Duration::from_millis(500);
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Whether `path` (below `root`) lies outside cargo's artifact dirs.
 fn outside_skipped(root: &Path, path: &Path) -> bool {
@@ -76,7 +76,8 @@ fn scan_below(root: &Path, dir: &Path) -> Vec<PathBuf> {
 
 /// A running watcher; dropping it stops the watch.
 pub struct Watcher {
-    _watch: Box<dyn notify::Watcher + Send>,
+    /// The inotify (or platform) watch; `None` when polling.
+    _watch: Option<notify::RecommendedWatcher>,
     stop: Option<mpsc::Sender<Message>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -98,7 +99,9 @@ impl Drop for Watcher {
 }
 
 impl Watcher {
-    /// Starts watching `root` (inotify, or polling when `poll` is set).
+    /// Starts watching `root`: with file events, or, when `poll` is set, by
+    /// comparing the candidates' size, mtime and inode every 250 ms (notify's
+    /// own poller keeps whole-second mtimes and walks cargo's `deps/` too).
     pub fn start(
         root: PathBuf,
         registry: Arc<Registry>,
@@ -106,20 +109,23 @@ impl Watcher {
         poll: bool,
     ) -> notify::Result<Watcher> {
         let (tx, rx) = mpsc::channel();
-        let events = tx.clone();
-        let handler = move |res: notify::Result<Event>| {
-            let _ = events.send(Message::Event(res));
-        };
-        let mut watch: Box<dyn notify::Watcher + Send> = if poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-            Box::new(notify::PollWatcher::new(handler, config)?)
+        let watch = if poll {
+            None
         } else {
-            Box::new(notify::recommended_watcher(handler)?)
+            let events = tx.clone();
+            let mut w = notify::recommended_watcher(move |res: notify::Result<Event>| {
+                let _ = events.send(Message::Event(res));
+            })?;
+            notify::Watcher::watch(&mut w, &root, RecursiveMode::Recursive)?;
+            Some(w)
         };
-        watch.watch(&root, RecursiveMode::Recursive)?;
+        let mut debouncer = Debouncer::new(root, registry, quiet);
+        if poll {
+            debouncer.poll = Some(Poller::new(&debouncer.root));
+        }
         let thread = thread::Builder::new()
             .name("plugin-watcher".into())
-            .spawn(move || Debouncer::new(root, registry, quiet).run(rx))
+            .spawn(move || debouncer.run(rx))
             .map_err(|e| notify::Error::generic(&e.to_string()))?;
         Ok(Watcher {
             _watch: watch,
@@ -134,11 +140,58 @@ struct Pending {
     size: Option<u64>,
 }
 
+/// The polling fallback: remembers each candidate's size, mtime and inode.
+struct Poller {
+    seen: HashMap<PathBuf, Fingerprint>,
+    next: Instant,
+}
+
+type Fingerprint = (u64, Option<std::time::SystemTime>, u64);
+
+fn fingerprint(path: &Path) -> Option<Fingerprint> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Some((m.len(), m.modified().ok(), ino))
+}
+
+impl Poller {
+    fn new(root: &Path) -> Poller {
+        Poller {
+            seen: scan(root)
+                .into_iter()
+                .filter_map(|p| fingerprint(&p).map(|f| (p, f)))
+                .collect(),
+            next: Instant::now() + POLL_INTERVAL,
+        }
+    }
+
+    /// The paths that appeared, changed or disappeared since the last poll.
+    fn changes(&mut self, root: &Path) -> Vec<PathBuf> {
+        self.next = Instant::now() + POLL_INTERVAL;
+        let now: HashMap<PathBuf, Fingerprint> = scan(root)
+            .into_iter()
+            .filter_map(|p| fingerprint(&p).map(|f| (p, f)))
+            .collect();
+        let mut changed: Vec<PathBuf> = now
+            .iter()
+            .filter(|(p, f)| self.seen.get(*p) != Some(f))
+            .map(|(p, _)| p.clone())
+            .collect();
+        changed.extend(self.seen.keys().filter(|p| !now.contains_key(*p)).cloned());
+        self.seen = now;
+        changed
+    }
+}
+
 struct Debouncer {
     root: PathBuf,
     registry: Arc<Registry>,
     quiet: Duration,
     pending: HashMap<PathBuf, Pending>,
+    poll: Option<Poller>,
 }
 
 impl Debouncer {
@@ -148,6 +201,7 @@ impl Debouncer {
             registry,
             quiet,
             pending: HashMap::new(),
+            poll: None,
         }
     }
 
@@ -156,9 +210,12 @@ impl Debouncer {
             let wait = self
                 .pending
                 .values()
-                .map(|p| p.due.saturating_duration_since(Instant::now()))
+                .map(|p| p.due)
+                .chain(self.poll.as_ref().map(|p| p.next))
                 .min()
-                .unwrap_or(Duration::from_secs(3600));
+                .map_or(Duration::from_secs(3600), |due| {
+                    due.saturating_duration_since(Instant::now())
+                });
             match rx.recv_timeout(wait) {
                 Ok(Message::Event(Ok(event))) => self.on_event(event),
                 Ok(Message::Event(Err(e))) => {
@@ -167,6 +224,11 @@ impl Debouncer {
                 }
                 Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if let Some(poller) = self.poll.as_mut().filter(|p| p.next <= Instant::now()) {
+                for path in poller.changes(&self.root) {
+                    self.touch(path);
+                }
             }
             self.settle();
         }

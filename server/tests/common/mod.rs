@@ -310,7 +310,9 @@ where
 /// crate; for plugins "built against another SDK". Returns its directory.
 pub fn sdk_variant(name: &str, edit: impl Fn(&str, String) -> String) -> PathBuf {
     let root = workspace_root();
-    let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-variants").join(name);
+    let dest = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sdk-variants")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dest);
     copy_tree(&root.join("sdk/src"), &dest.join("src"), &edit);
 
