@@ -41,10 +41,10 @@
 //! - [`fake`] makes fake data, [`random`] random values.
 //! - State lives in statics and resets when the plugin is reloaded.
 
-#[doc(hidden)]
-pub mod __private;
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod __private;
 pub mod abi;
 mod extract;
 pub mod fake;
