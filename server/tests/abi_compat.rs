@@ -7,6 +7,9 @@ mod common;
 use common::{Http, PluginCrate, eventually, install_like_cargo, sdk_variant, start_server};
 use std::time::Duration;
 
+/// Rewrites one SDK file (by name) of a variant.
+type Edit = fn(&str, String) -> String;
+
 fn source(answer: &str) -> String {
     format!(
         "use fake_servicer::prelude::*;\n#[route(get, \"/v\")]\nfn v() -> &'static str {{ \"{answer}\" }}\nfake_servicer::service!(name = \"compat\", v);\n"
@@ -24,7 +27,7 @@ async fn plugins_built_against_an_incompatible_sdk_are_refused() {
     let base = server.url();
     assert_eq!(http.get(&format!("{base}/compat/v")).await.text(), "good");
 
-    let variants: [(&str, fn(&str, String) -> String, &[&str]); 3] = [
+    let variants: [(&str, Edit, &[&str]); 3] = [
         (
             "abi_version",
             |file, text| match file {
