@@ -46,6 +46,35 @@ fn flip_builds() -> &'static (PathBuf, PathBuf) {
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// A server whose plugin dir holds `libflip.so`, installed from `initial`.
+struct Flip {
+    server: fake_servicer_server::Server,
+    dir: tempfile::TempDir,
+    lib: PathBuf,
+    url: String,
+    http: Http,
+}
+
+async fn flip_server(initial: &Path, poll: bool) -> Flip {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libflip.so");
+    install_like_cargo(initial, &lib);
+    let mut config = fake_servicer_server::Config::local(dir.path());
+    config.poll = poll;
+    let server = common::start_with(config).await;
+    let url = format!("{}/flip/version", server.url());
+    let http = Http::new();
+    let first = served_version(&http, &url).await;
+    assert!(first.is_ok(), "the first version serves: {first:?}");
+    Flip {
+        server,
+        dir,
+        lib,
+        url,
+        http,
+    }
+}
+
 async fn served_version(http: &Http, url: &str) -> Result<String, String> {
     let r = http
         .send(http::Method::GET, url, &[], bytes::Bytes::new())
@@ -106,12 +135,13 @@ async fn rebuilding_with_cargo_in_the_watched_target_dir_is_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hard_link_replace_and_in_place_copy_are_both_reloaded() {
     let (v1, v2) = flip_builds();
-    let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("libflip.so");
-    install_like_cargo(v1, &lib);
-    let server = start_server(dir.path()).await;
-    let http = Http::new();
-    let url = format!("{}/flip/version", server.url());
+    let Flip {
+        server,
+        dir,
+        lib,
+        url,
+        http,
+    } = flip_server(v1, false).await;
     assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
 
     install_like_cargo(v2, &lib);
@@ -122,10 +152,23 @@ async fn hard_link_replace_and_in_place_copy_are_both_reloaded() {
     let by_copy = wait_for_version(&http, &url, "v1").await;
     println!("reload latency: hard link {by_link:?}, in-place copy {by_copy:?}");
 
-    // Unchanged content is not reloaded.
+    // Unchanged content is not reloaded. A junk file written after it is a
+    // marker: once the junk is refused, the identical library was handled too.
     let before = service_status(&http, &server.url(), "flip").await["generation"].clone();
     install_like_cargo(v1, &lib);
-    tokio::time::sleep(Duration::from_millis(400)).await; // a quiet period passes
+    std::fs::write(dir.path().join("libmarker.so"), b"marker").unwrap();
+    eventually(WAIT, "the marker to be refused", || async {
+        let all = http
+            .get(&format!("{}/__admin/services", server.url()))
+            .await
+            .json();
+        if all["refused"].to_string().contains("libmarker.so") {
+            Ok(())
+        } else {
+            Err(all.to_string())
+        }
+    })
+    .await;
     let after = service_status(&http, &server.url(), "flip").await["generation"].clone();
     assert_eq!(before, after, "identical content must not be reloaded");
     server.shutdown().await;
@@ -134,11 +177,13 @@ async fn hard_link_replace_and_in_place_copy_are_both_reloaded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reloads_under_concurrent_load_drop_no_request() {
     let (v1, v2) = flip_builds();
-    let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("libflip.so");
-    install_like_cargo(v1, &lib);
-    let server = start_server(dir.path()).await;
-    let url = format!("{}/flip/version", server.url());
+    let Flip {
+        server,
+        lib,
+        url,
+        http,
+        dir: _dir,
+    } = flip_server(v1, false).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let ok = Arc::new(AtomicUsize::new(0));
@@ -165,7 +210,6 @@ async fn reloads_under_concurrent_load_drop_no_request() {
         })
         .collect();
 
-    let http = Http::new();
     let mut latencies = Vec::new();
     for round in 0..10 {
         let (src, want) = if round % 2 == 0 {
@@ -201,13 +245,14 @@ async fn reloads_under_concurrent_load_drop_no_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_truncated_or_foreign_library_is_refused_and_the_old_version_keeps_serving() {
     let (v1, v2) = flip_builds();
-    let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("libflip.so");
-    install_like_cargo(v1, &lib);
-    let server = start_server(dir.path()).await;
-    let http = Http::new();
+    let Flip {
+        server,
+        dir,
+        lib,
+        url,
+        http,
+    } = flip_server(v1, false).await;
     let base = server.url();
-    let url = format!("{base}/flip/version");
 
     let good = std::fs::read(v2).unwrap();
     let mut other_arch = good.clone();
@@ -302,15 +347,13 @@ async fn deleting_a_library_takes_its_service_away_and_adding_one_brings_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_mode_sees_changes_without_file_events() {
     let (v1, v2) = flip_builds();
-    let dir = tempfile::tempdir().unwrap();
-    let lib = dir.path().join("libflip.so");
-    install_like_cargo(v1, &lib);
-    let mut config = fake_servicer_server::Config::local(dir.path());
-    config.poll = true;
-    let server = common::start_with(config).await;
-    let http = Http::new();
-    let url = format!("{}/flip/version", server.url());
-    assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
+    let Flip {
+        server,
+        lib,
+        url,
+        http,
+        dir: _dir,
+    } = flip_server(v1, true).await;
     install_like_cargo(v2, &lib);
     let took = wait_for_version(&http, &url, "v2").await;
     println!("reload latency with --poll: {took:?}");
@@ -320,13 +363,13 @@ async fn polling_mode_sees_changes_without_file_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_files_for_one_service_the_newest_wins() {
     let (v1, v2) = flip_builds();
-    let dir = tempfile::tempdir().unwrap();
-    let older = dir.path().join("libflip_old.so");
-    install_like_cargo(v1, &older);
-    let server = start_server(dir.path()).await;
-    let http = Http::new();
-    let url = format!("{}/flip/version", server.url());
-    assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
+    let Flip {
+        server,
+        dir,
+        lib: older,
+        url,
+        http,
+    } = flip_server(v1, false).await;
 
     // A newer file for the same service takes over …
     let newer = dir.path().join("libflip_new.so");

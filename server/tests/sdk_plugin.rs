@@ -5,7 +5,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{Http, PluginCrate, start_server};
+use common::{Http, PluginCrate};
 use http::{Method, StatusCode};
 use std::{
     io::{Read, Write},
@@ -139,10 +139,18 @@ fn sink_library() -> &'static PathBuf {
 
 /// A server whose plugin dir holds only the sink plugin.
 async fn sink_server() -> (fake_servicer_server::Server, tempfile::TempDir) {
+    sink_server_with(|_| {}).await
+}
+
+/// Like [`sink_server`], with the configuration adjusted by `adjust`.
+async fn sink_server_with(
+    adjust: impl FnOnce(&mut fake_servicer_server::Config),
+) -> (fake_servicer_server::Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let lib = sink_library().clone();
-    std::fs::copy(&lib, dir.path().join("libsink.so")).unwrap();
-    (start_server(dir.path()).await, dir)
+    std::fs::copy(sink_library(), dir.path().join("libsink.so")).unwrap();
+    let mut config = fake_servicer_server::Config::local(dir.path());
+    adjust(&mut config);
+    (common::start_with(config).await, dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -537,5 +545,39 @@ async fn host_routing_and_prefix_routing_reach_the_same_routes() {
         .unwrap();
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.header("allow"), Some("GET"));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_past_the_timeout_is_answered_504_and_the_server_keeps_serving() {
+    let (server, _dir) = sink_server_with(|c| c.handler_timeout = Duration::from_millis(300)).await;
+    let http = Http::new();
+    let slow = http.get(&format!("{}/sink/sleep/3000", server.url())).await;
+    assert_eq!(slow.status, StatusCode::GATEWAY_TIMEOUT, "{}", slow.text());
+    assert_eq!(slow.json()["route"], "GET /sleep/{ms}");
+    assert_eq!(
+        http.get(&format!("{}/sink/fast", server.url()))
+            .await
+            .text(),
+        "fast"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_answered_413() {
+    let (server, _dir) = sink_server_with(|c| c.max_body_bytes = 1024).await;
+    let http = Http::new();
+    let url = format!("{}/sink/body", server.url());
+    let ok = http
+        .send(Method::PUT, &url, &[], vec![7u8; 1024])
+        .await
+        .unwrap();
+    assert_eq!((ok.status, ok.body.len()), (StatusCode::OK, 1024));
+    let big = http
+        .send(Method::PUT, &url, &[], vec![7u8; 1025])
+        .await
+        .unwrap();
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.text());
     server.shutdown().await;
 }
