@@ -50,7 +50,7 @@ async fn plugins_built_against_an_incompatible_sdk_are_refused() {
                 _ => text,
             }
             },
-            &["incompatible plugin ABI", "rebuild the plugin"],
+            &["incompatible plugin ABI", "FfiFault", "rebuild the plugin"],
         ),
         (
             "old_sdk",

@@ -141,21 +141,40 @@ fn describe(err: LibraryError) -> LoadError {
             plugin: actual_version.to_string(),
             server: expected_version.to_string(),
         },
-        LibraryError::AbiInstability(report) => LoadError::Layout(error_lines(&report.to_string())),
+        LibraryError::AbiInstability(report) => {
+            let report = report.to_string();
+            tracing::debug!("abi_stable layout report:\n{report}");
+            LoadError::Layout(error_lines(&report))
+        }
         LibraryError::RootModule { err, .. } => LoadError::Init(first_line(&err.to_string())),
         other => LoadError::Layout(error_lines(&other.to_string())),
     }
 }
 
-/// Keeps the `Error:` lines of abi_stable's layout report, deduplicated.
+/// Keeps the `Error:` lines of abi_stable's layout report, deduplicated and
+/// prefixed with the type they are about ("FfiFault: incompatible type size").
 fn error_lines(report: &str) -> String {
-    let mut lines: Vec<&str> = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_expected = false;
+    let mut current_type: Option<&str> = None;
     for line in report.lines() {
         let line = line.trim();
-        if let Some(rest) = line.strip_prefix("Error:") {
+        if line.starts_with("Layout of expected type:") {
+            in_expected = true;
+        } else if in_expected && let Some(ty) = line.strip_prefix("type:") {
+            current_type = Some(ty.trim());
+            in_expected = false;
+        } else if let Some(rest) = line.strip_prefix("Error:") {
             let rest = rest.trim();
-            if !rest.is_empty() && !lines.contains(&rest) {
-                lines.push(rest);
+            if rest.is_empty() {
+                continue;
+            }
+            let text = match current_type {
+                Some(ty) => format!("{ty}: {rest}"),
+                None => rest.to_owned(),
+            };
+            if !lines.contains(&text) {
+                lines.push(text);
             }
         }
     }
@@ -198,6 +217,11 @@ mod tests {
     fn layout_report_is_reduced_to_its_error_lines() {
         let report = "--- Layout ---\nfield a\n  Error: mismatched field count\n  expected 3 found 4\nError: mismatched field count\nError: wrong size\n";
         assert_eq!(error_lines(report), "mismatched field count; wrong size");
+        let typed = "Layout of expected type:\n    --- Type Layout ---\n    type:FfiFault\n    size:1\nError:incompatible type size\nExpected:\n    1\nError:incompatible type alignment\n";
+        assert_eq!(
+            error_lines(typed),
+            "FfiFault: incompatible type size; FfiFault: incompatible type alignment"
+        );
         assert_eq!(error_lines("just one line\nand more"), "just one line");
     }
 
