@@ -17,6 +17,15 @@ pub struct Config {
     #[arg(long, env = "FAKE_SERVICER_LISTEN", default_value = "0.0.0.0:80")]
     pub listen: String,
 
+    /// A directory of WireMock-style `*.json` stub files, loaded and
+    /// hot-reloaded.
+    #[arg(long, env = "FAKE_SERVICER_MAPPINGS")]
+    pub mappings: Option<PathBuf>,
+
+    /// Request journal size (entries); 0 disables the journal.
+    #[arg(long, env = "FAKE_SERVICER_JOURNAL_SIZE", default_value_t = 10_000)]
+    pub journal_size: usize,
+
     /// Seconds after which a plugin handler still running is answered 504.
     #[arg(long, env = "FAKE_SERVICER_HANDLER_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
     pub handler_timeout: Duration,
@@ -42,6 +51,8 @@ impl Config {
         Config {
             plugins: plugins.into(),
             listen: "127.0.0.1:0".to_owned(),
+            mappings: None,
+            journal_size: 10_000,
             handler_timeout: Duration::from_secs(30),
             max_body_bytes: 16 * 1024 * 1024,
             poll: false,
@@ -79,6 +90,8 @@ mod tests {
         assert_eq!(c.listen, "0.0.0.0:80");
         assert_eq!(c.handler_timeout, Duration::from_secs(30));
         assert_eq!(c.max_body_bytes, 16_777_216);
+        assert_eq!(c.journal_size, 10_000);
+        assert_eq!(c.mappings, None);
     }
 
     #[test]

@@ -1,11 +1,18 @@
-//! The request path for services: resolve the service, match a route, run
-//! the plugin handler off the async workers, carry out its plan.
+//! The request path for everything but the admin API (DESIGN §2): resolve
+//! the service, then the first of an armed next-request override, a stub, a
+//! plugin route answers; the journal records the outcome; the plan is
+//! carried out.
 
 use crate::{
     conn::Conn,
+    journal::{AnsweredBy, Journal, Outcome},
+    mappings::Stubs,
+    overrides::{Override, Overrides},
     plan::Plan,
-    plugin::{Registry, Service},
+    plugin::{Registry, Service, Snapshot},
+    request::Recorded,
     routing::{self, RouteMatch},
+    settings::Settings,
 };
 use abi_stable::std_types::{RSlice, RStr};
 use axum::{
@@ -14,107 +21,238 @@ use axum::{
 };
 use bytes::Bytes;
 use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
-use http::{HeaderValue, StatusCode, header, request::Parts};
-use serde_json::json;
-use std::{sync::Arc, time::Duration};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::{Value, json};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
+};
 
-/// What the service path needs from the server.
+/// Everything a request may touch.
 pub struct App {
     pub registry: Arc<Registry>,
+    pub stubs: Arc<Stubs>,
+    pub journal: Journal,
+    pub overrides: Overrides,
+    pub settings: Settings,
     pub handler_timeout: Duration,
     pub max_body_bytes: usize,
+}
+
+/// An answer and who gave it.
+struct Answer {
+    plan: Plan,
+    by: AnsweredBy,
+    stub: Option<Value>,
+}
+
+impl Answer {
+    fn server(plan: Plan) -> Answer {
+        Answer {
+            plan,
+            by: AnsweredBy::Server,
+            stub: None,
+        }
+    }
+
+    fn nothing(plan: Plan) -> Answer {
+        Answer {
+            plan,
+            by: AnsweredBy::Nothing,
+            stub: None,
+        }
+    }
 }
 
 /// Fallback handler of the HTTP router: every request that is not for the
 /// admin API.
 pub async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
+    let started = Instant::now();
+    let received_at = SystemTime::now();
     let conn = req
         .extensions()
         .get::<ConnectInfo<Conn>>()
         .map(|c| c.0.clone());
-    plan_for(&app, req).await.execute(conn.as_ref()).await
-}
-
-async fn plan_for(app: &App, req: Request) -> Plan {
     let (parts, body) = req.into_parts();
+    let (body, too_large) = match read_body(body, &parts.headers, app.max_body_bytes).await {
+        Ok(b) => (b, None),
+        Err(plan) => (Bytes::new(), Some(plan)),
+    };
+
+    let snapshot = app.registry.snapshot();
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.host());
-    let snapshot = app.registry.snapshot();
-    let target = match routing::resolve(host, parts.uri.path(), |name| {
+    let resolved = routing::resolve(host, parts.uri.path(), |name| {
         snapshot.get(name).map(|s| s.name.clone())
-    }) {
-        Ok(t) => t,
-        Err(guess) => {
-            return Plan::json(
-                StatusCode::NOT_FOUND,
-                &json!({
-                    "error": match &guess {
-                        Some(name) => format!("no service named {name:?}"),
-                        None => "no service named in this request".to_owned(),
-                    },
-                    "service": guess,
-                    "known_services": snapshot.names(),
-                    "hint": "call http://<service>/<path> or http://<this host>/<service>/<path>",
-                }),
-            );
-        }
+    })
+    .map(|t| (t.service, t.path.to_owned()));
+    let (service, unknown) = match resolved {
+        Ok(s) => (Some(s), None),
+        Err(guess) => (None, Some(guess)),
     };
-    let Some(service) = snapshot.get(&target.service).cloned() else {
-        return Plan::json(StatusCode::NOT_FOUND, &json!({"error": "service vanished"}));
-    };
-    let rel_path = target.path.to_owned();
-    drop(snapshot);
+    let request = Arc::new(Recorded {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+        service,
+        client: conn.as_ref().map(|c| c.remote),
+        received_at,
+    });
 
-    let (handler, pattern, params) = match service.library.routes.find(&parts.method, &rel_path) {
+    let answer = match too_large {
+        Some(plan) => Answer::server(plan),
+        None => answer(&app, &request, &snapshot, unknown).await,
+    };
+    drop(snapshot);
+    app.journal.record(
+        request,
+        Outcome {
+            status: answer.plan.status.as_u16(),
+            answered_by: answer.by,
+            stub: answer.stub,
+            process_time: started.elapsed(),
+            added_delay: answer.plan.delay,
+        },
+    );
+    answer.plan.execute(conn.as_ref()).await
+}
+
+/// Arming request, armed override, or the normal answer.
+async fn answer(
+    app: &App,
+    req: &Arc<Recorded>,
+    snapshot: &Snapshot,
+    unknown: Option<Option<String>>,
+) -> Answer {
+    if let Some((service, path)) = &req.service {
+        match Override::from_headers(&req.headers) {
+            Some(Err(e)) => {
+                return Answer::server(Plan::json(
+                    StatusCode::BAD_REQUEST,
+                    &json!({
+                        "error": format!("invalid {}: {}", e.header, e.reason),
+                        "header": e.header,
+                        "armed": false,
+                    }),
+                ));
+            }
+            Some(Ok(o)) => {
+                let description = o.describe(service, &req.method, path);
+                app.overrides.arm(service, &req.method, path, o);
+                return Answer {
+                    plan: Plan::json(StatusCode::ACCEPTED, &description),
+                    by: AnsweredBy::Armed,
+                    stub: None,
+                };
+            }
+            None => {}
+        }
+        if let Some(o) = app.overrides.take(service, &req.method, path) {
+            let base = if o.needs_base() {
+                normal(app, req, snapshot, unknown).await.plan
+            } else {
+                Plan::empty(StatusCode::OK)
+            };
+            return Answer {
+                plan: o.apply(base),
+                by: AnsweredBy::Override,
+                stub: None,
+            };
+        }
+    }
+    normal(app, req, snapshot, unknown).await
+}
+
+/// A stub, else a plugin route, else 404.
+async fn normal(
+    app: &App,
+    req: &Arc<Recorded>,
+    snapshot: &Snapshot,
+    unknown: Option<Option<String>>,
+) -> Answer {
+    if let Some(stub) = app.stubs.find(req) {
+        return Answer {
+            plan: stub.response.plan(app.settings.fixed_delay()),
+            by: AnsweredBy::Stub(stub.id),
+            stub: Some(stub.json.clone()),
+        };
+    }
+    let Some((name, rel_path)) = &req.service else {
+        let guess = unknown.flatten();
+        return Answer::nothing(Plan::json(
+            StatusCode::NOT_FOUND,
+            &json!({
+                "error": match &guess {
+                    Some(name) => format!("no service named {name:?}"),
+                    None => "no service named in this request".to_owned(),
+                },
+                "service": guess,
+                "known_services": snapshot.names(),
+                "hint": "call http://<service>/<path> or http://<this host>/<service>/<path>",
+            }),
+        ));
+    };
+    let Some(service) = snapshot.get(name).cloned() else {
+        return Answer::nothing(Plan::json(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "service vanished"}),
+        ));
+    };
+    call_plugin(app, service, req.clone(), rel_path).await
+}
+
+async fn call_plugin(
+    app: &App,
+    service: Arc<Service>,
+    req: Arc<Recorded>,
+    rel_path: &str,
+) -> Answer {
+    let (handler, pattern, params) = match service.library.routes.find(&req.method, rel_path) {
         RouteMatch::Found { route, params } => (route.handler, route.pattern.clone(), params),
         RouteMatch::NotFound => {
-            return Plan::json(
+            return Answer::nothing(Plan::json(
                 StatusCode::NOT_FOUND,
                 &json!({
-                    "error": format!("no route for {} {}", parts.method, rel_path),
+                    "error": format!("no route for {} {}", req.method, rel_path),
                     "service": service.name,
                     "routes": route_list(&service),
                 }),
-            );
+            ));
         }
         RouteMatch::MethodNotAllowed(allowed) => {
-            let allow = allowed
-                .iter()
-                .map(|m| m.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
             let mut plan = Plan::json(
                 StatusCode::METHOD_NOT_ALLOWED,
                 &json!({
-                    "error": format!("{} is not allowed on {}", parts.method, rel_path),
+                    "error": format!("{} is not allowed on {}", req.method, rel_path),
                     "service": service.name,
-                    "allowed": allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                    "allowed": names,
                 }),
             );
-            if let Ok(v) = HeaderValue::from_str(&allow) {
+            if let Ok(v) = HeaderValue::from_str(&names.join(", ")) {
                 plan.headers.push((header::ALLOW, v));
             }
-            return plan;
+            return Answer::nothing(plan);
         }
     };
-
-    let body = match read_body(body, &parts, app.max_body_bytes).await {
-        Ok(b) => b,
-        Err(plan) => return plan,
+    let route = format!("{} {}", req.method, pattern);
+    let by = AnsweredBy::Plugin {
+        route: route.clone(),
+        generation: service.generation,
     };
-    let route_name = format!("{} {}", parts.method, pattern);
     let call = Call {
         service: service.clone(),
         handler,
-        parts,
-        rel_path,
+        request: req,
+        rel_path: rel_path.to_owned(),
         params,
-        body,
     };
-    match tokio::time::timeout(
+    let plan = match tokio::time::timeout(
         app.handler_timeout,
         tokio::task::spawn_blocking(move || call.run()),
     )
@@ -123,23 +261,28 @@ async fn plan_for(app: &App, req: Request) -> Plan {
         Ok(Ok(Ok(plan))) => plan,
         Ok(Ok(Err(msg))) => Plan::json(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"error": msg, "service": service.name, "route": route_name}),
+            &json!({"error": msg, "service": service.name, "route": route}),
         ),
         Ok(Err(join)) => Plan::json(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"error": format!("handler call failed: {join}"), "service": service.name, "route": route_name}),
+            &json!({"error": format!("handler call failed: {join}"), "service": service.name, "route": route}),
         ),
         Err(_) => {
-            tracing::warn!(service = %service.name, route = %route_name, "handler still running after {:?}: answered 504", app.handler_timeout);
+            tracing::warn!(service = %service.name, %route, "handler still running after {:?}: answered 504", app.handler_timeout);
             Plan::json(
                 StatusCode::GATEWAY_TIMEOUT,
                 &json!({
                     "error": format!("handler did not return within {:?}", app.handler_timeout),
                     "service": service.name,
-                    "route": route_name,
+                    "route": route,
                 }),
             )
         }
+    };
+    Answer {
+        plan,
+        by,
+        stub: None,
     }
 }
 
@@ -153,15 +296,14 @@ fn route_list(service: &Service) -> Vec<String> {
         .collect()
 }
 
-async fn read_body(body: axum::body::Body, parts: &Parts, max: usize) -> Result<Bytes, Plan> {
+async fn read_body(body: axum::body::Body, headers: &HeaderMap, max: usize) -> Result<Bytes, Plan> {
     let too_large = || {
         Plan::json(
             StatusCode::PAYLOAD_TOO_LARGE,
             &json!({"error": format!("request body larger than {max} bytes (--max-body-bytes)")}),
         )
     };
-    let declared = parts
-        .headers
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
@@ -191,16 +333,15 @@ struct Call {
     /// its answer has been copied.
     service: Arc<Service>,
     handler: HandlerFn,
-    parts: Parts,
+    request: Arc<Recorded>,
     rel_path: String,
     params: Vec<(String, String)>,
-    body: Bytes,
 }
 
 impl Call {
     fn run(self) -> Result<Plan, String> {
-        let headers: Vec<FfiHeader<'_>> = self
-            .parts
+        let req = &self.request;
+        let headers: Vec<FfiHeader<'_>> = req
             .headers
             .iter()
             .map(|(name, value)| FfiHeader {
@@ -216,15 +357,15 @@ impl Call {
                 value: RStr::from_str(value),
             })
             .collect();
-        let request = FfiRequest {
-            method: RStr::from_str(self.parts.method.as_str()),
+        let ffi = FfiRequest {
+            method: RStr::from_str(req.method.as_str()),
             path: RStr::from_str(&self.rel_path),
-            query: RStr::from_str(self.parts.uri.query().unwrap_or("")),
+            query: RStr::from_str(req.query.as_deref().unwrap_or("")),
             headers: RSlice::from_slice(&headers),
             params: RSlice::from_slice(&params),
-            body: RSlice::from_slice(&self.body),
+            body: RSlice::from_slice(&req.body),
         };
-        let answer = (self.handler)(&request);
+        let answer = (self.handler)(&ffi);
         // Copy the plugin-allocated answer before the library may go.
         let plan = Plan::from_ffi(&answer);
         drop(answer);

@@ -15,18 +15,27 @@
 //! ```
 //!
 //! Request path: [`routing`] picks the service (Host, then first path
-//! segment) and route, [`dispatch`] runs the plugin handler off the async
-//! workers, [`plan`] carries out its answer (delays, chunks, [`conn`]
-//! faults). Plugins: [`plugin`] loads, registers and watches libraries.
+//! segment); [`dispatch`] asks, in order, the armed [`overrides`], the
+//! [`mappings`] (stubs, matched by [`matchers`]) and the plugin route (run
+//! off the async workers); the [`journal`] records the outcome; [`plan`]
+//! carries out the answer (delays, chunks, [`conn`] faults). Plugins:
+//! [`plugin`] loads, registers and watches libraries. The [`admin`] API
+//! steers all of it.
 
 pub mod admin;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
+pub mod journal;
+pub mod mappings;
+pub mod matchers;
+pub mod overrides;
 pub mod plan;
 pub mod plugin;
+pub mod request;
 pub mod routing;
 pub mod server;
+pub mod settings;
 
 pub use config::Config;
 pub use server::{Server, StartError};

@@ -23,6 +23,8 @@ pub enum PlanBody {
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub status: StatusCode,
+    /// A reason phrase other than the standard one (`statusMessage`).
+    pub reason: Option<String>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: PlanBody,
     pub delay: Duration,
@@ -68,6 +70,7 @@ impl Plan {
         };
         Ok(Plan {
             status,
+            reason: None,
             headers,
             body,
             delay: Duration::from_millis(ffi.delay_ms),
@@ -75,10 +78,23 @@ impl Plan {
         })
     }
 
+    /// An empty answer with `status`.
+    pub fn empty(status: StatusCode) -> Plan {
+        Plan {
+            status,
+            reason: None,
+            headers: Vec::new(),
+            body: PlanBody::Full(Bytes::new()),
+            delay: Duration::ZERO,
+            fault: None,
+        }
+    }
+
     /// A JSON answer made by the server itself.
     pub fn json(status: StatusCode, value: &serde_json::Value) -> Plan {
         Plan {
             status,
+            reason: None,
             headers: vec![(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -117,6 +133,11 @@ impl Plan {
         };
         let mut response = Response::new(body);
         *response.status_mut() = self.status;
+        if let Some(reason) = self.reason
+            && let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(reason)
+        {
+            response.extensions_mut().insert(phrase);
+        }
         let headers = response.headers_mut();
         for (name, value) in self.headers {
             headers.append(name, value);

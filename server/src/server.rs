@@ -6,7 +6,14 @@ use crate::{
     config::Config,
     conn::{Conn, FaultListener},
     dispatch::{self, App},
-    plugin::{Registry, Watcher, watcher},
+    journal::Journal,
+    mappings::{MappingFiles, Stubs},
+    overrides::Overrides,
+    plugin::{
+        Registry, Watcher,
+        watcher::{self, WatchTarget},
+    },
+    settings::Settings,
 };
 use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
 use thiserror::Error;
@@ -19,7 +26,9 @@ pub enum StartError {
     PluginDir { path: PathBuf, reason: String },
     #[error("cannot create a private dir for loading plugins: {0}")]
     Scratch(io::Error),
-    #[error("cannot watch plugin dir {}: {err}", path.display())]
+    #[error("mappings dir {}: {reason} (set --mappings or FAKE_SERVICER_MAPPINGS to a dir of WireMock *.json stub files)", path.display())]
+    MappingsDir { path: PathBuf, reason: String },
+    #[error("cannot watch {}: {err}", path.display())]
     Watch { path: PathBuf, err: notify::Error },
     #[error("cannot listen on {addr}: {err}")]
     Bind { addr: String, err: io::Error },
@@ -40,42 +49,64 @@ pub struct Server {
     registry: Arc<Registry>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
-    _watcher: Watcher,
+    _watchers: Vec<Watcher>,
     _scratch: tempfile::TempDir,
+}
+
+/// Loads everything `target` finds below `dir`, then watches `dir` (the
+/// watch starts first, so nothing written meanwhile is missed).
+async fn load_and_watch(
+    dir: &std::path::Path,
+    target: Arc<dyn WatchTarget>,
+    config: &Config,
+) -> Result<Watcher, StartError> {
+    let watch = Watcher::start(
+        dir.to_owned(),
+        target.clone(),
+        config.quiet_period(),
+        config.poll,
+    )
+    .map_err(|err| StartError::Watch {
+        path: dir.to_owned(),
+        err,
+    })?;
+    let dir = dir.to_owned();
+    let _ = tokio::task::spawn_blocking(move || {
+        for file in watcher::scan(&dir, target.extension()) {
+            target.load(&file);
+        }
+    })
+    .await;
+    Ok(watch)
 }
 
 impl Server {
     /// Loads every plugin in the plugin dir, starts watching it and starts
     /// listening. Requests are served from the moment this returns.
     pub async fn start(config: Config) -> Result<Server, StartError> {
-        let plugins = check_plugin_dir(&config.plugins)?;
+        let plugins = check_dir(&config.plugins).map_err(|reason| StartError::PluginDir {
+            path: config.plugins.clone(),
+            reason,
+        })?;
+        let mappings_dir = match &config.mappings {
+            Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::MappingsDir {
+                path: dir.clone(),
+                reason,
+            })?),
+            None => None,
+        };
         let scratch = tempfile::Builder::new()
             .prefix("fake-servicer-")
             .tempdir()
             .map_err(StartError::Scratch)?;
         let registry = Arc::new(Registry::new(scratch.path().to_owned()));
 
-        let first = {
-            let registry = registry.clone();
-            let plugins = plugins.clone();
-            tokio::task::spawn_blocking(move || {
-                for lib in watcher::scan(&plugins) {
-                    registry.load_file(&lib);
-                }
-            })
-        };
-        // Watch before the first scan ends, so nothing built meanwhile is missed.
-        let watch = Watcher::start(
-            plugins.clone(),
-            registry.clone(),
-            config.quiet_period(),
-            config.poll,
-        )
-        .map_err(|err| StartError::Watch {
-            path: plugins.clone(),
-            err,
-        })?;
-        let _ = first.await;
+        let mut watchers = vec![load_and_watch(&plugins, registry.clone(), &config).await?];
+        let stubs = Arc::new(Stubs::default());
+        if let Some(dir) = &mappings_dir {
+            watchers
+                .push(load_and_watch(dir, Arc::new(MappingFiles(stubs.clone())), &config).await?);
+        }
 
         let listener = TcpListener::bind(&config.listen)
             .await
@@ -90,6 +121,10 @@ impl Server {
 
         let app = Arc::new(App {
             registry: registry.clone(),
+            stubs,
+            journal: Journal::new(config.journal_size),
+            overrides: Overrides::default(),
+            settings: Settings::default(),
             handler_timeout: config.handler_timeout,
             max_body_bytes: config.max_body_bytes,
         });
@@ -110,7 +145,7 @@ impl Server {
             registry,
             stop: Some(stop),
             task,
-            _watcher: watch,
+            _watchers: watchers,
             _scratch: scratch,
         })
     }
@@ -155,15 +190,12 @@ impl Server {
     }
 }
 
-fn check_plugin_dir(path: &std::path::Path) -> Result<PathBuf, StartError> {
-    let fail = |reason: String| StartError::PluginDir {
-        path: path.to_owned(),
-        reason,
-    };
+/// An existing directory, canonicalized; otherwise why not.
+fn check_dir(path: &std::path::Path) -> Result<PathBuf, String> {
     match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => path.canonicalize().map_err(|e| fail(e.to_string())),
-        Ok(_) => Err(fail("not a directory".to_owned())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(fail("does not exist".to_owned())),
-        Err(e) => Err(fail(e.to_string())),
+        Ok(m) if m.is_dir() => path.canonicalize().map_err(|e| e.to_string()),
+        Ok(_) => Err("not a directory".to_owned()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err("does not exist".to_owned()),
+        Err(e) => Err(e.to_string()),
     }
 }

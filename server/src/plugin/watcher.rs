@@ -1,4 +1,5 @@
-//! Watches the plugin dir and feeds changed libraries to the registry.
+//! Watches a directory (the plugin dir, or the stub mappings dir) and feeds
+//! changed files to their [`WatchTarget`].
 //!
 //! cargo replaces `target/debug/libx.so` by removing it and hard-linking the
 //! freshly linked file (no close-write event), and a copy may be written in
@@ -23,6 +24,32 @@ const SKIPPED_DIRS: [&str; 5] = ["deps", "build", "incremental", ".fingerprint",
 /// How often the poll fallback scans the plugin dir.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
+/// What a watched directory feeds: plugin libraries to the registry, stub
+/// files to the mappings.
+pub trait WatchTarget: Send + Sync + 'static {
+    /// Extension of the files it loads (`so`, `json`).
+    fn extension(&self) -> &str;
+    /// Loads, reloads or (when it is gone) forgets the file at `path`.
+    fn load(&self, path: &Path);
+    /// The files it currently knows.
+    fn known_files(&self) -> Vec<PathBuf>;
+}
+
+impl WatchTarget for Registry {
+    fn extension(&self) -> &str {
+        std::env::consts::DLL_EXTENSION
+    }
+
+    fn load(&self, path: &Path) {
+        // The registry logs what happened.
+        self.load_file(path);
+    }
+
+    fn known_files(&self) -> Vec<PathBuf> {
+        Registry::known_files(self)
+    }
+}
+
 /// Whether `path` (below `root`) lies outside cargo's artifact dirs.
 fn outside_skipped(root: &Path, path: &Path) -> bool {
     let rel = path.strip_prefix(root).unwrap_or(path);
@@ -32,20 +59,19 @@ fn outside_skipped(root: &Path, path: &Path) -> bool {
     })
 }
 
-/// Whether `path` (below `root`) may be a plugin library.
-pub fn is_candidate(root: &Path, path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
-        && outside_skipped(root, path)
+/// Whether `path` (below `root`) is a file with extension `ext` to load.
+pub fn is_candidate(root: &Path, path: &Path, ext: &str) -> bool {
+    path.extension().is_some_and(|e| e == ext) && outside_skipped(root, path)
 }
 
-/// All candidate libraries below `root`, skipping cargo's artifact dirs.
-pub fn scan(root: &Path) -> Vec<PathBuf> {
-    scan_below(root, root)
+/// All files with extension `ext` below `root`, skipping cargo's artifact
+/// dirs.
+pub fn scan(root: &Path, ext: &str) -> Vec<PathBuf> {
+    scan_below(root, root, ext)
 }
 
-/// The candidate libraries in `dir`, a directory below `root`.
-fn scan_below(root: &Path, dir: &Path) -> Vec<PathBuf> {
+/// The candidate files in `dir`, a directory below `root`.
+fn scan_below(root: &Path, dir: &Path, ext: &str) -> Vec<PathBuf> {
     if !outside_skipped(root, dir) {
         return Vec::new();
     }
@@ -65,7 +91,7 @@ fn scan_below(root: &Path, dir: &Path) -> Vec<PathBuf> {
                 if !SKIPPED_DIRS.contains(&name.to_string_lossy().as_ref()) {
                     stack.push(path);
                 }
-            } else if is_candidate(root, &path) {
+            } else if is_candidate(root, &path, ext) {
                 found.push(path);
             }
         }
@@ -99,12 +125,13 @@ impl Drop for Watcher {
 }
 
 impl Watcher {
-    /// Starts watching `root`: with file events, or, when `poll` is set, by
-    /// comparing the candidates' size, mtime and inode every 250 ms (notify's
-    /// own poller keeps whole-second mtimes and walks cargo's `deps/` too).
+    /// Starts watching `root` for `target`: with file events, or, when
+    /// `poll` is set, by comparing the candidates' size, mtime and inode
+    /// every 250 ms (notify's own poller keeps whole-second mtimes and walks
+    /// cargo's `deps/` too).
     pub fn start(
         root: PathBuf,
-        registry: Arc<Registry>,
+        target: Arc<dyn WatchTarget>,
         quiet: Duration,
         poll: bool,
     ) -> notify::Result<Watcher> {
@@ -119,9 +146,9 @@ impl Watcher {
             notify::Watcher::watch(&mut w, &root, RecursiveMode::Recursive)?;
             Some(w)
         };
-        let mut debouncer = Debouncer::new(root, registry, quiet);
+        let mut debouncer = Debouncer::new(root, target, quiet);
         if poll {
-            debouncer.poll = Some(Poller::new(&debouncer.root));
+            debouncer.poll = Some(Poller::new(&debouncer.root, debouncer.target.extension()));
         }
         let thread = thread::Builder::new()
             .name("plugin-watcher".into())
@@ -158,9 +185,9 @@ fn fingerprint(path: &Path) -> Option<Fingerprint> {
 }
 
 impl Poller {
-    fn new(root: &Path) -> Poller {
+    fn new(root: &Path, ext: &str) -> Poller {
         Poller {
-            seen: scan(root)
+            seen: scan(root, ext)
                 .into_iter()
                 .filter_map(|p| fingerprint(&p).map(|f| (p, f)))
                 .collect(),
@@ -169,9 +196,9 @@ impl Poller {
     }
 
     /// The paths that appeared, changed or disappeared since the last poll.
-    fn changes(&mut self, root: &Path) -> Vec<PathBuf> {
+    fn changes(&mut self, root: &Path, ext: &str) -> Vec<PathBuf> {
         self.next = Instant::now() + POLL_INTERVAL;
-        let now: HashMap<PathBuf, Fingerprint> = scan(root)
+        let now: HashMap<PathBuf, Fingerprint> = scan(root, ext)
             .into_iter()
             .filter_map(|p| fingerprint(&p).map(|f| (p, f)))
             .collect();
@@ -188,17 +215,17 @@ impl Poller {
 
 struct Debouncer {
     root: PathBuf,
-    registry: Arc<Registry>,
+    target: Arc<dyn WatchTarget>,
     quiet: Duration,
     pending: HashMap<PathBuf, Pending>,
     poll: Option<Poller>,
 }
 
 impl Debouncer {
-    fn new(root: PathBuf, registry: Arc<Registry>, quiet: Duration) -> Self {
+    fn new(root: PathBuf, target: Arc<dyn WatchTarget>, quiet: Duration) -> Self {
         Debouncer {
             root,
-            registry,
+            target,
             quiet,
             pending: HashMap::new(),
             poll: None,
@@ -225,8 +252,9 @@ impl Debouncer {
                 Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
+            let ext = self.target.extension().to_owned();
             if let Some(poller) = self.poll.as_mut().filter(|p| p.next <= Instant::now()) {
-                for path in poller.changes(&self.root) {
+                for path in poller.changes(&self.root, &ext) {
                     self.touch(path);
                 }
             }
@@ -241,18 +269,19 @@ impl Debouncer {
         if event.need_rescan() {
             self.rescan();
         }
+        let ext = self.target.extension().to_owned();
         for path in event.paths {
-            if is_candidate(&self.root, &path) {
+            if is_candidate(&self.root, &path, &ext) {
                 self.touch(path);
             } else if path.is_dir() {
                 // A new directory (a fresh target/release, say): files made
                 // in it before the watch reached it produced no event.
-                for lib in scan_below(&self.root, &path) {
+                for lib in scan_below(&self.root, &path, &ext) {
                     self.touch(lib);
                 }
             } else if !path.exists() {
-                // A removed directory takes its libraries with it.
-                for known in self.registry.known_files() {
+                // A removed directory takes its files with it.
+                for known in self.target.known_files() {
                     if known.starts_with(&path) {
                         self.touch(known);
                     }
@@ -262,10 +291,10 @@ impl Debouncer {
     }
 
     fn rescan(&mut self) {
-        for lib in scan(&self.root) {
+        for lib in scan(&self.root, self.target.extension()) {
             self.touch(lib);
         }
-        for known in self.registry.known_files() {
+        for known in self.target.known_files() {
             self.touch(known);
         }
     }
@@ -302,8 +331,7 @@ impl Debouncer {
                 continue;
             }
             self.pending.remove(&path);
-            // The registry logs what happened.
-            self.registry.load_file(&path);
+            self.target.load(&path);
         }
     }
 }
@@ -315,19 +343,15 @@ mod tests {
     #[test]
     fn cargo_artifact_dirs_are_skipped() {
         let root = Path::new("/t");
-        assert!(is_candidate(root, Path::new("/t/debug/libexample.so")));
-        assert!(is_candidate(root, Path::new("/t/libexample.so")));
-        assert!(!is_candidate(
-            root,
-            Path::new("/t/debug/deps/libexample-abc.so")
-        ));
-        assert!(!is_candidate(
-            root,
-            Path::new("/t/debug/build/x/out/liby.so")
-        ));
-        assert!(!is_candidate(root, Path::new("/t/debug/examples/libz.so")));
-        assert!(!is_candidate(root, Path::new("/t/debug/libexample.rlib")));
-        assert!(!is_candidate(root, Path::new("/t/debug/libexample.d")));
+        let so = |p: &str| is_candidate(root, Path::new(p), "so");
+        assert!(so("/t/debug/libexample.so"));
+        assert!(so("/t/libexample.so"));
+        assert!(!so("/t/debug/deps/libexample-abc.so"));
+        assert!(!so("/t/debug/build/x/out/liby.so"));
+        assert!(!so("/t/debug/examples/libz.so"));
+        assert!(!so("/t/debug/libexample.rlib"));
+        assert!(!so("/t/debug/libexample.d"));
+        assert!(is_candidate(root, Path::new("/t/stubs/a.json"), "json"));
     }
 
     #[test]
@@ -346,7 +370,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b"x").unwrap();
         }
-        let found: Vec<_> = scan(root)
+        let found: Vec<_> = scan(root, "so")
             .into_iter()
             .map(|p| p.strip_prefix(root).unwrap().to_owned())
             .collect();
@@ -359,9 +383,9 @@ mod tests {
             ]
         );
         // A new directory is judged by its place below the root.
-        assert!(scan_below(root, &root.join("debug/deps")).is_empty());
+        assert!(scan_below(root, &root.join("debug/deps"), "so").is_empty());
         assert_eq!(
-            scan_below(root, &root.join("release")),
+            scan_below(root, &root.join("release"), "so"),
             [root.join("release/libb.so")]
         );
     }

@@ -1,0 +1,136 @@
+//! `/__admin/mappings`: stub CRUD, reset to the files, import.
+
+use super::{ApiError, ApiResult, ok_empty, parse_json};
+use crate::{dispatch::App, mappings::Stub};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/__admin/mappings",
+            get(list).post(create).delete(delete_all),
+        )
+        .route("/__admin/mappings/reset", post(reset))
+        .route("/__admin/mappings/save", post(save))
+        .route("/__admin/mappings/import", post(import))
+        .route(
+            "/__admin/mappings/{id}",
+            get(read).put(replace).delete(delete),
+        )
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("no stub mapping with id {id}"))
+}
+
+fn parse_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| not_found(id))
+}
+
+fn mapping(status: StatusCode, stub: &Stub) -> Response {
+    (status, Json(stub.json.clone())).into_response()
+}
+
+#[derive(Deserialize)]
+struct Page {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+async fn list(State(app): State<Arc<App>>, Query(page): Query<Page>) -> Json<Value> {
+    let all = app.stubs.list();
+    let total = all.len();
+    let (offset, limit) = (page.offset.unwrap_or(0), page.limit.unwrap_or(usize::MAX));
+    let mappings: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|s| s.json.clone())
+        .collect();
+    Json(json!({"mappings": mappings, "meta": {"total": total}}))
+}
+
+async fn create(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let stub = app
+        .stubs
+        .create(&parse_json(&body)?)
+        .map_err(ApiError::invalid)?;
+    Ok(mapping(StatusCode::CREATED, &stub))
+}
+
+async fn read(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
+    let stub = app
+        .stubs
+        .get(parse_id(&id)?)
+        .ok_or_else(|| not_found(&id))?;
+    Ok(mapping(StatusCode::OK, &stub))
+}
+
+async fn replace(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let uuid = parse_id(&id)?;
+    let stub = app
+        .stubs
+        .replace(uuid, &parse_json(&body)?)
+        .map_err(ApiError::invalid)?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(mapping(StatusCode::OK, &stub))
+}
+
+async fn delete(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
+    if app.stubs.delete(parse_id(&id)?) {
+        Ok(ok_empty())
+    } else {
+        Err(not_found(&id))
+    }
+}
+
+async fn delete_all(State(app): State<Arc<App>>) -> Response {
+    app.stubs.clear();
+    ok_empty()
+}
+
+async fn reset(State(app): State<Arc<App>>) -> Response {
+    app.stubs.reset();
+    ok_empty()
+}
+
+/// Stubs live in memory (or in the `--mappings` files): nothing to save.
+async fn save() -> Response {
+    ok_empty()
+}
+
+/// `{"mappings": [...]}`: all are checked first; one bad mapping stores none.
+async fn import(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let v = parse_json(&body)?;
+    let list = v.get("mappings").and_then(Value::as_array).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("/mappings"),
+            "expected {\"mappings\": [...]}",
+        )
+    })?;
+    for (i, m) in list.iter().enumerate() {
+        crate::mappings::parse_mapping(m, 0, None).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&format!("/mappings/{i}{}", e.pointer)),
+                e.title,
+            )
+        })?;
+    }
+    for m in list {
+        app.stubs.create(m).map_err(ApiError::invalid)?;
+    }
+    Ok(ok_empty())
+}

@@ -1,0 +1,170 @@
+//! The admin API under `/__admin` (DESIGN §6), WireMock-compatible where
+//! WireMock has the endpoint. Request bodies are read as bytes and parsed
+//! only where a body is expected (clients send `Content-Type:
+//! application/json` on empty bodies too); bad input answers 400 or 422,
+//! never 5xx.
+
+mod mappings;
+mod requests;
+
+use crate::dispatch::App;
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{any, get, post},
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The admin routes, to merge into the server's router.
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/__admin", get(root))
+        .route("/__admin/", get(root))
+        .route("/__admin/health", get(health))
+        .route("/__admin/services", get(services))
+        .route("/__admin/reset", post(reset))
+        .route("/__admin/scenarios", get(scenarios))
+        .route("/__admin/scenarios/reset", post(reset_scenarios))
+        .route(
+            "/__admin/settings",
+            get(get_settings).post(set_settings).put(set_settings),
+        )
+        .merge(mappings::routes())
+        .merge(requests::routes())
+        .route("/__admin/{*rest}", any(unknown))
+}
+
+/// An admin error, answered in WireMock's shape:
+/// `{"errors": [{"code": 10, "source": {"pointer": …}, "title": …}]}`.
+pub(crate) struct ApiError {
+    status: StatusCode,
+    pointer: Option<String>,
+    title: String,
+}
+
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+impl ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        pointer: Option<&str>,
+        title: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            pointer: pointer.map(str::to_owned),
+            title: title.into(),
+        }
+    }
+
+    /// 422 for a mapping or pattern that does not hold together.
+    pub(crate) fn invalid(e: crate::matchers::PatternError) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Some(&e.pointer), e.title)
+    }
+
+    pub(crate) fn not_found(title: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, None, title)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut e = json!({"code": 10, "title": self.title});
+        if let Some(p) = self.pointer {
+            e["source"] = json!({"pointer": p});
+        }
+        (self.status, Json(json!({"errors": [e]}))).into_response()
+    }
+}
+
+/// Parses a JSON body: 400 naming the problem when it does not parse.
+pub(crate) fn parse_json(body: &Bytes) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Some(""),
+            format!("invalid JSON: {e}"),
+        )
+    })
+}
+
+/// `{}`, what WireMock answers where there is nothing to say.
+pub(crate) fn ok_empty() -> Response {
+    (StatusCode::OK, Json(json!({}))).into_response()
+}
+
+async fn root(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({
+        "name": "fake-servicer",
+        "version": env!("CARGO_PKG_VERSION"),
+        "services": app.registry.snapshot().names(),
+    }))
+}
+
+async fn health(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "services": app.registry.snapshot().len(),
+        "stubs": app.stubs.len(),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn services(State(app): State<Arc<App>>) -> Json<Value> {
+    let (services, refused) = app.registry.status();
+    Json(json!({ "services": services, "refused": refused }))
+}
+
+/// Stubs back to the files, journal emptied, overrides disarmed, scenarios
+/// back to `Started`.
+async fn reset(State(app): State<Arc<App>>) -> Response {
+    app.stubs.reset();
+    app.stubs.reset_scenarios();
+    app.journal.clear();
+    app.overrides.clear();
+    ok_empty()
+}
+
+async fn scenarios(State(app): State<Arc<App>>) -> Json<Value> {
+    let list: Vec<Value> = app
+        .stubs
+        .scenarios()
+        .into_iter()
+        .map(|(name, state)| json!({"id": name, "name": name, "state": state}))
+        .collect();
+    Json(json!({ "scenarios": list }))
+}
+
+async fn reset_scenarios(State(app): State<Arc<App>>) -> Response {
+    app.stubs.reset_scenarios();
+    ok_empty()
+}
+
+async fn get_settings(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({ "settings": app.settings.get() }))
+}
+
+async fn set_settings(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let v = parse_json(&body)?;
+    // WireMock accepts the settings bare or wrapped in {"settings": …}.
+    let obj = v.get("settings").unwrap_or(&v).as_object().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(""),
+            "expected a JSON object of settings",
+        )
+    })?;
+    let all = app
+        .settings
+        .update(obj)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Some("/fixedDelay"), e))?;
+    Ok((StatusCode::OK, Json(all)).into_response())
+}
+
+async fn unknown(Path(rest): Path<String>) -> ApiError {
+    ApiError::not_found(format!("no admin endpoint /__admin/{rest}"))
+}

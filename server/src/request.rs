@@ -1,0 +1,127 @@
+//! A received request as the stub matchers, the journal and the next-request
+//! overrides see it: owned, shareable, with the service it resolved to.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use std::{net::SocketAddr, time::SystemTime};
+
+/// One received request.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: Method,
+    /// Path as received (percent-encoded), e.g. `/example/users/7`.
+    pub path: String,
+    /// Raw query string without `?`.
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The service the request resolved to, and the path relative to it.
+    pub service: Option<(String, String)>,
+    pub client: Option<SocketAddr>,
+    pub received_at: SystemTime,
+}
+
+impl Recorded {
+    /// Path and query as received: what WireMock calls the `url`.
+    pub fn url(&self) -> String {
+        with_query(&self.path, self.query.as_deref())
+    }
+
+    /// The path stub matchers compare: service-relative for `service`
+    /// (`Some` when the request resolved to it), the received path otherwise.
+    pub fn path_for(&self, service: Option<&str>) -> Option<&str> {
+        match service {
+            None => Some(&self.path),
+            Some(wanted) => match &self.service {
+                Some((name, rel)) if name == wanted => Some(rel),
+                _ => None,
+            },
+        }
+    }
+
+    /// Query parameters, decoded, in order, duplicates kept.
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        self.query
+            .as_deref()
+            .map(form_urlencoded_pairs)
+            .unwrap_or_default()
+    }
+
+    /// Values of a header (case-insensitive), lossily as text.
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    }
+
+    /// The Host header, if any.
+    pub fn host(&self) -> Option<&str> {
+        self.headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+    }
+}
+
+/// `path?query`, or `path` without a query.
+pub fn with_query(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    }
+}
+
+fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(path: &str, query: Option<&str>, service: Option<(&str, &str)>) -> Recorded {
+        Recorded {
+            method: Method::GET,
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            service: service.map(|(a, b)| (a.to_owned(), b.to_owned())),
+            client: None,
+            received_at: SystemTime::now(),
+        }
+    }
+
+    #[test]
+    fn url_and_paths() {
+        let r = rec("/example/users", Some("a=1"), Some(("example", "/users")));
+        assert_eq!(r.url(), "/example/users?a=1");
+        assert_eq!(r.path_for(None), Some("/example/users"));
+        assert_eq!(r.path_for(Some("example")), Some("/users"));
+        assert_eq!(r.path_for(Some("other")), None);
+    }
+
+    #[test]
+    fn query_params_are_decoded_in_order() {
+        let r = rec("/", Some("a=1&b=x+y&a=%C3%A9&flag"), None);
+        assert_eq!(
+            r.query_params(),
+            [("a", "1"), ("b", "x y"), ("a", "é"), ("flag", "")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+    }
+}

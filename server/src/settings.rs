@@ -1,0 +1,63 @@
+//! Global settings (`/__admin/settings`): WireMock's `fixedDelay`, added to
+//! every stub answer; other keys are kept and shown.
+
+use serde_json::{Map, Value};
+use std::{
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+#[derive(Default)]
+pub struct Settings {
+    values: Mutex<Map<String, Value>>,
+    fixed_delay_ms: AtomicU64,
+}
+
+impl Settings {
+    /// The settings as JSON.
+    pub fn get(&self) -> Value {
+        Value::Object(
+            self.values
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        )
+    }
+
+    /// Merges `update` (a JSON object); `fixedDelay` must be a non-negative
+    /// integer or null.
+    pub fn update(&self, update: &Map<String, Value>) -> Result<Value, String> {
+        let delay = match update.get("fixedDelay") {
+            None => None,
+            Some(Value::Null) => Some(0),
+            Some(v) => Some(v.as_u64().ok_or_else(|| {
+                "fixedDelay: expected milliseconds (a non-negative integer)".to_owned()
+            })?),
+        };
+        let mut values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, v) in update {
+            values.insert(k.clone(), v.clone());
+        }
+        if let Some(ms) = delay {
+            self.fixed_delay_ms.store(ms, Ordering::Relaxed);
+        }
+        Ok(Value::Object(values.clone()))
+    }
+
+    /// The global delay added to stub answers.
+    pub fn fixed_delay(&self) -> Duration {
+        Duration::from_millis(self.fixed_delay_ms.load(Ordering::Relaxed))
+    }
+
+    /// Back to defaults.
+    pub fn reset(&self) {
+        self.values
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.fixed_delay_ms.store(0, Ordering::Relaxed);
+    }
+}
