@@ -22,6 +22,11 @@ pub struct Config {
     #[arg(long, env = "FAKE_SERVICER_MAPPINGS")]
     pub mappings: Option<PathBuf>,
 
+    /// Manage one DNS alias per service through the Docker API: `auto` when
+    /// the Docker socket is reachable, `on` (its absence is an error), `off`.
+    #[arg(long, env = "FAKE_SERVICER_DOCKER", value_enum, default_value_t = crate::docker::Mode::Auto)]
+    pub docker: crate::docker::Mode,
+
     /// Request journal size (entries); 0 disables the journal.
     #[arg(long, env = "FAKE_SERVICER_JOURNAL_SIZE", default_value_t = 10_000)]
     pub journal_size: usize,
@@ -46,12 +51,13 @@ pub struct Config {
 
 impl Config {
     /// A configuration for embedding and tests: the given plugin dir, a free
-    /// loopback port, defaults elsewhere.
+    /// loopback port, Docker left alone, defaults elsewhere.
     pub fn local(plugins: impl Into<PathBuf>) -> Config {
         Config {
             plugins: plugins.into(),
             listen: "127.0.0.1:0".to_owned(),
             mappings: None,
+            docker: crate::docker::Mode::Off,
             journal_size: 10_000,
             handler_timeout: Duration::from_secs(30),
             max_body_bytes: 16 * 1024 * 1024,
@@ -92,6 +98,10 @@ mod tests {
         assert_eq!(c.max_body_bytes, 16_777_216);
         assert_eq!(c.journal_size, 10_000);
         assert_eq!(c.mappings, None);
+        assert_eq!(c.docker, crate::docker::Mode::Auto);
+        let off = Config::try_parse_from(["fake-servicer", "--docker", "off"]).unwrap();
+        assert_eq!(off.docker, crate::docker::Mode::Off);
+        assert!(Config::try_parse_from(["fake-servicer", "--docker", "maybe"]).is_err());
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct App {
     pub journal: Journal,
     pub overrides: Overrides,
     pub settings: Settings,
+    /// State of the Docker alias manager.
+    pub docker: crate::docker::StatusHandle,
     pub handler_timeout: Duration,
     pub max_body_bytes: usize,
 }

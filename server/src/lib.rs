@@ -26,6 +26,7 @@ pub mod admin;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
+pub mod docker;
 pub mod journal;
 pub mod mappings;
 pub mod matchers;

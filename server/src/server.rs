@@ -6,6 +6,7 @@ use crate::{
     config::Config,
     conn::{Conn, FaultListener},
     dispatch::{self, App},
+    docker::Aliases,
     journal::Journal,
     mappings::{MappingFiles, Stubs},
     overrides::Overrides,
@@ -30,6 +31,8 @@ pub enum StartError {
     MappingsDir { path: PathBuf, reason: String },
     #[error("cannot watch {}: {err}", path.display())]
     Watch { path: PathBuf, err: notify::Error },
+    #[error("--docker on: {0}")]
+    Docker(String),
     #[error("cannot listen on {addr}: {err}")]
     Bind { addr: String, err: io::Error },
 }
@@ -50,6 +53,7 @@ pub struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
     _watchers: Vec<Watcher>,
+    _aliases: Aliases,
     _scratch: tempfile::TempDir,
 }
 
@@ -108,6 +112,10 @@ impl Server {
                 .push(load_and_watch(dir, Arc::new(MappingFiles(stubs.clone())), &config).await?);
         }
 
+        let aliases = Aliases::start(config.docker, registry.clone())
+            .await
+            .map_err(StartError::Docker)?;
+
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|err| StartError::Bind {
@@ -125,6 +133,7 @@ impl Server {
             journal: Journal::new(config.journal_size),
             overrides: Overrides::default(),
             settings: Settings::default(),
+            docker: aliases.status.clone(),
             handler_timeout: config.handler_timeout,
             max_body_bytes: config.max_body_bytes,
         });
@@ -146,6 +155,7 @@ impl Server {
             stop: Some(stop),
             task,
             _watchers: watchers,
+            _aliases: aliases,
             _scratch: scratch,
         })
     }

@@ -26,6 +26,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/__admin/", get(root))
         .route("/__admin/health", get(health))
         .route("/__admin/services", get(services))
+        .route("/__admin/docker", get(docker))
         .route("/__admin/reset", post(reset))
         .route("/__admin/scenarios", get(scenarios))
         .route("/__admin/scenarios/reset", post(reset_scenarios))
@@ -116,7 +117,16 @@ async fn health(State(app): State<Arc<App>>) -> Json<Value> {
 
 async fn services(State(app): State<Arc<App>>) -> Json<Value> {
     let (services, refused) = app.registry.status();
-    Json(json!({ "services": services, "refused": refused }))
+    Json(json!({ "services": services, "refused": refused, "docker": docker_status(&app) }))
+}
+
+fn docker_status(app: &App) -> Value {
+    let status = app.docker.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    serde_json::to_value(status).unwrap_or(Value::Null)
+}
+
+async fn docker(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(docker_status(&app))
 }
 
 /// Stubs back to the files, journal emptied, overrides disarmed, scenarios

@@ -84,6 +84,8 @@ pub enum LoadOutcome {
 /// The registry of services, fed by the watcher, read by every request.
 pub struct Registry {
     snapshot: ArcSwap<Snapshot>,
+    /// Bumped on every publication, for those who follow the service set.
+    changes: tokio::sync::watch::Sender<u64>,
     files: Mutex<HashMap<PathBuf, FileEntry>>,
     scratch: PathBuf,
     generation: std::sync::atomic::AtomicU64,
@@ -113,6 +115,7 @@ impl Registry {
     pub fn new(scratch: PathBuf) -> Registry {
         Registry {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            changes: tokio::sync::watch::Sender::new(0),
             files: Mutex::new(HashMap::new()),
             scratch,
             generation: std::sync::atomic::AtomicU64::new(0),
@@ -282,6 +285,13 @@ impl Registry {
             }
         }
         self.snapshot.store(Arc::new(Snapshot { services }));
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that sees a change whenever the set of services (or a
+    /// version of one) changes.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Services and refused files, for the admin API.
