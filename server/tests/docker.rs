@@ -117,7 +117,7 @@ fn needed(file: &Path) -> Vec<PathBuf> {
         .filter_map(|l| {
             let l = l.trim();
             let path = match l.split_once("=>") {
-                Some((_, rest)) => rest.trim().split_whitespace().next()?,
+                Some((_, rest)) => rest.split_whitespace().next()?,
                 None => l.split_whitespace().next()?,
             };
             path.starts_with('/').then(|| PathBuf::from(path))
@@ -127,23 +127,17 @@ fn needed(file: &Path) -> Vec<PathBuf> {
 
 /// Imports a root file system as an image.
 fn import(root: &Path, image: &str) {
-    let tar = Command::new("tar")
+    let tar = tempfile::NamedTempFile::new().unwrap();
+    let packed = Command::new("tar")
         .arg("-C")
         .arg(root)
-        .args(["-c", "."])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
+        .args(["-cf"])
+        .arg(tar.path())
+        .arg(".")
+        .status()
         .expect("tar runs");
-    let out = Command::new("docker")
-        .args(["import", "-", image])
-        .stdin(tar.stdout.expect("tar output"))
-        .output()
-        .expect("docker import runs");
-    assert!(
-        out.status.success(),
-        "docker import: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(packed.success(), "tar of {}", root.display());
+    docker_ok(&["import", &tar.path().to_string_lossy(), image]);
 }
 
 /// The server image: the binary and the glibc libraries it and the plugins
