@@ -9,7 +9,7 @@ use std::{path::PathBuf, time::Duration};
 pub struct Config {
     /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
     /// or a dir of `.so` files (searched recursively, skipping `deps`,
-    /// `build`, `incremental`, `.fingerprint`, `examples`).
+    /// `build`, `incremental`, `.fingerprint`, `examples`, `tmp`).
     #[arg(long, env = "FAKE_SERVICER_PLUGINS", default_value = "/app/services")]
     pub plugins: PathBuf,
 
@@ -44,6 +44,11 @@ pub struct Config {
     #[arg(long, env = "FAKE_SERVICER_POLL")]
     pub poll: bool,
 
+    /// Ask the server listening at --listen on this host for its health and
+    /// exit: 0 when `/__admin/health` answers 200 (Docker HEALTHCHECK).
+    #[arg(long)]
+    pub healthcheck: bool,
+
     /// Milliseconds a changed library must stay unchanged before it is loaded.
     #[arg(long, env = "FAKE_SERVICER_QUIET_MS", default_value_t = 100)]
     pub quiet_ms: u64,
@@ -62,6 +67,7 @@ impl Config {
             handler_timeout: Duration::from_secs(30),
             max_body_bytes: 16 * 1024 * 1024,
             poll: false,
+            healthcheck: false,
             quiet_ms: 100,
         }
     }

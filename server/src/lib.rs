@@ -27,6 +27,7 @@ pub mod config;
 pub mod conn;
 pub mod dispatch;
 pub mod docker;
+pub mod healthcheck;
 pub mod journal;
 pub mod mappings;
 pub mod matchers;

@@ -16,6 +16,15 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
+    if config.healthcheck {
+        return match fake_servicer_server::healthcheck::check(&config.listen).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("fake-servicer: unhealthy: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let server = match Server::start(config).await {
         Ok(s) => s,
         Err(e) => {

@@ -225,3 +225,22 @@ fn a_plugin_built_with_panic_abort_does_not_compile() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_exits_zero_only_when_the_server_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = run_binary(dir.path());
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    let check = |listen: String| {
+        Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
+            .args(["--healthcheck", "--listen", &listen])
+            .output()
+            .expect("fake-servicer runs")
+    };
+    let up = check(format!("0.0.0.0:{port}"));
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    drop(server);
+    let down = check(format!("0.0.0.0:{port}"));
+    assert!(!down.status.success());
+    assert!(String::from_utf8_lossy(&down.stderr).contains("unhealthy"));
+}

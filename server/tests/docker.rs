@@ -164,15 +164,8 @@ fn server_image(made: &mut Made, plugins: &[PathBuf]) -> String {
     image
 }
 
-/// What the client runs: resolve the name through Docker's DNS with
-/// busybox's own resolver, then GET by address with the name as Host — as
-/// an app does. (Debian's static busybox crashes in glibc's resolver and on
-/// `wget -T`, so neither is used.)
-const FETCH_SH: &str = r#"host=$1; path=$2
-ip=$(busybox nslookup "$host" 2>/dev/null | busybox awk '/^Address: /{print $2}' | busybox head -n 1)
-[ -n "$ip" ] || { echo "cannot resolve $host" >&2; exit 2; }
-exec busybox timeout 10 busybox wget -q -O - --header "Host: $host" "http://$ip$path"
-"#;
+/// What the client runs (see the script).
+const FETCH_SH: &str = include_str!("data/fetch.sh");
 
 /// The client image: a static busybox and the fetch script.
 fn client_image(made: &mut Made) -> String {

@@ -1,7 +1,7 @@
 //! The real python-wiremock client (PyPI `wiremock`) drives the admin API
 //! exactly as it drives WireMock: `tests/python/test_wiremock_client.py`.
 //!
-//! The client lives in a virtualenv at `target/python-venv`, made by
+//! The client lives in a virtualenv at `target/tmp/python-venv`, made by
 //! `.ci/run` or, when missing, by this test (pip from PyPI).
 
 mod common;
@@ -14,7 +14,7 @@ const PACKAGES: [&str; 2] = ["wiremock==2.7.0", "pytest==9.2.0"];
 /// The virtualenv's python, made if missing; `None` when there is no
 /// python3 on this machine.
 fn venv_python() -> Option<PathBuf> {
-    let venv = workspace_root().join("target").join("python-venv");
+    let venv = workspace_root().join("target").join("tmp").join("python-venv");
     let python = venv.join("bin").join("python");
     let ready = Command::new(&python)
         .args(["-c", "import wiremock, pytest"])

@@ -18,8 +18,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Cargo's directories that hold intermediate artifacts, never plugins.
-const SKIPPED_DIRS: [&str; 5] = ["deps", "build", "incremental", ".fingerprint", "examples"];
+/// Cargo's directories that hold intermediate artifacts, never plugins
+/// (`tmp` is integration tests' scratch space).
+const SKIPPED_DIRS: [&str; 6] = ["deps", "build", "incremental", ".fingerprint", "examples", "tmp"];
 
 /// How often the poll fallback scans the plugin dir.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -351,6 +352,7 @@ mod tests {
         assert!(!so("/t/debug/examples/libz.so"));
         assert!(!so("/t/debug/libexample.rlib"));
         assert!(!so("/t/debug/libexample.d"));
+        assert!(!so("/t/tmp/plugin-target/debug/libx.so"));
         assert!(is_candidate(root, Path::new("/t/stubs/a.json"), "json"));
     }
 
