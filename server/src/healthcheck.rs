@@ -16,7 +16,8 @@ pub async fn check(listen: &str) -> Result<(), String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let exchange = async {
         let mut s = tokio::net::TcpStream::connect(addr).await?;
-        s.write_all(b"GET /__admin/health HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
+        s.write_all(b"GET /__admin/health HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
         let mut answer = Vec::new();
         s.read_to_end(&mut answer).await?;
         Ok::<_, std::io::Error>(answer)

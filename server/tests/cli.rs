@@ -238,7 +238,11 @@ async fn healthcheck_exits_zero_only_when_the_server_answers() {
             .expect("fake-servicer runs")
     };
     let up = check(format!("0.0.0.0:{port}"));
-    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
     drop(server);
     let down = check(format!("0.0.0.0:{port}"));
     assert!(!down.status.success());

@@ -3,8 +3,9 @@
 //! Docker socket and the plugins mounted, and a busybox client container
 //! calling `http://example/users` as an app would.
 //!
-//! Without an engine these tests print a loud SKIP — except in CI
-//! (`CI` set), where that is a failure. Everything they create is removed.
+//! Without an engine these tests print a loud SKIP — except in CI (`CI` or
+//! `FAKE_SERVICER_REQUIRE_DOCKER` set, as `.ci/run` does), where that is a
+//! failure. Everything they create is removed.
 
 mod common;
 
@@ -158,6 +159,11 @@ fn server_image(made: &mut Made, plugins: &[PathBuf]) -> String {
         put(root.path(), lib);
     }
     std::fs::create_dir_all(root.path().join("tmp")).unwrap();
+    {
+        // Writable by anyone, as on any system: a non-root server loads from it.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.path().join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    }
     std::fs::create_dir_all(root.path().join("app/services")).unwrap();
     import(root.path(), &image);
     made.images.push(image.clone());
@@ -224,6 +230,20 @@ fn run_server(
     socket: bool,
     aliases: &[&str],
 ) -> String {
+    run_server_as(made, image, network, plugins, socket, aliases, "0:0")
+}
+
+/// Starts a server container as `user`, with the plugins mounted, the
+/// socket when `socket`, and network `aliases` of its own.
+fn run_server_as(
+    made: &mut Made,
+    image: &str,
+    network: &str,
+    plugins: &Path,
+    socket: bool,
+    aliases: &[&str],
+    user: &str,
+) -> String {
     let name = format!("{}-srv{}", made.tag, made.containers.len());
     let mount = format!("{}:/app/services", plugins.display());
     let mut args = vec![
@@ -231,6 +251,8 @@ fn run_server(
         "-d",
         "--name",
         &name,
+        "--user",
+        user,
         "--network",
         network,
         "-v",
@@ -264,6 +286,12 @@ fn services_get_dns_aliases_on_the_containers_network() {
     }
     let mut made = Made::new();
     let plugins_dir = tempfile::tempdir().unwrap();
+    // Readable by a non-root server too.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(plugins_dir.path(), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
     let mut libs = Vec::new();
     for name in ["example", "other_service"] {
         let lib = build_example(name);
@@ -376,6 +404,27 @@ fn services_get_dns_aliases_on_the_containers_network() {
         "{logs}"
     );
     let _ = srv;
+
+    // A non-root server with the socket mounted says which group it needs.
+    let denied = run_server_as(
+        &mut made,
+        &server,
+        &network,
+        plugins_dir.path(),
+        true,
+        &["fake-denied"],
+        "10001:10001",
+    );
+    assert!(
+        fetch_eventually(&client, &network, "http://fake-denied/example/users", limit)
+            .contains("\"email\"")
+    );
+    let logs = docker(&["logs", &denied]);
+    let logs = String::from_utf8_lossy(&logs.stderr);
+    assert!(
+        logs.contains("permission denied") && logs.contains("--group-add"),
+        "{logs}"
+    );
 
     // Nothing is left behind.
     made.clean();

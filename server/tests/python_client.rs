@@ -14,7 +14,10 @@ const PACKAGES: [&str; 2] = ["wiremock==2.7.0", "pytest==9.2.0"];
 /// The virtualenv's python, made if missing; `None` when there is no
 /// python3 on this machine.
 fn venv_python() -> Option<PathBuf> {
-    let venv = workspace_root().join("target").join("tmp").join("python-venv");
+    let venv = workspace_root()
+        .join("target")
+        .join("tmp")
+        .join("python-venv");
     let python = venv.join("bin").join("python");
     let ready = Command::new(&python)
         .args(["-c", "import wiremock, pytest"])

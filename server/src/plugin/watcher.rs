@@ -20,7 +20,14 @@ use std::{
 
 /// Cargo's directories that hold intermediate artifacts, never plugins
 /// (`tmp` is integration tests' scratch space).
-const SKIPPED_DIRS: [&str; 6] = ["deps", "build", "incremental", ".fingerprint", "examples", "tmp"];
+const SKIPPED_DIRS: [&str; 6] = [
+    "deps",
+    "build",
+    "incremental",
+    ".fingerprint",
+    "examples",
+    "tmp",
+];
 
 /// How often the poll fallback scans the plugin dir.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
