@@ -162,7 +162,11 @@ fn server_image(made: &mut Made, plugins: &[PathBuf]) -> String {
     {
         // Writable by anyone, as on any system: a non-root server loads from it.
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(root.path().join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+        std::fs::set_permissions(
+            root.path().join("tmp"),
+            std::fs::Permissions::from_mode(0o1777),
+        )
+        .unwrap();
     }
     std::fs::create_dir_all(root.path().join("app/services")).unwrap();
     import(root.path(), &image);
@@ -279,6 +283,30 @@ fn run_server_as(
     name
 }
 
+/// The server container `name`, reached as `alias`, serves by prefix, and
+/// its log holds every one of `needles`.
+fn serves_by_prefix_and_logs(
+    client: &str,
+    network: &str,
+    alias: &str,
+    name: &str,
+    needles: &[&str],
+) {
+    let users = fetch_eventually(
+        client,
+        network,
+        &format!("http://{alias}/example/users"),
+        Duration::from_secs(60),
+    );
+    assert!(users.contains("\"email\""), "{users}");
+    let logs = docker(&["logs", name]);
+    let logs = String::from_utf8_lossy(&logs.stderr);
+    assert!(
+        needles.iter().all(|n| logs.contains(n)),
+        "{needles:?} in {logs}"
+    );
+}
+
 #[test]
 fn services_get_dns_aliases_on_the_containers_network() {
     if !ready() {
@@ -393,15 +421,12 @@ fn services_get_dns_aliases_on_the_containers_network() {
         false,
         &["fake-plain"],
     );
-    assert!(
-        fetch_eventually(&client, &network, "http://fake-plain/example/users", limit)
-            .contains("\"email\"")
-    );
-    let logs = docker(&["logs", &plain]);
-    let logs = String::from_utf8_lossy(&logs.stderr);
-    assert!(
-        logs.contains("aliases disabled") && logs.contains("mount /var/run/docker.sock"),
-        "{logs}"
+    serves_by_prefix_and_logs(
+        &client,
+        &network,
+        "fake-plain",
+        &plain,
+        &["aliases disabled", "mount /var/run/docker.sock"],
     );
     let _ = srv;
 
@@ -415,15 +440,12 @@ fn services_get_dns_aliases_on_the_containers_network() {
         &["fake-denied"],
         "10001:10001",
     );
-    assert!(
-        fetch_eventually(&client, &network, "http://fake-denied/example/users", limit)
-            .contains("\"email\"")
-    );
-    let logs = docker(&["logs", &denied]);
-    let logs = String::from_utf8_lossy(&logs.stderr);
-    assert!(
-        logs.contains("permission denied") && logs.contains("--group-add"),
-        "{logs}"
+    serves_by_prefix_and_logs(
+        &client,
+        &network,
+        "fake-denied",
+        &denied,
+        &["permission denied", "--group-add"],
     );
 
     // Nothing is left behind.
