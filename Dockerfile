@@ -15,6 +15,7 @@ FROM rust:1-slim-bookworm AS sdk
 WORKDIR /work
 
 FROM sdk AS build
+LABEL fake-servicer.stage=build
 WORKDIR /src
 COPY . .
 RUN if [ -d vendor ]; then \
