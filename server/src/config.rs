@@ -44,6 +44,11 @@ pub struct Config {
     #[arg(long, env = "FAKE_SERVICER_POLL")]
     pub poll: bool,
 
+    /// When set, every `/__admin/*` call but `/__admin/health` needs
+    /// `Authorization: Bearer <token>` (401 otherwise). Services need none.
+    #[arg(long, env = "FAKE_SERVICER_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
     /// Ask the server listening at --listen on this host for its health and
     /// exit: 0 when `/__admin/health` answers 200 (Docker HEALTHCHECK).
     #[arg(long)]
@@ -68,6 +73,7 @@ impl Config {
             max_body_bytes: 16 * 1024 * 1024,
             poll: false,
             healthcheck: false,
+            admin_token: None,
             quiet_ms: 100,
         }
     }

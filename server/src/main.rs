@@ -4,7 +4,12 @@
 use clap::Parser;
 use fake_servicer_server::{Config, Server};
 use std::process::ExitCode;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+
+/// How long SIGTERM waits for in-flight requests: within Docker's default
+/// 10 s stop grace period.
+const DRAIN: Duration = Duration::from_secs(8);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -34,8 +39,10 @@ async fn main() -> ExitCode {
     };
     print_banner(&server);
     wait_for_signal().await;
-    tracing::info!("shutting down");
-    server.shutdown().await;
+    tracing::info!("shutting down: finishing in-flight requests (at most {DRAIN:?})");
+    if !server.shutdown_within(DRAIN).await {
+        tracing::warn!("requests still in flight after {DRAIN:?}: stopped anyway");
+    }
     ExitCode::SUCCESS
 }
 

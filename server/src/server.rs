@@ -137,7 +137,7 @@ impl Server {
             handler_timeout: config.handler_timeout,
             max_body_bytes: config.max_body_bytes,
         });
-        let router = admin::routes()
+        let router = admin::routes(config.admin_token.clone())
             .fallback(dispatch::dispatch)
             .with_state(app)
             .into_make_service_with_connect_info::<Conn>();
@@ -184,6 +184,21 @@ impl Server {
     /// The service registry.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
+    }
+
+    /// Like [`shutdown`](Self::shutdown), but gives in-flight requests at
+    /// most `limit` to finish; whether they all did.
+    pub async fn shutdown_within(mut self, limit: std::time::Duration) -> bool {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match tokio::time::timeout(limit, &mut self.task).await {
+            Ok(_) => true,
+            Err(_) => {
+                self.task.abort();
+                false
+            }
+        }
     }
 
     /// Stops accepting connections, lets in-flight requests finish, stops

@@ -966,3 +966,70 @@ async fn a_full_reset_clears_stubs_journal_overrides_and_scenarios() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_admin_token_the_admin_api_needs_it_and_services_do_not() {
+    let (server, _dir) = server_with(|c| c.admin_token = Some("s3cret".to_owned())).await;
+    let a = Admin::new(&server);
+    let url = |p: &str| format!("{}{p}", server.url());
+    for path in [
+        "/__admin/mappings",
+        "/__admin/requests",
+        "/__admin",
+        "/__admin/services",
+        "/__admin/nonsense",
+    ] {
+        let none = a.http.send(Method::GET, &url(path), &[], "").await.unwrap();
+        assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{path}");
+        let wrong = a
+            .http
+            .send(
+                Method::GET,
+                &url(path),
+                &[("authorization", "Bearer s3creT")],
+                "",
+            )
+            .await
+            .unwrap();
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let ok = a
+        .http
+        .send(
+            Method::GET,
+            &url("/__admin/mappings"),
+            &[("authorization", "Bearer s3cret")],
+            "",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.status, StatusCode::OK);
+    let create = a
+        .http
+        .send(
+            Method::POST,
+            &url("/__admin/mappings"),
+            &[("authorization", "Bearer s3cret")],
+            json!({"request": {"urlPath": "/t"}}).to_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(create.status, StatusCode::CREATED);
+    assert_eq!(
+        a.get("/__admin/health").await.status,
+        StatusCode::OK,
+        "health stays open"
+    );
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/1", &[], "")
+            .await
+            .status,
+        StatusCode::OK,
+        "services need no token"
+    );
+    assert_eq!(
+        a.mock(Method::GET, "/t", &[], "").await.status,
+        StatusCode::OK
+    );
+    server.shutdown().await;
+}

@@ -248,3 +248,52 @@ async fn healthcheck_exits_zero_only_when_the_server_answers() {
     assert!(!down.status.success());
     assert!(String::from_utf8_lossy(&down.stderr).contains("unhealthy"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = run_binary(dir.path());
+    let http = Http::new();
+    let created = http
+        .post_json(
+            &format!("{}/__admin/mappings", server.url),
+            r#"{"request": {"urlPath": "/slow"}, "response": {"status": 200, "body": "finished", "fixedDelayMilliseconds": 1500}}"#,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let slow = {
+        let (http, url) = (http.clone(), format!("{}/slow", server.url));
+        tokio::spawn(async move { http.get(&url).await })
+    };
+    // The journal records a request once its answer is decided: in flight.
+    common::eventually(
+        Duration::from_secs(10),
+        "the slow request to be in flight",
+        || async {
+            let n = http
+                .get(&format!("{}/__admin/requests", server.url))
+                .await
+                .json()["meta"]["total"]
+                .clone();
+            if n == 1 { Ok(()) } else { Err(n.to_string()) }
+        },
+    )
+    .await;
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let answer = slow.await.unwrap();
+    assert_eq!(
+        (answer.status, answer.text().as_str()),
+        (StatusCode::OK, "finished")
+    );
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}

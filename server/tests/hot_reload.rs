@@ -388,3 +388,36 @@ async fn of_two_files_for_one_service_the_newest_wins() {
     wait_for_version(&http, &url, "v1").await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_dir_that_disappears_and_comes_back_is_watched_again() {
+    let (v1, v2) = flip_builds();
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("target");
+    std::fs::create_dir(&root).unwrap();
+    install_like_cargo(v1, &root.join("libflip.so"));
+    let server = start_server(&root).await;
+    let http = Http::new();
+    let url = format!("{}/flip/version", server.url());
+    assert_eq!(served_version(&http, &url).await.unwrap(), "v1");
+
+    // `cargo clean`: the whole directory goes, and its service with it.
+    std::fs::remove_dir_all(&root).unwrap();
+    eventually(WAIT, "the service to go with its directory", || async {
+        let r = http.get(&url).await;
+        if r.status == StatusCode::NOT_FOUND {
+            Ok(())
+        } else {
+            Err(r.text())
+        }
+    })
+    .await;
+
+    // The next build brings the directory back; it is watched again.
+    std::fs::create_dir_all(root.join("debug")).unwrap();
+    install_like_cargo(v2, &root.join("debug/libflip.so"));
+    wait_for_version(&http, &url, "v2").await;
+    install_like_cargo(v1, &root.join("debug/libflip.so"));
+    wait_for_version(&http, &url, "v1").await;
+    server.shutdown().await;
+}

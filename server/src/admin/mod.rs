@@ -19,12 +19,56 @@ use axum::{
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// The admin routes, to merge into the server's router.
-pub fn routes() -> Router<Arc<App>> {
+/// The admin routes, to merge into the server's router; with a token,
+/// everything but `/__admin/health` needs it.
+pub fn routes(token: Option<String>) -> Router<Arc<App>> {
+    let token: Option<Arc<str>> = token.filter(|t| !t.is_empty()).map(Arc::from);
+    protected()
+        .route_layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let token = token.clone();
+                async move {
+                    match &token {
+                        Some(t) if !authorized(&req, t) => ApiError::new(
+                            StatusCode::UNAUTHORIZED,
+                            None,
+                            "the admin API needs `Authorization: Bearer <token>` (--admin-token)",
+                        )
+                        .into_response(),
+                        _ => next.run(req).await,
+                    }
+                }
+            },
+        ))
+        .route("/__admin/health", get(health))
+}
+
+/// Whether the request carries the bearer token (compared in constant time).
+fn authorized(req: &axum::extract::Request, token: &str) -> bool {
+    let given = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    constant_time_eq(given.trim().as_bytes(), token.as_bytes())
+}
+
+/// Equality whose time depends only on the lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= usize::from(x ^ y);
+    }
+    diff == 0
+}
+
+fn protected() -> Router<Arc<App>> {
     Router::new()
         .route("/__admin", get(root))
         .route("/__admin/", get(root))
-        .route("/__admin/health", get(health))
         .route("/__admin/services", get(services))
         .route("/__admin/docker", get(docker))
         .route("/__admin/reset", post(reset))
@@ -173,6 +217,19 @@ async fn set_settings(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
         .update(obj)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Some("/fixedDelay"), e))?;
     Ok((StatusCode::OK, Json(all)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn constant_time_eq_is_equality() {
+        use super::constant_time_eq as eq;
+        assert!(eq(b"s3cret", b"s3cret"));
+        assert!(!eq(b"s3cret", b"s3creT"));
+        assert!(!eq(b"s3cret", b"s3cre"));
+        assert!(!eq(b"", b"x"));
+        assert!(eq(b"", b""));
+    }
 }
 
 async fn unknown(Path(rest): Path<String>) -> ApiError {

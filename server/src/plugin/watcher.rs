@@ -110,8 +110,6 @@ fn scan_below(root: &Path, dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// A running watcher; dropping it stops the watch.
 pub struct Watcher {
-    /// The inotify (or platform) watch; `None` when polling.
-    _watch: Option<notify::RecommendedWatcher>,
     stop: Option<mpsc::Sender<Message>>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -155,6 +153,7 @@ impl Watcher {
             Some(w)
         };
         let mut debouncer = Debouncer::new(root, target, quiet);
+        debouncer.watch = watch;
         if poll {
             debouncer.poll = Some(Poller::new(&debouncer.root, debouncer.target.extension()));
         }
@@ -163,7 +162,6 @@ impl Watcher {
             .spawn(move || debouncer.run(rx))
             .map_err(|e| notify::Error::generic(&e.to_string()))?;
         Ok(Watcher {
-            _watch: watch,
             stop: Some(tx),
             thread: Some(thread),
         })
@@ -227,6 +225,11 @@ struct Debouncer {
     quiet: Duration,
     pending: HashMap<PathBuf, Pending>,
     poll: Option<Poller>,
+    /// The inotify (or platform) watch; `None` when polling.
+    watch: Option<notify::RecommendedWatcher>,
+    /// The watched directory went away (`cargo clean`, say): its watch is
+    /// dead until the directory is back and watched again.
+    lost: bool,
 }
 
 impl Debouncer {
@@ -237,7 +240,37 @@ impl Debouncer {
             quiet,
             pending: HashMap::new(),
             poll: None,
+            watch: None,
+            lost: false,
         }
+    }
+
+    /// The directory is gone: its files (and so their services) go too.
+    fn root_gone(&mut self) {
+        if self.lost {
+            return;
+        }
+        self.lost = true;
+        tracing::warn!(dir = %self.root.display(), "watched directory is gone: what it held goes away until it comes back");
+        for known in self.target.known_files() {
+            self.touch(known);
+        }
+    }
+
+    /// Watches the directory again once it is back.
+    fn rewatch(&mut self) {
+        if !self.lost || !self.root.is_dir() {
+            return;
+        }
+        if let Some(w) = self.watch.as_mut()
+            && let Err(e) = notify::Watcher::watch(w, &self.root, RecursiveMode::Recursive)
+        {
+            tracing::debug!(dir = %self.root.display(), "cannot watch yet: {e}");
+            return;
+        }
+        self.lost = false;
+        tracing::info!(dir = %self.root.display(), "watched directory is back");
+        self.rescan();
     }
 
     fn run(mut self, rx: mpsc::Receiver<Message>) {
@@ -247,6 +280,7 @@ impl Debouncer {
                 .values()
                 .map(|p| p.due)
                 .chain(self.poll.as_ref().map(|p| p.next))
+                .chain(self.lost.then(|| Instant::now() + POLL_INTERVAL))
                 .min()
                 .map_or(Duration::from_secs(3600), |due| {
                     due.saturating_duration_since(Instant::now())
@@ -260,6 +294,10 @@ impl Debouncer {
                 Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
+            if self.watch.is_some() && !self.root.is_dir() {
+                self.root_gone();
+            }
+            self.rewatch();
             let ext = self.target.extension().to_owned();
             if let Some(poller) = self.poll.as_mut().filter(|p| p.next <= Instant::now()) {
                 for path in poller.changes(&self.root, &ext) {
@@ -278,6 +316,10 @@ impl Debouncer {
             self.rescan();
         }
         let ext = self.target.extension().to_owned();
+        if matches!(event.kind, EventKind::Remove(_)) && event.paths.iter().any(|p| *p == self.root)
+        {
+            self.root_gone();
+        }
         for path in event.paths {
             if is_candidate(&self.root, &path, &ext) {
                 self.touch(path);
