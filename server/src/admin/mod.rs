@@ -219,6 +219,10 @@ async fn set_settings(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     Ok((StatusCode::OK, Json(all)).into_response())
 }
 
+async fn unknown(Path(rest): Path<String>) -> ApiError {
+    ApiError::not_found(format!("no admin endpoint /__admin/{rest}"))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -230,8 +234,4 @@ mod tests {
         assert!(!eq(b"", b"x"));
         assert!(eq(b"", b""));
     }
-}
-
-async fn unknown(Path(rest): Path<String>) -> ApiError {
-    ApiError::not_found(format!("no admin endpoint /__admin/{rest}"))
 }

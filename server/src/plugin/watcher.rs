@@ -316,8 +316,7 @@ impl Debouncer {
             self.rescan();
         }
         let ext = self.target.extension().to_owned();
-        if matches!(event.kind, EventKind::Remove(_)) && event.paths.iter().any(|p| *p == self.root)
-        {
+        if matches!(event.kind, EventKind::Remove(_)) && event.paths.contains(&self.root) {
             self.root_gone();
         }
         for path in event.paths {
