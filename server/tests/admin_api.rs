@@ -1033,3 +1033,85 @@ async fn with_an_admin_token_the_admin_api_needs_it_and_services_do_not() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_admin_creates_lose_none() {
+    let (server, _dir) = server().await;
+    let base = server.url();
+    let creates: Vec<_> = (0..400)
+        .map(|i| {
+            let (http, base) = (Http::new(), base.clone());
+            tokio::spawn(async move {
+                let body = json!({"request": {"urlPath": format!("/c/{i}")}, "response": {"body": format!("{i}")}});
+                http.send(Method::POST, &format!("{base}/__admin/mappings"), &[], body.to_string())
+                    .await
+                    .map(|r| r.status)
+            })
+        })
+        .collect();
+    for c in creates {
+        assert_eq!(c.await.unwrap(), Ok(StatusCode::CREATED));
+    }
+    let a = Admin::new(&server);
+    assert_eq!(
+        a.get("/__admin/mappings").await.json()["meta"]["total"],
+        400
+    );
+    for i in [0, 199, 399] {
+        assert_eq!(
+            a.mock(Method::GET, &format!("/c/{i}"), &[], "")
+                .await
+                .text(),
+            i.to_string()
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_armed_override_is_served_exactly_once_under_concurrency() {
+    let (server, _dir) = server().await;
+    let base = server.url();
+    let n = 100;
+    let arms: Vec<_> = (0..n)
+        .map(|i| {
+            let (http, base) = (Http::new(), base.clone());
+            tokio::spawn(async move {
+                http.send(
+                    Method::GET,
+                    &format!("{base}/example/users/1"),
+                    &[(BODY, &format!("armed-{i}"))],
+                    "",
+                )
+                .await
+                .map(|r| r.status)
+            })
+        })
+        .collect();
+    for a in arms {
+        assert_eq!(a.await.unwrap(), Ok(StatusCode::ACCEPTED));
+    }
+    let serves: Vec<_> = (0..n + 20)
+        .map(|_| {
+            let (http, base) = (Http::new(), base.clone());
+            tokio::spawn(async move { http.get(&format!("{base}/example/users/1")).await.text() })
+        })
+        .collect();
+    let mut armed = Vec::new();
+    let mut plugin = 0;
+    for s in serves {
+        let body = s.await.unwrap();
+        match body.strip_prefix("armed-") {
+            Some(i) => armed.push(i.parse::<usize>().unwrap()),
+            None => plugin += 1,
+        }
+    }
+    armed.sort_unstable();
+    assert_eq!(
+        armed,
+        (0..n).collect::<Vec<_>>(),
+        "every armed answer exactly once"
+    );
+    assert_eq!(plugin, 20, "the rest reach the plugin");
+    server.shutdown().await;
+}

@@ -123,11 +123,23 @@ fn sleep(Path(ms): Path<u64>) -> &'static str { std::thread::sleep(Duration::fro
 #[route(get, "/fast")]
 fn fast() -> &'static str { "fast" }
 
+/// A returned value whose destructor panics.
+struct Bomb;
+impl IntoResponse for Bomb {
+    fn into_response(self) -> Response { Response::new().text("never sent") }
+}
+impl Drop for Bomb {
+    fn drop(&mut self) { panic!("boom in drop") }
+}
+
+#[route(get, "/drop-bomb")]
+fn drop_bomb() -> Bomb { Bomb }
+
 fake_servicer::service!(
     name = "sink",
     path_single, path_struct, path_tuple, catch_all, query, json_body, headers, body, text,
     method, status, static_str, result, option, builder, opts, fake_data, delay, chunks,
-    fault, panics, sleep, fast,
+    fault, panics, sleep, fast, drop_bomb,
 );
 "#;
 
@@ -346,6 +358,11 @@ async fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
         assert_eq!(body["route"], "GET /panic", "{body}");
         assert_eq!(http.get(&u("/fast")).await.text(), "fast");
     }
+    // A panic in the destructor of a returned value is caught the same way.
+    let bomb = http.get(&u("/drop-bomb")).await;
+    assert_eq!(bomb.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(bomb.json()["message"], "boom in drop");
+    assert_eq!(http.get(&u("/fast")).await.text(), "fast");
     server.shutdown().await;
 }
 

@@ -197,11 +197,22 @@ impl Registry {
         );
         self.publish(&files);
         let routes = service.library.routes.routes().len();
-        let winner = self.snapshot().get(&service.name).map(|s| s.file.clone());
-        if winner.as_deref() != Some(path) {
+        let rivals: Vec<String> = files
+            .iter()
+            .filter(|(p, f)| {
+                p.as_path() != path && f.loaded.as_ref().is_some_and(|s| s.name == service.name)
+            })
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        drop(files);
+        if !rivals.is_empty() {
+            let winner = self
+                .snapshot()
+                .get(&service.name)
+                .map(|s| s.file.display().to_string());
             tracing::warn!(
-                service = %service.name, file = %path.display(),
-                served_from = ?winner, "library loaded but a newer file serves this service"
+                service = %service.name, file = %path.display(), others = ?rivals, served_from = ?winner,
+                "several libraries provide this service: the newest file serves it"
             );
         }
         match previous.and_then(|p| p.loaded) {
