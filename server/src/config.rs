@@ -39,6 +39,19 @@ pub struct Config {
     #[arg(long, env = "FAKE_SERVICER_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Most header lines in one request; more are answered 431.
+    #[arg(long, env = "FAKE_SERVICER_MAX_HEADERS", default_value_t = 100)]
+    pub max_headers: usize,
+
+    /// Most bytes in one request head; more are answered 431 (at least 8192).
+    #[arg(long, env = "FAKE_SERVICER_MAX_HEADER_BYTES", default_value_t = 64 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Seconds a client has to send a request head, and that a kept-alive
+    /// connection may sit idle; answers are never cut off.
+    #[arg(long, env = "FAKE_SERVICER_HEADER_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
+    pub header_timeout: Duration,
+
     /// Poll the plugin dir for changes instead of relying on inotify (for
     /// bind mounts where file events do not arrive, e.g. Docker Desktop).
     #[arg(long, env = "FAKE_SERVICER_POLL")]
@@ -71,6 +84,9 @@ impl Config {
             journal_size: 10_000,
             handler_timeout: Duration::from_secs(30),
             max_body_bytes: 16 * 1024 * 1024,
+            max_headers: 100,
+            max_header_bytes: 64 * 1024,
+            header_timeout: Duration::from_secs(30),
             poll: false,
             healthcheck: false,
             admin_token: None,

@@ -7,8 +7,6 @@
 //! garbage (RANDOM_DATA_THEN_CLOSE) or a status line followed by garbage
 //! (MALFORMED_RESPONSE_CHUNK), after which the connection is closed.
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use fake_servicer::abi::FfiFault;
 use std::{
     io,
@@ -21,7 +19,7 @@ use std::{
     task::{Context, Poll},
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 /// The fault armed on one connection (0: none).
 #[derive(Default, Debug)]
@@ -51,51 +49,6 @@ pub struct Conn {
     pub fault: Arc<FaultSlot>,
 }
 
-/// A TCP listener whose streams can act out faults.
-pub struct FaultListener(pub TcpListener);
-
-impl Listener for FaultListener {
-    type Io = FaultIo;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.0.accept().await {
-                Ok((stream, addr)) => {
-                    let _ = stream.set_nodelay(true);
-                    return (
-                        FaultIo {
-                            inner: stream,
-                            slot: Arc::default(),
-                            garbage: None,
-                        },
-                        addr,
-                    );
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: back off briefly
-                    // instead of spinning.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
-    }
-}
-
-impl Connected<IncomingStream<'_, FaultListener>> for Conn {
-    fn connect_info(stream: IncomingStream<'_, FaultListener>) -> Self {
-        Conn {
-            remote: *stream.remote_addr(),
-            fault: stream.io().slot.clone(),
-        }
-    }
-}
-
 /// A TCP stream that replaces its output by a fault once armed.
 pub struct FaultIo {
     inner: TcpStream,
@@ -112,6 +65,15 @@ fn fault_error() -> io::Error {
 }
 
 impl FaultIo {
+    /// Wraps an accepted stream; `slot` arms its faults.
+    pub fn new(inner: TcpStream, slot: Arc<FaultSlot>) -> FaultIo {
+        FaultIo {
+            inner,
+            slot,
+            garbage: None,
+        }
+    }
+
     /// Acts out the armed fault; `Ready(Err)` makes hyper drop the
     /// connection, which closes (or, with zero linger, resets) it.
     fn poll_fault(&mut self, cx: &mut Context<'_>, fault: FfiFault) -> Poll<io::Result<usize>> {

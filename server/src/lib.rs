@@ -36,6 +36,7 @@ pub mod plan;
 pub mod plugin;
 pub mod request;
 pub mod routing;
+pub mod serve;
 pub mod server;
 pub mod settings;
 

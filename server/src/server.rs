@@ -4,7 +4,6 @@
 use crate::{
     admin,
     config::Config,
-    conn::{Conn, FaultListener},
     dispatch::{self, App},
     docker::Aliases,
     journal::Journal,
@@ -51,7 +50,7 @@ pub struct Server {
     addr: SocketAddr,
     registry: Arc<Registry>,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<io::Result<()>>,
+    task: JoinHandle<()>,
     _watchers: Vec<Watcher>,
     _aliases: Aliases,
     _scratch: tempfile::TempDir,
@@ -139,16 +138,16 @@ impl Server {
         });
         let router = admin::routes(config.admin_token.clone())
             .fallback(dispatch::dispatch)
-            .with_state(app)
-            .into_make_service_with_connect_info::<Conn>();
+            .with_state(app);
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(FaultListener(listener), router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = crate::serve::Limits {
+            max_headers: config.max_headers,
+            max_head_bytes: config.max_header_bytes,
+            head_timeout: config.header_timeout,
+        };
+        let task = tokio::spawn(crate::serve::serve(listener, router, limits, async move {
+            let _ = stopped.await;
+        }));
         Ok(Server {
             addr,
             registry,
@@ -207,10 +206,8 @@ impl Server {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match (&mut self.task).await {
-            Ok(Err(e)) => tracing::warn!("server stopped with an error: {e}"),
-            Err(e) => tracing::warn!("server task failed: {e}"),
-            Ok(Ok(())) => {}
+        if let Err(e) = (&mut self.task).await {
+            tracing::warn!("server task failed: {e}");
         }
     }
 }
