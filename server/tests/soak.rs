@@ -1,0 +1,191 @@
+//! Soak: load on a plugin route and a stub while the plugin is reloaded
+//! every second and stubs keep changing. Zero failed requests; memory
+//! growth is reported.
+//!
+//! CI runs 5 s. The real soak (numbers in the README):
+//! `FAKE_SERVICER_SOAK_SECS=60 cargo test -p fake-servicer --test soak -- --nocapture`
+
+mod common;
+
+use common::{Http, PluginCrate, eventually, install_like_cargo, start_server};
+use http::{Method, StatusCode};
+use serde_json::json;
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+fn source(version: &str) -> String {
+    format!(
+        "use fake_servicer::prelude::*;\n#[route(get, \"/v\")]\nfn v() -> &'static str {{ \"{version}\" }}\nfake_servicer::service!(name = \"soak\", v);\n"
+    )
+}
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn builds() -> (PathBuf, PathBuf) {
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-builds");
+    std::fs::create_dir_all(&keep).unwrap();
+    let krate = PluginCrate::new("soak_plugin", &source("v1"));
+    let v1 = krate.build_to(&keep.join("v1.so"));
+    krate.write_src(&source("v2"));
+    let v2 = krate.build_to(&keep.join("v2.so"));
+    (v1, v2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_with_reloads_every_second_and_changing_stubs_fails_no_request() {
+    let secs: u64 = std::env::var("FAKE_SERVICER_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let (v1, v2) = builds();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libsoak.so");
+    install_like_cargo(&v1, &lib);
+    let server = start_server(dir.path()).await;
+    let base = server.url();
+    let http = Http::new();
+    let stub = json!({"id": "5f2b1c3d-0000-4000-8000-000000000001", "request": {"urlPath": "/stubbed"}, "response": {"body": "stub"}});
+    assert_eq!(
+        http.send(
+            Method::POST,
+            &format!("{base}/__admin/mappings"),
+            &[],
+            stub.to_string()
+        )
+        .await
+        .unwrap()
+        .status,
+        StatusCode::CREATED
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+    let clients: Vec<_> = (0..8)
+        .map(|i| {
+            let (stop, ok, failures, base) =
+                (stop.clone(), ok.clone(), failures.clone(), base.clone());
+            tokio::spawn(async move {
+                let http = Http::new();
+                let path = if i % 2 == 0 { "/soak/v" } else { "/stubbed" };
+                while !stop.load(Ordering::Relaxed) {
+                    match http
+                        .send(Method::GET, &format!("{base}{path}"), &[], "")
+                        .await
+                    {
+                        Ok(r) if r.status == StatusCode::OK => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(r) => failures.lock().unwrap().push(format!(
+                            "{path}: {} {}",
+                            r.status,
+                            r.text()
+                        )),
+                        Err(e) => failures.lock().unwrap().push(format!("{path}: {e}")),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let started = Instant::now();
+    let rss_start = rss_kib();
+    // Measured once the journal is full and the clients are warm.
+    let mut rss_warm = None;
+    let mut reloads = 0u64;
+    let mut stub_changes = 0u64;
+    while started.elapsed() < Duration::from_secs(secs) {
+        let (src, want) = if reloads % 2 == 0 {
+            (&v2, "v2")
+        } else {
+            (&v1, "v1")
+        };
+        install_like_cargo(src, &lib);
+        reloads += 1;
+        eventually(Duration::from_secs(10), "the reload", || async {
+            let r = http.get(&format!("{base}/soak/v")).await;
+            if r.text() == want {
+                Ok(())
+            } else {
+                Err(r.text())
+            }
+        })
+        .await;
+        // Stubs change meanwhile: add and remove an unrelated one, replace the served one.
+        for _ in 0..5 {
+            let extra = http
+                .send(
+                    Method::POST,
+                    &format!("{base}/__admin/mappings"),
+                    &[],
+                    json!({"request": {"urlPath": "/other"}}).to_string(),
+                )
+                .await
+                .unwrap()
+                .json();
+            let id = extra["id"].as_str().unwrap().to_owned();
+            http.send(
+                Method::DELETE,
+                &format!("{base}/__admin/mappings/{id}"),
+                &[],
+                "",
+            )
+            .await
+            .unwrap();
+            http.send(
+                Method::PUT,
+                &format!("{base}/__admin/mappings/{}", stub["id"].as_str().unwrap()),
+                &[],
+                stub.to_string(),
+            )
+            .await
+            .unwrap();
+            stub_changes += 3;
+        }
+        if reloads == 2 {
+            rss_warm = Some((rss_kib(), reloads));
+        }
+        let rest = Duration::from_secs(reloads).saturating_sub(started.elapsed());
+        tokio::time::sleep(rest).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let rss_end = rss_kib();
+    let served = ok.load(Ordering::Relaxed);
+    let failures = std::mem::take(&mut *failures.lock().unwrap());
+    let (warm, at) = rss_warm.unwrap_or((rss_start, 0));
+    println!(
+        "soak {secs}s: {served} requests, {} failed, {reloads} reloads, {stub_changes} stub changes; RSS {rss_start} KiB at start, {warm} KiB warm (journal full), {rss_end} KiB at the end: +{} KiB over the last {} reloads = {:.0} KiB per reload (each reload maps one more library, never unloaded)",
+        failures.len(),
+        rss_end.saturating_sub(warm),
+        reloads - at,
+        rss_end.saturating_sub(warm) as f64 / (reloads - at).max(1) as f64
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed, first: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    assert!(served > 0);
+    server.shutdown().await;
+}
