@@ -428,7 +428,6 @@ fn services_get_dns_aliases_on_the_containers_network() {
         &plain,
         &["aliases disabled", "mount /var/run/docker.sock"],
     );
-    let _ = srv;
 
     // A non-root server with the socket mounted says which group it needs.
     let denied = run_server_as(
@@ -446,6 +445,19 @@ fn services_get_dns_aliases_on_the_containers_network() {
         "fake-denied",
         &denied,
         &["permission denied", "--group-add"],
+    );
+
+    // `docker stop` (SIGTERM) ends the server cleanly within the grace period.
+    let started = Instant::now();
+    docker_ok(&["stop", "-t", "10", &srv]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "stopped in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        docker_ok(&["inspect", "--format", "{{.State.ExitCode}}", &srv]),
+        "0"
     );
 
     // Nothing is left behind.
