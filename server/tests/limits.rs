@@ -143,3 +143,29 @@ async fn slow_or_idle_clients_are_cut_off_but_slow_answers_are_not() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_body_is_cut_off_at_the_limit() {
+    let (server, _dir) = server(|c| c.max_body_bytes = 1024).await;
+    let addr = server.addr();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"POST /example/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .unwrap();
+        // No Content-Length: the server only learns the size by reading.
+        let chunk = format!("{:x}\r\n{}\r\n", 512, "a".repeat(512));
+        let mut out = Vec::new();
+        for _ in 0..8 {
+            if s.write_all(chunk.as_bytes()).is_err() {
+                break;
+            }
+        }
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    server.shutdown().await;
+}
