@@ -51,13 +51,4 @@ impl Settings {
     pub fn fixed_delay(&self) -> Duration {
         Duration::from_millis(self.fixed_delay_ms.load(Ordering::Relaxed))
     }
-
-    /// Back to defaults.
-    pub fn reset(&self) {
-        self.values
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
-        self.fixed_delay_ms.store(0, Ordering::Relaxed);
-    }
 }
