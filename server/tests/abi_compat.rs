@@ -10,15 +10,13 @@ use std::time::Duration;
 /// Rewrites one SDK file (by name) of a variant.
 type Edit = fn(&str, String) -> String;
 
-fn source(answer: &str) -> String {
-    format!(
-        "use fake_servicer::prelude::*;\n#[route(get, \"/v\")]\nfn v() -> &'static str {{ \"{answer}\" }}\nfake_servicer::service!(name = \"compat\", v);\n"
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_built_against_an_incompatible_sdk_are_refused() {
-    let good = PluginCrate::new("compat_good", &source("good")).build();
+    let good = PluginCrate::new(
+        "compat_good",
+        &common::answering_plugin("compat", "/v", "good"),
+    )
+    .build();
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("libcompat.so");
     install_like_cargo(&good, &lib);
@@ -72,7 +70,12 @@ async fn plugins_built_against_an_incompatible_sdk_are_refused() {
             manifest.contains("0.0.9") || abi.contains("= 99;") || abi.contains("repr(u32)"),
             "variant {name} changed nothing"
         );
-        let krate = PluginCrate::with_sdk(&format!("compat_{name}"), &source(name), "", &sdk);
+        let krate = PluginCrate::with_sdk(
+            &format!("compat_{name}"),
+            &common::answering_plugin("compat", "/v", name),
+            "",
+            &sdk,
+        );
         let built = krate.build();
         install_like_cargo(&built, &lib);
         let error = eventually(

@@ -15,33 +15,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-fn flip_source(version: &str) -> String {
-    format!(
-        r#"
-use fake_servicer::prelude::*;
-
-#[route(get, "/version")]
-fn version() -> &'static str {{ "{version}" }}
-
-fake_servicer::service!(name = "flip", version);
-"#
-    )
-}
-
-/// Two builds of the same crate, answering `v1` and `v2`, kept as files.
+/// Two builds of the `flip` service, answering `v1` and `v2` on `/version`.
 fn flip_builds() -> &'static (PathBuf, PathBuf) {
     static BUILDS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    BUILDS.get_or_init(|| {
-        let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("flip-builds");
-        std::fs::create_dir_all(&keep).unwrap();
-        let krate = PluginCrate::new("reload_flip", &flip_source("v1"));
-        let v1 = keep.join("v1.so");
-        krate.build_to(&v1);
-        krate.write_src(&flip_source("v2"));
-        let v2 = keep.join("v2.so");
-        krate.build_to(&v2);
-        (v1, v2)
-    })
+    BUILDS.get_or_init(|| common::two_versions("reload_flip", "flip", "/version"))
 }
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -114,7 +91,7 @@ async fn service_status(http: &Http, base: &str, name: &str) -> serde_json::Valu
 async fn rebuilding_with_cargo_in_the_watched_target_dir_is_served() {
     let krate = PluginCrate::new(
         "reload_cargo",
-        &flip_source("first").replace("flip", "cargo_flip"),
+        &common::answering_plugin("cargo_flip", "/version", "first"),
     );
     let lib = krate.build();
     let target_debug = lib.parent().unwrap().to_owned();
@@ -123,7 +100,11 @@ async fn rebuilding_with_cargo_in_the_watched_target_dir_is_served() {
     let url = format!("{}/cargo_flip/version", server.url());
     assert_eq!(served_version(&http, &url).await.unwrap(), "first");
 
-    krate.write_src(&flip_source("second").replace("flip", "cargo_flip"));
+    krate.write_src(&common::answering_plugin(
+        "cargo_flip",
+        "/version",
+        "second",
+    ));
     krate.build();
     let took = wait_for_version(&http, &url, "second").await;
     println!("cargo build finished → new version served in {took:?}");

@@ -7,23 +7,16 @@
 
 mod common;
 
-use common::{Http, PluginCrate, eventually, install_like_cargo, start_server};
+use common::{Http, eventually, install_like_cargo, start_server};
 use http::{Method, StatusCode};
 use serde_json::json;
 use std::{
-    path::{Path, PathBuf},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
-
-fn source(version: &str) -> String {
-    format!(
-        "use fake_servicer::prelude::*;\n#[route(get, \"/v\")]\nfn v() -> &'static str {{ \"{version}\" }}\nfake_servicer::service!(name = \"soak\", v);\n"
-    )
-}
 
 /// Resident memory of this process, in KiB.
 fn rss_kib() -> u64 {
@@ -38,23 +31,13 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn builds() -> (PathBuf, PathBuf) {
-    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("soak-builds");
-    std::fs::create_dir_all(&keep).unwrap();
-    let krate = PluginCrate::new("soak_plugin", &source("v1"));
-    let v1 = krate.build_to(&keep.join("v1.so"));
-    krate.write_src(&source("v2"));
-    let v2 = krate.build_to(&keep.join("v2.so"));
-    (v1, v2)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_with_reloads_every_second_and_changing_stubs_fails_no_request() {
     let secs: u64 = std::env::var("FAKE_SERVICER_SOAK_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
-    let (v1, v2) = builds();
+    let (v1, v2) = common::two_versions("soak_plugin", "soak", "/v");
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("libsoak.so");
     install_like_cargo(&v1, &lib);

@@ -359,3 +359,26 @@ fn copy_tree(from: &Path, to: &Path, edit: &impl Fn(&str, String) -> String) {
         }
     }
 }
+
+/// A plugin's source: service `service`, one route `GET <path>` answering
+/// `answer`.
+pub fn answering_plugin(service: &str, path: &str, answer: &str) -> String {
+    format!(
+        "use fake_servicer::prelude::*;\n\
+         #[route(get, \"{path}\")]\n\
+         fn answer() -> &'static str {{ \"{answer}\" }}\n\
+         fake_servicer::service!(name = \"{service}\", answer);\n"
+    )
+}
+
+/// Crate `krate` built twice, as service `service` answering `v1` then `v2`
+/// on `GET <path>`; both libraries kept as files.
+pub fn two_versions(krate: &str, service: &str, path: &str) -> (PathBuf, PathBuf) {
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{krate}-builds"));
+    std::fs::create_dir_all(&keep).expect("builds dir");
+    let plugin = PluginCrate::new(krate, &answering_plugin(service, path, "v1"));
+    let v1 = plugin.build_to(&keep.join("v1.so"));
+    plugin.write_src(&answering_plugin(service, path, "v2"));
+    let v2 = plugin.build_to(&keep.join("v2.so"));
+    (v1, v2)
+}
