@@ -39,6 +39,12 @@ fn fake_user(id: u64) -> User {
     }
 }
 
+/// A short text answer: what `bench/` measures.
+#[route(get, "/ping")]
+fn ping() -> &'static str {
+    "pong"
+}
+
 #[route(get, "/users")]
 fn list_users() -> Json<Vec<User>> {
     Json((1..=5).map(fake_user).collect())
@@ -70,4 +76,4 @@ fn get_thing(Query(q): Query<ThingQuery>) -> Result<Json<Thing>, (StatusCode, &'
     }))
 }
 
-fake_servicer::service!(list_users, get_user, create_user, get_thing);
+fake_servicer::service!(ping, list_users, get_user, create_user, get_thing);
