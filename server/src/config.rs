@@ -70,6 +70,12 @@ pub struct Config {
     /// Milliseconds a changed library must stay unchanged before it is loaded.
     #[arg(long, env = "FAKE_SERVICER_QUIET_MS", default_value_t = 100)]
     pub quiet_ms: u64,
+
+    /// Async worker threads (default: as many as cores, at least 2).
+    /// Handlers proven fast run inline on all but one of them; other calls,
+    /// and every call when this is 1, go to the blocking pool.
+    #[arg(long, env = "FAKE_SERVICER_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
 }
 
 impl Config {
@@ -91,7 +97,16 @@ impl Config {
             healthcheck: false,
             admin_token: None,
             quiet_ms: 100,
+            workers: None,
         }
+    }
+
+    /// Async worker threads to start.
+    pub fn worker_threads(&self) -> usize {
+        self.workers.map_or_else(
+            || std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            usize::from,
+        )
     }
 
     /// The quiet period of the watcher.

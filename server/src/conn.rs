@@ -47,6 +47,8 @@ impl FaultSlot {
 pub struct Conn {
     pub remote: SocketAddr,
     pub fault: Arc<FaultSlot>,
+    /// The socket, for the handler watchdog's 504 (see [`crate::runner`]).
+    pub fd: std::os::fd::RawFd,
 }
 
 /// A TCP stream that replaces its output by a fault once armed.

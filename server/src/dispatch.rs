@@ -12,20 +12,19 @@ use crate::{
     plugin::{Registry, Service, Snapshot},
     request::Recorded,
     routing::{self, RouteMatch},
+    runner::{Call, Ran, Runner},
     settings::Settings,
 };
-use abi_stable::std_types::{RSlice, RStr};
 use axum::{
     extract::{ConnectInfo, Request, State},
     response::Response,
 };
 use bytes::Bytes;
-use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use std::{
     sync::Arc,
-    time::{Duration, Instant, SystemTime},
+    time::{Instant, SystemTime},
 };
 
 /// Everything a request may touch.
@@ -37,7 +36,8 @@ pub struct App {
     pub settings: Settings,
     /// State of the Docker alias manager.
     pub docker: crate::docker::StatusHandle,
-    pub handler_timeout: Duration,
+    /// Where plugin handlers run; answers 504 after the handler timeout.
+    pub runner: Runner,
     pub max_body_bytes: usize,
 }
 
@@ -99,7 +99,11 @@ pub async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
         method: parts.method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
+        headers: if app.journal.enabled() {
+            crate::request::compact_headers(&parts.headers)
+        } else {
+            parts.headers
+        },
         body,
         service,
         client: conn.as_ref().map(|c| c.remote),
@@ -108,7 +112,7 @@ pub async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
 
     let answer = match too_large {
         Some(plan) => Answer::server(plan),
-        None => answer(&app, &request, &snapshot, unknown).await,
+        None => answer(&app, &request, &snapshot, unknown, conn.as_ref()).await,
     };
     drop(snapshot);
     app.journal.record(
@@ -130,6 +134,7 @@ async fn answer(
     req: &Arc<Recorded>,
     snapshot: &Snapshot,
     unknown: Option<Option<String>>,
+    conn: Option<&Conn>,
 ) -> Answer {
     if let Some((service, path)) = &req.service {
         match Override::from_headers(&req.headers) {
@@ -156,7 +161,7 @@ async fn answer(
         }
         if let Some(o) = app.overrides.take(service, &req.method, path) {
             let base = if o.needs_base() {
-                normal(app, req, snapshot, unknown).await.plan
+                normal(app, req, snapshot, unknown, conn).await.plan
             } else {
                 Plan::empty(StatusCode::OK)
             };
@@ -167,7 +172,7 @@ async fn answer(
             };
         }
     }
-    normal(app, req, snapshot, unknown).await
+    normal(app, req, snapshot, unknown, conn).await
 }
 
 /// A stub, else a plugin route, else 404.
@@ -176,6 +181,7 @@ async fn normal(
     req: &Arc<Recorded>,
     snapshot: &Snapshot,
     unknown: Option<Option<String>>,
+    conn: Option<&Conn>,
 ) -> Answer {
     if let Some(stub) = app.stubs.find(req) {
         return Answer {
@@ -205,7 +211,7 @@ async fn normal(
             &json!({"error": "service vanished"}),
         ));
     };
-    call_plugin(app, service, req.clone(), rel_path).await
+    call_plugin(app, service, req.clone(), rel_path, conn).await
 }
 
 async fn call_plugin(
@@ -213,9 +219,10 @@ async fn call_plugin(
     service: Arc<Service>,
     req: Arc<Recorded>,
     rel_path: &str,
+    conn: Option<&Conn>,
 ) -> Answer {
-    let (handler, pattern, params) = match service.library.routes.find(&req.method, rel_path) {
-        RouteMatch::Found { route, params } => (route.handler, route.pattern.clone(), params),
+    let (route, params) = match service.library.routes.find(&req.method, rel_path) {
+        RouteMatch::Found { route, params } => (route, params),
         RouteMatch::NotFound => {
             return Answer::nothing(Plan::json(
                 StatusCode::NOT_FOUND,
@@ -242,48 +249,41 @@ async fn call_plugin(
             return Answer::nothing(plan);
         }
     };
-    let route = format!("{} {}", req.method, pattern);
-    let by = AnsweredBy::Plugin {
-        route: route.clone(),
-        generation: service.generation,
-    };
     let call = Call {
         service: service.clone(),
-        handler,
+        handler: route.handler,
         request: req,
         rel_path: rel_path.to_owned(),
         params,
     };
-    let plan = match tokio::time::timeout(
-        app.handler_timeout,
-        tokio::task::spawn_blocking(move || call.run()),
-    )
-    .await
-    {
-        Ok(Ok(Ok(plan))) => plan,
-        Ok(Ok(Err(msg))) => Plan::json(
+    let failed = |msg: String| {
+        Plan::json(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"error": msg, "service": service.name, "route": route}),
-        ),
-        Ok(Err(join)) => Plan::json(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"error": format!("handler call failed: {join}"), "service": service.name, "route": route}),
-        ),
-        Err(_) => {
-            tracing::warn!(service = %service.name, %route, "handler still running after {:?}: answered 504", app.handler_timeout);
+            &json!({"error": msg, "service": service.name, "route": &*route.label}),
+        )
+    };
+    let plan = match app.runner.run(call, route, conn).await {
+        Ran::Returned(Ok(plan)) => plan,
+        Ran::Returned(Err(msg)) | Ran::Failed(msg) => failed(msg),
+        Ran::TimedOut => {
+            let timeout = app.runner.timeout();
+            tracing::warn!(service = %service.name, route = %route.label, "handler still running after {timeout:?}: answered 504");
             Plan::json(
                 StatusCode::GATEWAY_TIMEOUT,
                 &json!({
-                    "error": format!("handler did not return within {:?}", app.handler_timeout),
+                    "error": format!("handler did not return within {timeout:?}"),
                     "service": service.name,
-                    "route": route,
+                    "route": &*route.label,
                 }),
             )
         }
     };
     Answer {
         plan,
-        by,
+        by: AnsweredBy::Plugin {
+            route: route.label.clone(),
+            generation: service.generation,
+        },
         stub: None,
     }
 }
@@ -326,52 +326,5 @@ async fn read_body(body: axum::body::Body, headers: &HeaderMap, max: usize) -> R
                 ))
             }
         }
-    }
-}
-
-/// One handler call, owned so it can move to a blocking thread.
-struct Call {
-    /// Keeps the library version being called alive (and findable) until
-    /// its answer has been copied.
-    service: Arc<Service>,
-    handler: HandlerFn,
-    request: Arc<Recorded>,
-    rel_path: String,
-    params: Vec<(String, String)>,
-}
-
-impl Call {
-    fn run(self) -> Result<Plan, String> {
-        let req = &self.request;
-        let headers: Vec<FfiHeader<'_>> = req
-            .headers
-            .iter()
-            .map(|(name, value)| FfiHeader {
-                name: RStr::from_str(name.as_str()),
-                value: RSlice::from_slice(value.as_bytes()),
-            })
-            .collect();
-        let params: Vec<FfiParam<'_>> = self
-            .params
-            .iter()
-            .map(|(name, value)| FfiParam {
-                name: RStr::from_str(name),
-                value: RStr::from_str(value),
-            })
-            .collect();
-        let ffi = FfiRequest {
-            method: RStr::from_str(req.method.as_str()),
-            path: RStr::from_str(&self.rel_path),
-            query: RStr::from_str(req.query.as_deref().unwrap_or("")),
-            headers: RSlice::from_slice(&headers),
-            params: RSlice::from_slice(&params),
-            body: RSlice::from_slice(&req.body),
-        };
-        let answer = (self.handler)(&ffi);
-        // Copy the plugin-allocated answer before the library may go.
-        let plan = Plan::from_ffi(&answer);
-        drop(answer);
-        drop(self.service);
-        plan
     }
 }

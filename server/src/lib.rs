@@ -16,8 +16,8 @@
 //!
 //! Request path: [`routing`] picks the service (Host, then first path
 //! segment); [`dispatch`] asks, in order, the armed [`overrides`], the
-//! [`mappings`] (stubs, matched by [`matchers`]) and the plugin route (run
-//! off the async workers); the [`journal`] records the outcome; [`plan`]
+//! [`mappings`] (stubs, matched by [`matchers`]) and the plugin route ([`runner`]:
+//! inline when proven fast, else on the blocking pool); the [`journal`] records the outcome; [`plan`]
 //! carries out the answer (delays, chunks, [`conn`] faults). Plugins:
 //! [`plugin`] loads, registers and watches libraries. The [`admin`] API
 //! steers all of it.
@@ -36,6 +36,7 @@ pub mod plan;
 pub mod plugin;
 pub mod request;
 pub mod routing;
+pub mod runner;
 pub mod serve;
 pub mod server;
 pub mod settings;

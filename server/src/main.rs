@@ -11,8 +11,23 @@ use tracing_subscriber::EnvFilter;
 /// 10 s stop grace period.
 const DRAIN: Duration = Duration::from_secs(8);
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let config = Config::parse();
+    // Proven-fast handlers run inline on all workers but one (see `runner`).
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.worker_threads())
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run(config)),
+        Err(e) => {
+            eprintln!("fake-servicer: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
@@ -20,7 +35,6 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::parse();
     if config.healthcheck {
         return match fake_servicer_server::healthcheck::check(&config.listen).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,8 @@
 //! A received request as the stub matchers, the journal and the next-request
 //! overrides see it: owned, shareable, with the service it resolved to.
 
-use bytes::Bytes;
-use http::{HeaderMap, Method};
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderValue, Method};
 use std::{net::SocketAddr, time::SystemTime};
 
 /// One received request.
@@ -19,6 +19,29 @@ pub struct Recorded {
     pub service: Option<(String, String)>,
     pub client: Option<SocketAddr>,
     pub received_at: SystemTime,
+}
+
+/// A copy of `headers` whose values share one buffer of their own.
+///
+/// hyper's header values are slices of the connection's read buffer: a
+/// request kept in the journal would keep that whole buffer (8 KiB and
+/// more) alive, and make the connection allocate a new one.
+pub fn compact_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut buf = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
+    for value in headers.values() {
+        buf.extend_from_slice(value.as_bytes());
+    }
+    let mut buf = buf.freeze();
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let bytes = buf.split_to(value.len());
+        // The bytes of a valid value are a valid value; keep the original
+        // should that ever not hold.
+        let mut copy = HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| value.clone());
+        copy.set_sensitive(value.is_sensitive());
+        out.append(name.clone(), copy);
+    }
+    out
 }
 
 impl Recorded {
@@ -91,6 +114,19 @@ fn decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn compact_headers_keep_every_value_in_order() {
+        let mut h = http::HeaderMap::new();
+        h.append("x-a", "1".parse().unwrap());
+        h.append("accept", "text/plain".parse().unwrap());
+        h.append("x-a", "2".parse().unwrap());
+        h.append("x-b", http::HeaderValue::from_bytes(b"caf\xe9").unwrap());
+        let c = super::compact_headers(&h);
+        assert_eq!(c, h);
+        let all: Vec<_> = c.get_all("x-a").iter().collect();
+        assert_eq!(all, ["1", "2"]);
+    }
+
     use super::*;
 
     fn rec(path: &str, query: Option<&str>, service: Option<(&str, &str)>) -> Recorded {

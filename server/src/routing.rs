@@ -4,6 +4,7 @@
 use fake_servicer::abi::{FfiRoute, HandlerFn};
 use http::Method;
 use percent_encoding::percent_decode_str;
+use std::sync::{Arc, atomic::AtomicU32};
 
 /// One route of a service, as served.
 #[derive(Clone, Debug)]
@@ -11,6 +12,11 @@ pub struct Route {
     pub method: Method,
     pub pattern: String,
     pub handler: HandlerFn,
+    /// `METHOD /pattern`, as the journal and errors name the route.
+    pub label: Arc<str>,
+    /// Calls in a row that returned quickly: where the handler may run
+    /// (see [`crate::runner`]).
+    pub fast_streak: Arc<AtomicU32>,
 }
 
 /// A service's routes, matched by path pattern (`/users/{id}`) then method.
@@ -50,6 +56,8 @@ impl RouteTable {
                 method: method.clone(),
                 pattern: pattern.clone(),
                 handler: r.handler,
+                label: format!("{method} {pattern}").into(),
+                fast_streak: Arc::default(),
             };
             match patterns.iter().position(|p| *p == pattern) {
                 Some(i) => {

@@ -59,6 +59,7 @@ pub async fn serve(
         let slot = Arc::new(FaultSlot::default());
         let conn = Conn {
             remote,
+            fd: std::os::fd::AsRawFd::as_raw_fd(&stream),
             fault: slot.clone(),
         };
         let router = router.clone();

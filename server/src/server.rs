@@ -9,6 +9,7 @@ use crate::{
     journal::Journal,
     mappings::{MappingFiles, Stubs},
     overrides::Overrides,
+    runner::Runner,
     plugin::{
         Registry, Watcher,
         watcher::{self, WatchTarget},
@@ -133,7 +134,7 @@ impl Server {
             overrides: Overrides::default(),
             settings: Settings::default(),
             docker: aliases.status.clone(),
-            handler_timeout: config.handler_timeout,
+            runner: Runner::new(inline_slots(), config.handler_timeout),
             max_body_bytes: config.max_body_bytes,
         });
         let router = admin::routes(config.admin_token.clone())
@@ -210,6 +211,15 @@ impl Server {
             tracing::warn!("server task failed: {e}");
         }
     }
+}
+
+/// Inline handler calls allowed at once: all workers of this runtime but
+/// one (none on a single-threaded runtime), so one is always free.
+fn inline_slots() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_workers()
+        .saturating_sub(1)
 }
 
 /// An existing directory, canonicalized; otherwise why not.

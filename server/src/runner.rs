@@ -1,0 +1,295 @@
+//! Where plugin handlers run.
+//!
+//! A handler is native code that may block: sleep, spin, deadlock. The safe
+//! place for it is tokio's blocking pool, but the hop there and back costs
+//! about half the throughput of a short answer. So a route whose calls keep
+//! returning quickly runs *inline*, on the worker that read the request,
+//! under three rules that keep a handler that blocks after all from
+//! stalling anyone else:
+//!
+//! 1. **Proven fast.** A route runs inline only after [`PROVEN`] calls in a
+//!    row returned within [`FAST`]; one slower call sends it back to the
+//!    pool until it has proven itself again.
+//! 2. **A spare worker.** At most `workers - 1` inline calls run at once
+//!    (`--workers`, at least 2 by default), so at least one worker is always
+//!    free; the tasks queued on a blocked worker are stolen by the free ones.
+//!    When the inline slots are taken, calls go to the pool.
+//! 3. **A watchdog.** An inline call still running after `--handler-timeout`
+//!    is answered 504 by a watchdog thread, on the socket itself, which then
+//!    closes that connection — the pool path answers 504 at the same moment.
+
+use crate::{conn::Conn, plan::Plan, plugin::Service, request::Recorded, routing::Route};
+use abi_stable::std_types::{RSlice, RStr};
+use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
+use http::Method;
+use serde_json::json;
+use std::{
+    io::Write,
+    mem::ManuallyDrop,
+    os::fd::{FromRawFd, RawFd},
+    panic::{AssertUnwindSafe, catch_unwind},
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicBool, AtomicU32, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+/// A call that returns within this is fast.
+pub const FAST: Duration = Duration::from_millis(1);
+
+/// Fast calls in a row before a route runs inline.
+pub const PROVEN: u32 = 16;
+
+/// How a handler call ended.
+pub enum Ran {
+    /// The handler returned (an answer, or the SDK's message for a panic
+    /// it caught).
+    Returned(Result<Plan, String>),
+    /// Something panicked outside the handler's own guard.
+    Failed(String),
+    /// Still running after the handler timeout (an inline call has already
+    /// been answered 504 on its socket).
+    TimedOut,
+}
+
+/// One handler call, owned so it can move to a blocking thread.
+pub struct Call {
+    /// Keeps the library version being called alive (and findable) until
+    /// its answer has been copied.
+    pub service: Arc<Service>,
+    pub handler: HandlerFn,
+    pub request: Arc<Recorded>,
+    pub rel_path: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl Call {
+    fn run(self) -> Result<Plan, String> {
+        let req = &self.request;
+        let headers: Vec<FfiHeader<'_>> = req
+            .headers
+            .iter()
+            .map(|(name, value)| FfiHeader {
+                name: RStr::from_str(name.as_str()),
+                value: RSlice::from_slice(value.as_bytes()),
+            })
+            .collect();
+        let params: Vec<FfiParam<'_>> = self
+            .params
+            .iter()
+            .map(|(name, value)| FfiParam {
+                name: RStr::from_str(name),
+                value: RStr::from_str(value),
+            })
+            .collect();
+        let ffi = FfiRequest {
+            method: RStr::from_str(req.method.as_str()),
+            path: RStr::from_str(&self.rel_path),
+            query: RStr::from_str(req.query.as_deref().unwrap_or("")),
+            headers: RSlice::from_slice(&headers),
+            params: RSlice::from_slice(&params),
+            body: RSlice::from_slice(&req.body),
+        };
+        let answer = (self.handler)(&ffi);
+        // Copy the plugin-allocated answer before the library may go.
+        let plan = Plan::from_ffi(&answer);
+        drop(answer);
+        drop(self.service);
+        plan
+    }
+}
+
+/// Runs handler calls inline or on the blocking pool (see the module docs).
+pub struct Runner {
+    slots: Arc<[Slot]>,
+    timeout: Duration,
+}
+
+/// One inline call at a time.
+#[derive(Default)]
+struct Slot {
+    busy: AtomicBool,
+    /// The call in this slot, while it runs; taken by the watchdog when it
+    /// answers instead (under the lock, so the socket is still open).
+    watched: Mutex<Option<Watched>>,
+}
+
+struct Watched {
+    fd: RawFd,
+    head: bool,
+    started: Instant,
+    service: Arc<Service>,
+    route: Arc<str>,
+}
+
+impl Runner {
+    /// A runner allowing `inline_slots` inline calls at once (0: every call
+    /// goes to the blocking pool), answering 504 after `timeout`.
+    pub fn new(inline_slots: usize, timeout: Duration) -> Runner {
+        let slots: Arc<[Slot]> = (0..inline_slots).map(|_| Slot::default()).collect();
+        if inline_slots > 0 {
+            let watched = Arc::downgrade(&slots);
+            let tick = (timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(100));
+            let spawned = std::thread::Builder::new()
+                .name("handler-watchdog".to_owned())
+                .spawn(move || watchdog(watched, timeout, tick));
+            if let Err(e) = spawned {
+                tracing::warn!("cannot start the handler watchdog ({e}): every handler runs on the blocking pool");
+                return Runner {
+                    slots: Arc::new([]),
+                    timeout,
+                };
+            }
+        }
+        Runner { slots, timeout }
+    }
+
+    /// The handler timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Calls `route`'s handler with `call`, inline when the rules allow.
+    pub async fn run(&self, call: Call, route: &Route, conn: Option<&Conn>) -> Ran {
+        let streak = &route.fast_streak;
+        if streak.load(Ordering::Relaxed) >= PROVEN {
+            if let (Some(conn), Some(slot)) = (conn, self.claim()) {
+                return self.run_inline(slot, call, route, conn);
+            }
+        }
+        let streak = streak.clone();
+        let pooled = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let result = call.run();
+            note(&streak, started.elapsed());
+            result
+        });
+        match tokio::time::timeout(self.timeout, pooled).await {
+            Ok(Ok(result)) => Ran::Returned(result),
+            Ok(Err(join)) => Ran::Failed(format!("handler call failed: {join}")),
+            Err(_) => Ran::TimedOut,
+        }
+    }
+
+    fn claim(&self) -> Option<&Slot> {
+        self.slots.iter().find(|s| {
+            s.busy
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        })
+    }
+
+    fn run_inline(&self, slot: &Slot, call: Call, route: &Route, conn: &Conn) -> Ran {
+        let started = Instant::now();
+        *lock(&slot.watched) = Some(Watched {
+            fd: conn.fd,
+            head: call.request.method == Method::HEAD,
+            started,
+            service: call.service.clone(),
+            route: route.label.clone(),
+        });
+        let result = catch_unwind(AssertUnwindSafe(|| call.run()));
+        note(&route.fast_streak, started.elapsed());
+        let answered_by_watchdog = lock(&slot.watched).take().is_none();
+        slot.busy.store(false, Ordering::Release);
+        match result {
+            _ if answered_by_watchdog => Ran::TimedOut,
+            Ok(result) => Ran::Returned(result),
+            Err(panic) => Ran::Failed(format!(
+                "handler call failed: {}",
+                panic_message(panic.as_ref())
+            )),
+        }
+    }
+}
+
+/// Counts a call of `took` into its route's streak (no write once proven).
+fn note(streak: &AtomicU32, took: Duration) {
+    if took > FAST {
+        streak.store(0, Ordering::Relaxed);
+    } else if streak.load(Ordering::Relaxed) < PROVEN {
+        streak.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// Answers 504 for inline calls past `timeout`, checking every `tick`,
+/// until the runner is gone.
+fn watchdog(slots: Weak<[Slot]>, timeout: Duration, tick: Duration) {
+    loop {
+        std::thread::sleep(tick);
+        let Some(slots) = slots.upgrade() else {
+            return;
+        };
+        for slot in slots.iter() {
+            if !slot.busy.load(Ordering::Acquire) {
+                continue;
+            }
+            let mut watched = lock(&slot.watched);
+            if watched.as_ref().is_some_and(|w| w.started.elapsed() >= timeout) {
+                if let Some(w) = watched.take() {
+                    tracing::warn!(service = %w.service.name, route = %w.route, "handler still running after {timeout:?}: answered 504, connection closed");
+                    answer_timeout(&w, timeout);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the 504 the pool path would give, then shuts the socket down so
+/// the handler's late answer goes nowhere.
+fn answer_timeout(w: &Watched, timeout: Duration) {
+    let body = json!({
+        "error": format!("handler did not return within {timeout:?}"),
+        "service": w.service.name,
+        "route": &*w.route,
+    })
+    .to_string();
+    let mut answer = format!(
+        "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    if !w.head {
+        answer.push_str(&body);
+    }
+    // SAFETY: the fd belongs to the connection whose task is blocked in
+    // this very call; it cannot be closed before the call leaves its slot,
+    // which waits for the lock the caller holds. ManuallyDrop: not ours to
+    // close.
+    let stream = ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(w.fd) });
+    let _ = (&*stream).write_all(answer.as_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_is_proven_by_fast_calls_in_a_row_and_demoted_by_one_slow_call() {
+        let streak = AtomicU32::new(0);
+        for _ in 0..PROVEN - 1 {
+            note(&streak, Duration::ZERO);
+        }
+        note(&streak, FAST * 2);
+        assert_eq!(streak.load(Ordering::Relaxed), 0);
+        for _ in 0..PROVEN * 2 {
+            note(&streak, Duration::ZERO);
+        }
+        assert_eq!(streak.load(Ordering::Relaxed), PROVEN);
+        note(&streak, FAST * 2);
+        assert_eq!(streak.load(Ordering::Relaxed), 0);
+    }
+}
