@@ -33,18 +33,22 @@ pub fn ensure_installed() -> Result<(), String> {
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    let mut install = if root {
-        Command::new("apt-get")
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", "apt-get"]);
-        c
+    let apt_get = |args: &[&str]| {
+        let mut c = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "apt-get"]);
+            c
+        };
+        c.args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
     };
-    install
-        .args(["install", "-y", "--no-install-recommends", "wrk"])
-        .env("DEBIAN_FRONTEND", "noninteractive");
-    let ok = install.status().is_ok_and(|s| s.success())
-        && Command::new("wrk").arg("--version").output().is_ok();
+    let install = ["install", "-y", "-q", "--no-install-recommends", "wrk"];
+    let installed = apt_get(&install) || (apt_get(&["update", "-q"]) && apt_get(&install));
+    let ok = installed && Command::new("wrk").arg("--version").output().is_ok();
     if ok {
         Ok(())
     } else {

@@ -14,9 +14,13 @@
 //!    (`--workers`, at least 2 by default), so at least one worker is always
 //!    free; the tasks queued on a blocked worker are stolen by the free ones.
 //!    When the inline slots are taken, calls go to the pool.
-//! 3. **A watchdog.** An inline call still running after `--handler-timeout`
-//!    is answered 504 by a watchdog thread, on the socket itself, which then
-//!    closes that connection — the pool path answers 504 at the same moment.
+//! 3. **A watchdog.** A thread that looks at the inline calls every few
+//!    milliseconds. A call running longer than [`NUDGE_AFTER`] gets a no-op
+//!    task spawned: a blocked worker polls no sockets, and a sibling parked
+//!    on its condition variable would not otherwise wake up to take over.
+//!    A call still running after `--handler-timeout` is answered 504 on its
+//!    socket, which is then closed — the pool path answers 504 at the same
+//!    moment.
 
 use crate::{conn::Conn, plan::Plan, plugin::Service, request::Recorded, routing::Route};
 use abi_stable::std_types::{RSlice, RStr};
@@ -41,6 +45,14 @@ pub const FAST: Duration = Duration::from_millis(1);
 /// Fast calls in a row before a route runs inline.
 pub const PROVEN: u32 = 16;
 
+/// An inline call running this long makes the watchdog wake a free worker.
+pub const NUDGE_AFTER: Duration = Duration::from_millis(2);
+
+/// How often the watchdog looks while inline calls are being made...
+const BUSY_TICK: Duration = Duration::from_millis(2);
+/// ...and after this many looks found none.
+const IDLE_AFTER: u32 = 500;
+const IDLE_TICK: Duration = Duration::from_millis(20);
 /// How a handler call ended.
 pub enum Ran {
     /// The handler returned (an answer, or the SDK's message for a panic
@@ -119,6 +131,7 @@ struct Watched {
     fd: RawFd,
     head: bool,
     started: Instant,
+    nudged: bool,
     service: Arc<Service>,
     route: Arc<str>,
 }
@@ -126,16 +139,19 @@ struct Watched {
 impl Runner {
     /// A runner allowing `inline_slots` inline calls at once (0: every call
     /// goes to the blocking pool), answering 504 after `timeout`.
+    /// Must be called within the tokio runtime that serves the requests.
     pub fn new(inline_slots: usize, timeout: Duration) -> Runner {
         let slots: Arc<[Slot]> = (0..inline_slots).map(|_| Slot::default()).collect();
         if inline_slots > 0 {
             let watched = Arc::downgrade(&slots);
-            let tick = (timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(100));
+            let runtime = tokio::runtime::Handle::current();
             let spawned = std::thread::Builder::new()
                 .name("handler-watchdog".to_owned())
-                .spawn(move || watchdog(watched, timeout, tick));
+                .spawn(move || watchdog(watched, timeout, runtime));
             if let Err(e) = spawned {
-                tracing::warn!("cannot start the handler watchdog ({e}): every handler runs on the blocking pool");
+                tracing::warn!(
+                    "cannot start the handler watchdog ({e}): every handler runs on the blocking pool"
+                );
                 return Runner {
                     slots: Arc::new([]),
                     timeout,
@@ -186,6 +202,7 @@ impl Runner {
             fd: conn.fd,
             head: call.request.method == Method::HEAD,
             started,
+            nudged: false,
             service: call.service.clone(),
             route: route.label.clone(),
         });
@@ -225,26 +242,45 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic".to_owned())
 }
 
-/// Answers 504 for inline calls past `timeout`, checking every `tick`,
-/// until the runner is gone.
-fn watchdog(slots: Weak<[Slot]>, timeout: Duration, tick: Duration) {
+/// Wakes a free worker for inline calls past [`NUDGE_AFTER`] and answers
+/// 504 for those past `timeout`, until the runner is gone.
+fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Handle) {
+    let mut quiet_looks = 0u32;
     loop {
-        std::thread::sleep(tick);
+        std::thread::sleep(if quiet_looks < IDLE_AFTER {
+            BUSY_TICK
+        } else {
+            IDLE_TICK
+        });
         let Some(slots) = slots.upgrade() else {
             return;
         };
+        let mut busy = false;
         for slot in slots.iter() {
             if !slot.busy.load(Ordering::Acquire) {
                 continue;
             }
+            busy = true;
             let mut watched = lock(&slot.watched);
-            if watched.as_ref().is_some_and(|w| w.started.elapsed() >= timeout) {
+            let Some(w) = watched.as_mut() else {
+                continue;
+            };
+            let ran = w.started.elapsed();
+            if ran >= timeout {
                 if let Some(w) = watched.take() {
                     tracing::warn!(service = %w.service.name, route = %w.route, "handler still running after {timeout:?}: answered 504, connection closed");
                     answer_timeout(&w, timeout);
                 }
+            } else if ran >= NUDGE_AFTER && !w.nudged {
+                w.nudged = true;
+                drop(runtime.spawn(async {}));
             }
         }
+        quiet_looks = if busy {
+            0
+        } else {
+            quiet_looks.saturating_add(1)
+        };
     }
 }
 

@@ -9,11 +9,11 @@ use crate::{
     journal::Journal,
     mappings::{MappingFiles, Stubs},
     overrides::Overrides,
-    runner::Runner,
     plugin::{
         Registry, Watcher,
         watcher::{self, WatchTarget},
     },
+    runner::Runner,
     settings::Settings,
 };
 use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};

@@ -598,3 +598,70 @@ async fn a_body_over_the_limit_is_answered_413() {
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.text());
     server.shutdown().await;
 }
+
+/// Calls `path` of the sink often enough for its route to run inline.
+async fn prove_fast(http: &Http, server: &fake_servicer_server::Server, path: &str) {
+    for _ in 0..2 * fake_servicer_server::runner::PROVEN {
+        let r = http.get(&format!("{}/sink{path}", server.url())).await;
+        assert!(r.status.is_success(), "{path}: {}", r.text());
+    }
+}
+
+// Two workers: one inline slot, one worker always free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proven_fast_route_that_blocks_is_answered_504_on_time_and_stalls_no_one() {
+    let (server, _dir) = sink_server_with(|c| c.handler_timeout = Duration::from_millis(500)).await;
+    let http = Http::new();
+    prove_fast(&http, &server, "/sleep/0").await;
+    let blocker = {
+        let http = http.clone();
+        let url = format!("{}/sink/sleep/4000", server.url());
+        tokio::spawn(async move { http.get(&url).await })
+    };
+    // While the inline call blocks its worker, the other one answers.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        http.get(&format!("{}/sink/fast", server.url()))
+            .await
+            .text(),
+        "fast"
+    );
+    assert!(!blocker.is_finished(), "the blocking call ended early");
+    // The watchdog answers 504 on the blocked connection, then closes it;
+    // without it the answer would be "slept", after 4 s.
+    let slow = blocker.await.unwrap();
+    assert_eq!(slow.status, StatusCode::GATEWAY_TIMEOUT, "{}", slow.text());
+    assert_eq!(slow.json()["route"], "GET /sleep/{ms}");
+    assert_eq!(slow.header("connection"), Some("close"));
+    // The slow call sent the route back to the pool: the next blocking call
+    // is answered 504 by the pool path, connection kept.
+    let pooled = http.get(&format!("{}/sink/sleep/1500", server.url())).await;
+    assert_eq!(pooled.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(pooled.header("connection"), None);
+    assert_eq!(
+        http.get(&format!("{}/sink/fast", server.url()))
+            .await
+            .text(),
+        "fast"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proven_fast_routes_that_panic_keep_answering_500() {
+    let (server, _dir) = sink_server().await;
+    let http = Http::new();
+    for path in ["/panic", "/drop-bomb"] {
+        for _ in 0..2 * fake_servicer_server::runner::PROVEN + 4 {
+            let r = http.get(&format!("{}/sink{path}", server.url())).await;
+            assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        }
+    }
+    assert_eq!(
+        http.get(&format!("{}/sink/fast", server.url()))
+            .await
+            .text(),
+        "fast"
+    );
+    server.shutdown().await;
+}
