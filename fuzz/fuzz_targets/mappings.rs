@@ -31,9 +31,7 @@ fn request(data: &[u8]) -> Recorded {
             _ => body.push_str(line),
         }
     }
-    let service = path
-        .strip_prefix("/svc")
-        .map(|rest| ("svc".to_owned(), rest.to_owned()));
+    let service = path.starts_with("/svc").then(|| ("svc".into(), 4));
     Recorded {
         method,
         path,

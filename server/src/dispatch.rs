@@ -66,15 +66,20 @@ impl Answer {
     }
 }
 
-/// Fallback handler of the HTTP router: every request that is not for the
-/// admin API.
+/// Fallback handler of the admin router: requests under `/__admin` that
+/// are not admin calls.
 pub async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
-    let started = Instant::now();
-    let received_at = SystemTime::now();
     let conn = req
         .extensions()
         .get::<ConnectInfo<Conn>>()
         .map(|c| c.0.clone());
+    handle(app, conn, req).await
+}
+
+/// Every request that is not for the admin API.
+pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response {
+    let started = Instant::now();
+    let received_at = SystemTime::now();
     let (parts, body) = req.into_parts();
     let (body, too_large) = match read_body(body, &parts.headers, app.max_body_bytes).await {
         Ok(b) => (b, None),
@@ -90,7 +95,7 @@ pub async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
     let resolved = routing::resolve(host, parts.uri.path(), |name| {
         snapshot.get(name).map(|s| s.name.clone())
     })
-    .map(|t| (t.service, t.path.to_owned()));
+    .map(|t| (t.service, Recorded::rel_start(parts.uri.path(), t.path)));
     let (service, unknown) = match resolved {
         Ok(s) => (Some(s), None),
         Err(guess) => (None, Some(guess)),
@@ -136,7 +141,7 @@ async fn answer(
     unknown: Option<Option<String>>,
     conn: Option<&Conn>,
 ) -> Answer {
-    if let Some((service, path)) = &req.service {
+    if let Some((service, path)) = req.service() {
         match Override::from_headers(&req.headers) {
             Some(Err(e)) => {
                 return Answer::server(Plan::json(
@@ -190,7 +195,7 @@ async fn normal(
             stub: Some(stub.json.clone()),
         };
     }
-    let Some((name, rel_path)) = &req.service else {
+    let Some((name, rel_path)) = req.service() else {
         let guess = unknown.flatten();
         return Answer::nothing(Plan::json(
             StatusCode::NOT_FOUND,
@@ -253,7 +258,6 @@ async fn call_plugin(
         service: service.clone(),
         handler: route.handler,
         request: req,
-        rel_path: rel_path.to_owned(),
         params,
     };
     let failed = |msg: String| {

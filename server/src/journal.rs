@@ -131,7 +131,7 @@ impl Entry {
             "bodyAsBase64": base64::engine::general_purpose::STANDARD.encode(&r.body),
             "body": String::from_utf8_lossy(&r.body),
             "queryParams": query,
-            "service": r.service.as_ref().map(|(s, _)| s.as_str()),
+            "service": r.service().map(|(s, _)| s),
         })
     }
 

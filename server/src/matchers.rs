@@ -546,16 +546,7 @@ mod tests {
             query: query.map(str::to_owned),
             headers: h,
             body: Bytes::from(body.to_owned()),
-            service: path.strip_prefix("/svc").map(|rest| {
-                (
-                    "svc".to_owned(),
-                    if rest.is_empty() {
-                        "/".to_owned()
-                    } else {
-                        rest.to_owned()
-                    },
-                )
-            }),
+            service: path.starts_with("/svc").then(|| ("svc".into(), 4)),
             client: None,
             received_at: SystemTime::now(),
         }

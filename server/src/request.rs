@@ -3,7 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method};
-use std::{net::SocketAddr, time::SystemTime};
+use std::{net::SocketAddr, sync::Arc, time::SystemTime};
 
 /// One received request.
 #[derive(Debug, Clone)]
@@ -15,8 +15,9 @@ pub struct Recorded {
     pub query: Option<String>,
     pub headers: HeaderMap,
     pub body: Bytes,
-    /// The service the request resolved to, and the path relative to it.
-    pub service: Option<(String, String)>,
+    /// The service the request resolved to, and where in `path` the path
+    /// relative to it starts (see [`Recorded::service`]).
+    pub service: Option<(Arc<str>, usize)>,
     pub client: Option<SocketAddr>,
     pub received_at: SystemTime,
 }
@@ -45,6 +46,24 @@ pub fn compact_headers(headers: &HeaderMap) -> HeaderMap {
 }
 
 impl Recorded {
+    /// The service the request resolved to and the path relative to it.
+    pub fn service(&self) -> Option<(&str, &str)> {
+        self.service.as_ref().map(|(name, at)| {
+            let rel = self.path.get(*at..).unwrap_or_default();
+            (&**name, if rel.is_empty() { "/" } else { rel })
+        })
+    }
+
+    /// Where `rel`, a slice of `path` (or `/` for none of it), starts.
+    pub fn rel_start(path: &str, rel: &str) -> usize {
+        let (start, end) = (path.as_ptr() as usize, rel.as_ptr() as usize);
+        if end >= start && end + rel.len() == start + path.len() {
+            end - start
+        } else {
+            path.len()
+        }
+    }
+
     /// Path and query as received: what WireMock calls the `url`.
     pub fn url(&self) -> String {
         with_query(&self.path, self.query.as_deref())
@@ -55,7 +74,7 @@ impl Recorded {
     pub fn path_for(&self, service: Option<&str>) -> Option<&str> {
         match service {
             None => Some(&self.path),
-            Some(wanted) => match &self.service {
+            Some(wanted) => match self.service() {
                 Some((name, rel)) if name == wanted => Some(rel),
                 _ => None,
             },
@@ -115,6 +134,33 @@ fn decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_service_relative_path_is_a_slice_of_the_path() {
+        let recorded = |path: &str, rel: &str| Recorded {
+            method: http::Method::GET,
+            path: path.to_owned(),
+            query: None,
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::new(),
+            service: Some(("example".into(), Recorded::rel_start(path, rel))),
+            client: None,
+            received_at: std::time::SystemTime::now(),
+        };
+        let by_prefix = "/example/users/7";
+        let r = recorded(by_prefix, &by_prefix[8..]);
+        assert_eq!(r.service(), Some(("example", "/users/7")));
+        assert_eq!(r.path_for(Some("example")), Some("/users/7"));
+        assert_eq!(r.path_for(Some("other")), None);
+        assert_eq!(r.path_for(None), Some("/example/users/7"));
+        let by_host = "/users";
+        assert_eq!(
+            recorded(by_host, by_host).service(),
+            Some(("example", "/users"))
+        );
+        // `/example` alone: the service's root, not a slice of the path.
+        assert_eq!(recorded("/example", "/").service(), Some(("example", "/")));
+    }
+
+    #[test]
     fn compact_headers_keep_every_value_in_order() {
         let mut h = http::HeaderMap::new();
         h.append("x-a", "1".parse().unwrap());
@@ -136,7 +182,10 @@ mod tests {
             query: query.map(str::to_owned),
             headers: HeaderMap::new(),
             body: Bytes::new(),
-            service: service.map(|(a, b)| (a.to_owned(), b.to_owned())),
+            service: service.map(|(name, rel)| {
+                let at = path.strip_suffix(rel).map_or(path.len(), str::len);
+                (name.into(), at)
+            }),
             client: None,
             received_at: SystemTime::now(),
         }

@@ -120,20 +120,21 @@ impl RouteTable {
 
 /// Where a request goes: the service and the path relative to it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Target<'a> {
-    pub service: String,
+pub struct Target<'a, N = String> {
+    pub service: N,
     pub path: &'a str,
 }
 
 /// Resolves the service of a request: the first label of `host` when it
 /// names a known service (`_` and `-` interchangeable, case-insensitive),
 /// otherwise the first segment of `path`. `known` says whether a name is a
-/// loaded service and returns its canonical name.
-pub fn resolve<'a>(
+/// loaded service and returns its canonical name (in whatever form `N` the
+/// caller keeps names).
+pub fn resolve<'a, N>(
     host: Option<&str>,
     path: &'a str,
-    known: impl Fn(&str) -> Option<String>,
-) -> Result<Target<'a>, Option<String>> {
+    known: impl Fn(&str) -> Option<N>,
+) -> Result<Target<'a, N>, Option<String>> {
     if let Some(label) = host.and_then(first_label)
         && let Some(service) = lookup(&label, &known)
     {
@@ -154,8 +155,12 @@ pub fn resolve<'a>(
     }
 }
 
-fn lookup(name: &str, known: &impl Fn(&str) -> Option<String>) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
+fn lookup<N>(name: &str, known: &impl Fn(&str) -> Option<N>) -> Option<N> {
+    let lower = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    };
     known(&lower).or_else(|| {
         let underscored = lower.replace('-', "_");
         (underscored != lower)

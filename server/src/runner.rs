@@ -72,7 +72,6 @@ pub struct Call {
     pub service: Arc<Service>,
     pub handler: HandlerFn,
     pub request: Arc<Recorded>,
-    pub rel_path: String,
     pub params: Vec<(String, String)>,
 }
 
@@ -97,7 +96,7 @@ impl Call {
             .collect();
         let ffi = FfiRequest {
             method: RStr::from_str(req.method.as_str()),
-            path: RStr::from_str(&self.rel_path),
+            path: RStr::from_str(req.service().map_or("/", |(_, rel)| rel)),
             query: RStr::from_str(req.query.as_deref().unwrap_or("")),
             headers: RSlice::from_slice(&headers),
             params: RSlice::from_slice(&params),

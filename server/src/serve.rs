@@ -6,7 +6,10 @@
 //! time to send a request head — never to answers, so long delays and
 //! dribbled bodies are not cut off.
 
-use crate::conn::{Conn, FaultIo, FaultSlot};
+use crate::{
+    conn::{Conn, FaultIo, FaultSlot},
+    dispatch::{self, App},
+};
 use axum::{Router, extract::ConnectInfo};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -14,6 +17,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use std::{sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_service::Service;
+
+/// The header-line limit hyper applies when none is set.
+const HYPER_MAX_HEADERS: usize = 100;
 
 /// Limits on request heads.
 #[derive(Clone, Copy, Debug)]
@@ -26,19 +32,25 @@ pub struct Limits {
     pub head_timeout: Duration,
 }
 
-/// Serves `router` on `listener` until `stop` resolves, then lets open
-/// connections finish their requests.
+/// Serves `admin` (every path under `/__admin`) and `app` (everything
+/// else) on `listener` until `stop` resolves, then lets open connections
+/// finish their requests.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    admin: Router,
+    app: Arc<App>,
     limits: Limits,
     stop: impl std::future::Future<Output = ()>,
 ) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
-        .max_headers(limits.max_headers)
         .max_buf_size(limits.max_head_bytes.max(8 * 1024));
+    // hyper's own limit is 100 header lines, parsed into a buffer on the
+    // stack; set explicitly, the buffer is filled for every request.
+    if limits.max_headers != HYPER_MAX_HEADERS {
+        http.max_headers(limits.max_headers);
+    }
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     loop {
@@ -62,11 +74,22 @@ pub async fn serve(
             fd: std::os::fd::AsRawFd::as_raw_fd(&stream),
             fault: slot.clone(),
         };
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(conn.clone()));
-            let mut router = router.clone();
-            async move { router.call(req.map(axum::body::Body::new)).await }
+        let (admin, app) = (admin.clone(), app.clone());
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let req = req.map(axum::body::Body::new);
+            let conn = conn.clone();
+            let (admin, app) = (admin.clone(), app.clone());
+            async move {
+                if req.uri().path().starts_with("/__admin") {
+                    let mut req = req;
+                    req.extensions_mut().insert(ConnectInfo(conn));
+                    let mut admin = admin;
+                    admin.call(req).await
+                } else {
+                    // The hot path: no router, no extensions.
+                    Ok(dispatch::handle(app, Some(conn), req).await)
+                }
+            }
         });
         let connection = http.serve_connection(TokioIo::new(FaultIo::new(stream, slot)), service);
         let watched = graceful.watch(connection);

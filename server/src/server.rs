@@ -137,18 +137,24 @@ impl Server {
             runner: Runner::new(inline_slots(), config.handler_timeout),
             max_body_bytes: config.max_body_bytes,
         });
-        let router = admin::routes(config.admin_token.clone())
+        let admin = admin::routes(config.admin_token.clone())
             .fallback(dispatch::dispatch)
-            .with_state(app);
+            .with_state(app.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let limits = crate::serve::Limits {
             max_headers: config.max_headers,
             max_head_bytes: config.max_header_bytes,
             head_timeout: config.header_timeout,
         };
-        let task = tokio::spawn(crate::serve::serve(listener, router, limits, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(crate::serve::serve(
+            listener,
+            admin,
+            app,
+            limits,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Ok(Server {
             addr,
             registry,

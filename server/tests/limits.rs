@@ -169,3 +169,21 @@ async fn a_streamed_body_is_cut_off_at_the_limit() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_header_limit_is_100_lines() {
+    let (server, _dir) = server(|_| {}).await;
+    let addr = server.addr();
+    let head = |n: usize| {
+        let extra: String = (1..n).map(|i| format!("X-H{i}: v\r\n")).collect();
+        format!("GET /example/users/1 HTTP/1.1\r\nHost: x\r\n{extra}\r\n")
+    };
+    let answers = tokio::task::spawn_blocking(move || {
+        [100, 101].map(|n| exchange(addr, head(n).as_bytes()).0)
+    })
+    .await
+    .unwrap();
+    assert!(answers[0].starts_with("HTTP/1.1 200"), "{}", answers[0]);
+    assert!(answers[1].starts_with("HTTP/1.1 431"), "{}", answers[1]);
+    server.shutdown().await;
+}

@@ -17,7 +17,7 @@ use std::{
 /// One served version of a service.
 #[derive(Debug)]
 pub struct Service {
-    pub name: String,
+    pub name: Arc<str>,
     pub file: PathBuf,
     pub generation: u64,
     pub loaded_at: SystemTime,
@@ -29,7 +29,7 @@ pub struct Service {
 /// What requests see: the services by name.
 #[derive(Default)]
 pub struct Snapshot {
-    services: BTreeMap<String, Arc<Service>>,
+    services: BTreeMap<Arc<str>, Arc<Service>>,
 }
 
 impl Snapshot {
@@ -40,7 +40,7 @@ impl Snapshot {
 
     /// Names of all loaded services, sorted.
     pub fn names(&self) -> Vec<String> {
-        self.services.keys().cloned().collect()
+        self.services.keys().map(|k| k.to_string()).collect()
     }
 
     /// All loaded services, by name.
@@ -179,7 +179,7 @@ impl Registry {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             + 1;
         let service = Arc::new(Service {
-            name: library.name.clone(),
+            name: library.name.as_str().into(),
             file: path.to_owned(),
             generation,
             loaded_at: SystemTime::now(),
@@ -228,7 +228,7 @@ impl Registry {
             ),
         }
         LoadOutcome::Loaded {
-            service: service.name.clone(),
+            service: service.name.to_string(),
             generation,
         }
     }
@@ -285,7 +285,7 @@ impl Registry {
     /// Rebuilds and swaps in the snapshot; called with the file lock held so
     /// publications are ordered.
     fn publish(&self, files: &HashMap<PathBuf, FileEntry>) {
-        let mut services: BTreeMap<String, Arc<Service>> = BTreeMap::new();
+        let mut services: BTreeMap<Arc<str>, Arc<Service>> = BTreeMap::new();
         for entry in files.values() {
             let Some(s) = &entry.loaded else { continue };
             let newer = services
@@ -312,7 +312,7 @@ impl Registry {
         let services = snapshot
             .services()
             .map(|s| ServiceStatus {
-                name: s.name.clone(),
+                name: s.name.to_string(),
                 file: s.file.clone(),
                 generation: s.generation,
                 loaded_at: rfc3339(s.loaded_at),
