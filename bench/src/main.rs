@@ -4,7 +4,7 @@
 //! reload — and prints a table and one JSON line.
 //!
 //! ```text
-//! cargo run --release -p fake-servicer-bench            # about 3 minutes
+//! cargo run --release -p fake-servicer-bench            # about 3.5 minutes
 //! cargo run --release -p fake-servicer-bench -- --quick # a smoke run
 //! ```
 

@@ -31,6 +31,16 @@ pub struct Plan {
     pub fault: Option<FfiFault>,
 }
 
+/// A header value from a plugin; the content types the SDK sets are
+/// shared, not copied.
+fn header_value(bytes: &[u8]) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    match bytes {
+        b"text/plain; charset=utf-8" => Ok(HeaderValue::from_static("text/plain; charset=utf-8")),
+        b"application/json" => Ok(HeaderValue::from_static("application/json")),
+        other => HeaderValue::from_bytes(other),
+    }
+}
+
 impl Plan {
     /// Copies a plugin's plan into server memory, checking status and
     /// headers (an invalid one is reported, not sent).
@@ -45,7 +55,7 @@ impl Plan {
                     h.name.as_str()
                 )
             })?;
-            let value = HeaderValue::from_bytes(h.value.as_slice()).map_err(|_| {
+            let value = header_value(h.value.as_slice()).map_err(|_| {
                 format!(
                     "the handler answered an invalid value for header {:?}",
                     h.name.as_str()

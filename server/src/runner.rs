@@ -27,6 +27,7 @@ use abi_stable::std_types::{RSlice, RStr};
 use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
 use http::Method;
 use serde_json::json;
+use smallvec::SmallVec;
 use std::{
     io::Write,
     mem::ManuallyDrop,
@@ -78,7 +79,7 @@ pub struct Call {
 impl Call {
     fn run(self) -> Result<Plan, String> {
         let req = &self.request;
-        let headers: Vec<FfiHeader<'_>> = req
+        let headers: SmallVec<[FfiHeader<'_>; 16]> = req
             .headers
             .iter()
             .map(|(name, value)| FfiHeader {

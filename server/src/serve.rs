@@ -76,18 +76,18 @@ pub async fn serve(
         };
         let (admin, app) = (admin.clone(), app.clone());
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let req = req.map(axum::body::Body::new);
+            let mut req = req.map(axum::body::Body::new);
             let conn = conn.clone();
-            let (admin, app) = (admin.clone(), app.clone());
+            // The hot path takes no router and no extensions.
+            let admin = req.uri().path().starts_with("/__admin").then(|| {
+                req.extensions_mut().insert(ConnectInfo(conn.clone()));
+                admin.clone()
+            });
+            let app = app.clone();
             async move {
-                if req.uri().path().starts_with("/__admin") {
-                    let mut req = req;
-                    req.extensions_mut().insert(ConnectInfo(conn));
-                    let mut admin = admin;
-                    admin.call(req).await
-                } else {
-                    // The hot path: no router, no extensions.
-                    Ok(dispatch::handle(app, Some(conn), req).await)
+                match admin {
+                    Some(mut admin) => admin.call(req).await,
+                    None => Ok(dispatch::handle(app, Some(conn), req).await),
                 }
             }
         });
