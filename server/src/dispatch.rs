@@ -12,7 +12,7 @@ use crate::{
     plugin::{Registry, Service, Snapshot},
     request::Recorded,
     routing::{self, RouteMatch},
-    runner::{Call, Ran, Runner},
+    runner::{self, Call, Ran, Runner},
     settings::Settings,
 };
 use axum::{
@@ -269,18 +269,10 @@ async fn call_plugin(
     let plan = match app.runner.run(call, route, conn).await {
         Ran::Returned(Ok(plan)) => plan,
         Ran::Returned(Err(msg)) | Ran::Failed(msg) => failed(msg),
-        Ran::TimedOut => {
-            let timeout = app.runner.timeout();
-            tracing::warn!(service = %service.name, route = %route.label, "handler still running after {timeout:?}: answered 504");
-            Plan::json(
-                StatusCode::GATEWAY_TIMEOUT,
-                &json!({
-                    "error": format!("handler did not return within {timeout:?}"),
-                    "service": service.name,
-                    "route": &*route.label,
-                }),
-            )
-        }
+        Ran::TimedOut => Plan::json(
+            StatusCode::GATEWAY_TIMEOUT,
+            &runner::timeout_body(app.runner.timeout(), &service.name, &route.label),
+        ),
     };
     Answer {
         plan,

@@ -61,8 +61,8 @@ pub enum Ran {
     Returned(Result<Plan, String>),
     /// Something panicked outside the handler's own guard.
     Failed(String),
-    /// Still running after the handler timeout (an inline call has already
-    /// been answered 504 on its socket).
+    /// Still running after the handler timeout (logged; an inline call has
+    /// already been answered 504 on its socket): answer [`timeout_body`].
     TimedOut,
 }
 
@@ -175,6 +175,7 @@ impl Runner {
             }
         }
         let streak = streak.clone();
+        let service = call.service.clone();
         let pooled = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let result = call.run();
@@ -184,7 +185,11 @@ impl Runner {
         match tokio::time::timeout(self.timeout, pooled).await {
             Ok(Ok(result)) => Ran::Returned(result),
             Ok(Err(join)) => Ran::Failed(format!("handler call failed: {join}")),
-            Err(_) => Ran::TimedOut,
+            Err(_) => {
+                let timeout = self.timeout;
+                tracing::warn!(service = %service.name, route = %route.label, "handler still running after {timeout:?}: answered 504");
+                Ran::TimedOut
+            }
         }
     }
 
@@ -228,6 +233,15 @@ fn note(streak: &AtomicU32, took: Duration) {
     } else if streak.load(Ordering::Relaxed) < PROVEN {
         streak.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The body of a 504 for a handler still running after `timeout`.
+pub fn timeout_body(timeout: Duration, service: &str, route: &str) -> serde_json::Value {
+    json!({
+        "error": format!("handler did not return within {timeout:?}"),
+        "service": service,
+        "route": route,
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -287,12 +301,7 @@ fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Han
 /// Writes the 504 the pool path would give, then shuts the socket down so
 /// the handler's late answer goes nowhere.
 fn answer_timeout(w: &Watched, timeout: Duration) {
-    let body = json!({
-        "error": format!("handler did not return within {timeout:?}"),
-        "service": w.service.name,
-        "route": &*w.route,
-    })
-    .to_string();
+    let body = timeout_body(timeout, &w.service.name, &w.route).to_string();
     let mut answer = format!(
         "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
