@@ -110,7 +110,7 @@ fn run(args: &Args) -> Result<Results, String> {
         seconds: args.seconds,
     };
     eprintln!("starting the servers");
-    let mut servers = start_load_servers(&bins, &plugins, &logs)?;
+    let servers = start_load_servers(&bins, &plugins, &logs)?;
     let idle_rss_kib = servers[1].1.rss_kib()?;
     let mut scenarios: Vec<Scenario> = servers
         .iter()
@@ -121,16 +121,18 @@ fn run(args: &Args) -> Result<Results, String> {
     for (_, server, path) in &servers {
         wrk::run(server.addr, path, Load { seconds: 1, ..load })?;
     }
+    // Peak RSS of the plugin-route servers, journal on and off.
+    let rss_of = ["plugin", "plugin_journal_off"];
     let mut load_rss = [0u64; 2];
     for round in 0..args.rounds {
         eprintln!("round {} of {}", round + 1, args.rounds);
         let mut runs = vec![None; servers.len()];
         for k in 0..servers.len() {
             let i = (k + round) % servers.len();
-            let (_, server, path) = &mut servers[i];
+            let ((key, _), server, path) = &servers[i];
             let run = wrk::run(server.addr, path, load)?;
-            if i == 1 || i == 2 {
-                load_rss[i - 1] = load_rss[i - 1].max(server.rss_kib()?);
+            if let Some(at) = rss_of.iter().position(|k| k == key) {
+                load_rss[at] = load_rss[at].max(server.rss_kib()?);
             }
             runs[i] = Some(run);
         }
@@ -222,14 +224,7 @@ fn start_load_servers(
     plugins: &Path,
     logs: &Path,
 ) -> Result<Vec<LoadServer>, String> {
-    let dir = plugins.to_str().ok_or("scratch path is not UTF-8")?;
-    let fake = |name: &str, extra: &[&str]| -> Result<Server, String> {
-        let mut args = vec!["--plugins", dir, "--docker", "off"];
-        args.extend_from_slice(extra);
-        let mut server = Server::start(name, &bins.server, &args, logs)?;
-        server.wait_ready("/example/ping", Duration::from_secs(10))?;
-        Ok(server)
-    };
+    let fake = |name: &str, extra: &[&str]| start_fake(bins, name, plugins, extra, logs);
     let mut bare = Server::start("bare-axum", &bins.bare_axum, &[], logs)?;
     bare.wait_ready("/ping", Duration::from_secs(10))?;
     let plugin = fake("plugin", &[])?;
@@ -262,6 +257,23 @@ fn start_load_servers(
         ),
         (("override", "next-request override"), armed, route),
     ])
+}
+
+/// fake-servicer on `plugins` (plus `extra` arguments), once it answers
+/// from the example plugin.
+fn start_fake(
+    bins: &Binaries,
+    name: &str,
+    plugins: &Path,
+    extra: &[&str],
+    logs: &Path,
+) -> Result<Server, String> {
+    let dir = plugins.to_str().ok_or("scratch path is not UTF-8")?;
+    let mut args = vec!["--plugins", dir, "--docker", "off"];
+    args.extend_from_slice(extra);
+    let mut server = Server::start(name, &bins.server, &args, logs)?;
+    server.wait_ready("/example/ping", Duration::from_secs(10))?;
+    Ok(server)
 }
 
 /// Loads stubs of the usual kinds (path, path pattern, URL with query,
@@ -320,17 +332,10 @@ fn startups(
     logs: &Path,
     count: usize,
 ) -> Result<Vec<f64>, String> {
-    let dir = plugins.to_str().ok_or("scratch path is not UTF-8")?;
     let mut times = Vec::new();
     for _ in 0..count {
         let started = Instant::now();
-        let mut server = Server::start(
-            "startup",
-            &bins.server,
-            &["--plugins", dir, "--docker", "off"],
-            logs,
-        )?;
-        server.wait_ready("/example/ping", Duration::from_secs(10))?;
+        start_fake(bins, "startup", plugins, &[], logs)?;
         times.push(started.elapsed().as_secs_f64() * 1e3);
     }
     Ok(times)
@@ -354,14 +359,7 @@ fn reloads(
     let target = dir.join("libexample.so");
     let staging = dir.join(".libexample.so.part");
     std::fs::write(&target, &library).map_err(|e| format!("{}: {e}", target.display()))?;
-    let plugins = dir.to_str().ok_or("scratch path is not UTF-8")?;
-    let mut server = Server::start(
-        "reload",
-        &bins.server,
-        &["--plugins", plugins, "--docker", "off"],
-        logs,
-    )?;
-    server.wait_ready("/example/ping", Duration::from_secs(10))?;
+    let server = start_fake(bins, "reload", dir, &[], logs)?;
     let before = server.rss_kib()?;
     let mut generation = example_generation(&server)?;
     let mut times = Vec::new();

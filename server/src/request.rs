@@ -136,14 +136,8 @@ mod tests {
     #[test]
     fn the_service_relative_path_is_a_slice_of_the_path() {
         let recorded = |path: &str, rel: &str| Recorded {
-            method: http::Method::GET,
-            path: path.to_owned(),
-            query: None,
-            headers: http::HeaderMap::new(),
-            body: bytes::Bytes::new(),
             service: Some(("example".into(), Recorded::rel_start(path, rel))),
-            client: None,
-            received_at: std::time::SystemTime::now(),
+            ..rec(path, None, None)
         };
         let by_prefix = "/example/users/7";
         let r = recorded(by_prefix, &by_prefix[8..]);
