@@ -402,3 +402,34 @@ async fn a_plugin_dir_that_disappears_and_comes_back_is_watched_again() {
     wait_for_version(&http, &url, "v1").await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdks_proc_macro_library_is_skipped_not_refused() {
+    // `cargo build --workspace` leaves libfake_servicer_macros.so beside the
+    // plugins; it holds the root symbol's name as a string (`service!`
+    // writes it), so only the proc-macro check tells it apart.
+    let (v1, _) = flip_builds();
+    let deps = common::plugin_target().join("debug").join("deps");
+    let macros = std::fs::read_dir(&deps)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("libfake_servicer_macros-") && name.ends_with(".so")
+        })
+        .expect("the SDK's proc-macro library in the plugin build's deps/");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&macros, dir.path().join("libfake_servicer_macros.so")).unwrap();
+    std::fs::copy(v1, dir.path().join("libflip.so")).unwrap();
+    std::fs::write(dir.path().join("libnotes.so"), b"hello").unwrap();
+    let server = start_server(dir.path()).await;
+    let all = Http::new()
+        .get(&format!("{}/__admin/services", server.url()))
+        .await
+        .json();
+    let refused = all["refused"].to_string();
+    assert!(refused.contains("libnotes.so"), "{all}");
+    assert!(!refused.contains("fake_servicer_macros"), "{all}");
+    assert_eq!(all["services"][0]["name"], "flip", "{all}");
+    server.shutdown().await;
+}

@@ -80,10 +80,12 @@ static COPY_SEQ: AtomicU64 = AtomicU64::new(0);
 pub fn load(source: &Path, bytes: &[u8], scratch: &Path) -> Result<Library, LoadError> {
     elf::check(bytes)?;
     // Refuse what cannot be a plugin before dlopen runs any of its code.
+    // A proc-macro library first: the SDK's own (`service!`) holds the root
+    // symbol's name as a string, though it exports no such symbol.
+    if memchr::memmem::find(bytes, b"__rustc_proc_macro_decls_").is_some() {
+        return Err(LoadError::ProcMacro);
+    }
     if memchr::memmem::find(bytes, ROOT_MODULE_SYMBOL.as_bytes()).is_none() {
-        if memchr::memmem::find(bytes, b"__rustc_proc_macro_decls_").is_some() {
-            return Err(LoadError::ProcMacro);
-        }
         return Err(LoadError::NotAPlugin);
     }
 
