@@ -7,7 +7,7 @@
 //! garbage (RANDOM_DATA_THEN_CLOSE) or a status line followed by garbage
 //! (MALFORMED_RESPONSE_CHUNK), after which the connection is closed.
 
-use fake_servicer::abi::FfiFault;
+use crate::fault::Fault;
 use std::{
     io,
     net::SocketAddr,
@@ -27,18 +27,12 @@ pub struct FaultSlot(AtomicU8);
 
 impl FaultSlot {
     /// Arms `fault` for the next write on this connection.
-    pub fn arm(&self, fault: FfiFault) {
-        self.0.store(fault as u8, Ordering::SeqCst);
+    pub fn arm(&self, fault: Fault) {
+        self.0.store(fault.code(), Ordering::SeqCst);
     }
 
-    fn armed(&self) -> Option<FfiFault> {
-        match self.0.load(Ordering::SeqCst) {
-            1 => Some(FfiFault::ConnectionResetByPeer),
-            2 => Some(FfiFault::EmptyResponse),
-            3 => Some(FfiFault::MalformedResponseChunk),
-            4 => Some(FfiFault::RandomDataThenClose),
-            _ => None,
-        }
+    fn armed(&self) -> Option<Fault> {
+        Fault::from_code(self.0.load(Ordering::SeqCst))
     }
 }
 
@@ -78,16 +72,16 @@ impl FaultIo {
 
     /// Acts out the armed fault; `Ready(Err)` makes hyper drop the
     /// connection, which closes (or, with zero linger, resets) it.
-    fn poll_fault(&mut self, cx: &mut Context<'_>, fault: FfiFault) -> Poll<io::Result<usize>> {
+    fn poll_fault(&mut self, cx: &mut Context<'_>, fault: Fault) -> Poll<io::Result<usize>> {
         if self.garbage.is_none() {
             let bytes = match fault {
-                FfiFault::ConnectionResetByPeer => {
+                Fault::ConnectionResetByPeer => {
                     let _ = self.inner.set_zero_linger();
                     return Poll::Ready(Err(fault_error()));
                 }
-                FfiFault::EmptyResponse | FfiFault::None => return Poll::Ready(Err(fault_error())),
-                FfiFault::MalformedResponseChunk => [MALFORMED_HEAD, MALFORMED_CHUNK].concat(),
-                FfiFault::RandomDataThenClose => {
+                Fault::EmptyResponse => return Poll::Ready(Err(fault_error())),
+                Fault::MalformedResponseChunk => [MALFORMED_HEAD, MALFORMED_CHUNK].concat(),
+                Fault::RandomDataThenClose => {
                     let mut b = vec![0u8; 256];
                     rand::fill(&mut b[..]);
                     b

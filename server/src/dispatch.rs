@@ -1,19 +1,18 @@
-//! The request path for everything but the admin API (DESIGN §2): resolve
+//! The request path for everything but the admin API: resolve
 //! the service, then the first of an armed next-request override, a stub, a
 //! plugin route answers; the journal records the outcome; the plan is
 //! carried out.
 
 use crate::{
     conn::Conn,
-    journal::{AnsweredBy, Journal, Outcome},
-    mappings::Stubs,
-    overrides::{Override, Overrides},
+    journal::{AnsweredBy, Outcome},
+    overrides::Override,
     plan::Plan,
-    plugin::{Registry, Service, Snapshot},
+    plugin::{Service, Snapshot},
     request::Recorded,
     routing::{self, RouteMatch},
-    runner::{self, Call, Ran, Runner},
-    settings::Settings,
+    runner::{self, Call, Ran},
+    state::App,
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -26,20 +25,6 @@ use std::{
     sync::Arc,
     time::{Instant, SystemTime},
 };
-
-/// Everything a request may touch.
-pub struct App {
-    pub registry: Arc<Registry>,
-    pub stubs: Arc<Stubs>,
-    pub journal: Journal,
-    pub overrides: Overrides,
-    pub settings: Settings,
-    /// State of the Docker alias manager.
-    pub docker: crate::docker::StatusHandle,
-    /// Where plugin handlers run; answers 504 after the handler timeout.
-    pub runner: Runner,
-    pub max_body_bytes: usize,
-}
 
 /// An answer and who gave it.
 struct Answer {
@@ -290,7 +275,7 @@ fn route_list(service: &Service) -> Vec<String> {
         .routes
         .routes()
         .iter()
-        .map(|r| format!("{} {}", r.method, r.pattern))
+        .map(|r| r.label.to_string())
         .collect()
 }
 

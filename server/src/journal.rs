@@ -8,12 +8,13 @@
 
 use crate::matchers::RequestPattern;
 use crate::request::Recorded;
+use crate::sync::lock;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::{
     collections::VecDeque,
     sync::{
-        Arc, Mutex, MutexGuard,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, SystemTime},
@@ -101,7 +102,7 @@ impl Entry {
             } else {
                 Value::from(values)
             };
-            headers.insert(title_case(name.as_str()), v);
+            headers.insert(crate::headers::title_case(name.as_str()), v);
         }
         let mut query = Map::new();
         for (k, v) in r.query_params() {
@@ -127,7 +128,7 @@ impl Entry {
             "cookies": {},
             "browserProxyRequest": false,
             "loggedDate": logged_ms,
-            "loggedDateString": crate::plugin::registry::rfc3339(r.received_at),
+            "loggedDateString": crate::timestamp::rfc3339(r.received_at),
             "bodyAsBase64": base64::engine::general_purpose::STANDARD.encode(&r.body),
             "body": String::from_utf8_lossy(&r.body),
             "queryParams": query,
@@ -161,20 +162,6 @@ impl Entry {
     }
 }
 
-/// `content-type` → `Content-Type`, as WireMock shows header names.
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 #[derive(Default)]
 struct Shard {
     entries: VecDeque<Arc<Entry>>,
@@ -190,10 +177,6 @@ pub struct Journal {
     /// Entry ids are this random UUID with the sequence number mixed into
     /// its low bits: unique, and no system call per request.
     id_base: u128,
-}
-
-fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Journal {
@@ -265,11 +248,13 @@ impl Journal {
     }
 
     /// Number of entries kept.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).entries.len()).sum()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 

@@ -1,8 +1,8 @@
 //! fake-servicer: mock HTTP services for integration tests, written as Rust
 //! plugins that are hot-reloaded on every `cargo build`.
 //!
-//! The binary (`fake-servicer`) only parses the command line and runs a
-//! [`Server`]; tests can embed one the same way:
+//! The binary (`fake-servicer`) only parses the command line into a
+//! [`Config`] and runs a [`Server`]; tests can embed one the same way:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,32 +14,46 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Request path: [`routing`] picks the service (Host, then first path
-//! segment); [`dispatch`] asks, in order, the armed [`overrides`], the
-//! [`mappings`] (stubs, matched by [`matchers`]) and the plugin route ([`runner`]:
-//! inline when proven fast, else on the blocking pool); the [`journal`] records the outcome; [`plan`]
-//! carries out the answer (delays, chunks, [`conn`] faults). Plugins:
-//! [`plugin`] loads, registers and watches libraries. The [`admin`] API
-//! steers all of it.
+//! `docs/ARCHITECTURE.md` in the repository walks through the modules.
+//! The public modules are the ones the binary, the tests and the fuzz
+//! targets use; the rest is the server's own.
 
-pub mod admin;
+// Starting and stopping: configuration, the server, the accept loop and
+// its connections.
 pub mod config;
-pub mod conn;
-pub mod dispatch;
-pub mod docker;
+pub(crate) mod conn;
 pub mod healthcheck;
-pub mod journal;
+pub(crate) mod serve;
+pub mod server;
+pub(crate) mod state;
+
+// The request path, in order: which service (`routing`), what answers it
+// (`dispatch`: an armed override, a stub, else a plugin route through the
+// `runner`), the journal records it, the plan is carried out.
+pub(crate) mod dispatch;
+pub mod fault;
+pub(crate) mod journal;
 pub mod mappings;
 pub mod matchers;
 pub mod overrides;
 pub mod plan;
-pub mod plugin;
 pub mod request;
 pub mod routing;
 pub mod runner;
-pub mod serve;
-pub mod server;
-pub mod settings;
 
-pub use config::Config;
+// Plugins and the files behind plugins and stubs.
+pub(crate) mod plugin;
+pub(crate) mod watch;
+
+// Steering it: the admin API and its settings; Docker DNS aliases.
+pub(crate) mod admin;
+pub(crate) mod docker;
+pub(crate) mod settings;
+
+// Small shared pieces.
+pub(crate) mod headers;
+pub(crate) mod sync;
+pub(crate) mod timestamp;
+
+pub use config::{Config, DockerMode};
 pub use server::{Server, StartError};

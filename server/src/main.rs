@@ -1,6 +1,8 @@
 //! `fake-servicer`: parse the command line, run the server until SIGINT or
 //! SIGTERM.
 
+mod cli;
+
 use clap::Parser;
 use fake_servicer_server::{Config, Server};
 use std::process::ExitCode;
@@ -12,7 +14,11 @@ use tracing_subscriber::EnvFilter;
 const DRAIN: Duration = Duration::from_secs(8);
 
 fn main() -> ExitCode {
-    let config = Config::parse();
+    let args = cli::Args::parse();
+    if args.healthcheck {
+        return healthcheck(&args.listen);
+    }
+    let config = args.config();
     // Proven-fast handlers run inline on all workers but one (see `runner`).
     match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.worker_threads())
@@ -35,15 +41,6 @@ async fn run(config: Config) -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    if config.healthcheck {
-        return match fake_servicer_server::healthcheck::check(&config.listen).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("fake-servicer: unhealthy: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
     let server = match Server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -63,7 +60,7 @@ async fn run(config: Config) -> ExitCode {
 fn print_banner(server: &Server) {
     let url = server.url();
     let port = server.addr().port();
-    let names = server.registry().snapshot().names();
+    let names = server.service_names();
     println!("fake-servicer listening on {url}");
     if names.is_empty() {
         println!("  no services loaded yet: build a plugin into the plugin dir");
@@ -74,6 +71,28 @@ fn print_banner(server: &Server) {
     println!("  {:<16} {url}/__admin/services", "admin");
     if let Some(first) = names.first() {
         println!("try: curl {url}/{first}/users");
+    }
+}
+
+/// `--healthcheck`: asks the server at `listen` on this host, on a
+/// single-threaded runtime.
+fn healthcheck(listen: &str) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fake-servicer: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(fake_servicer_server::healthcheck::check(listen)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fake-servicer: unhealthy: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

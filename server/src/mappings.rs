@@ -8,16 +8,17 @@
 use crate::matchers::{PatternError, RequestPattern};
 use crate::plan::{Plan, PlanBody};
 use crate::request::Recorded;
+use crate::sync::lock;
+use crate::{fault::Fault, headers};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use fake_servicer::abi::FfiFault;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use std::{
     collections::{BTreeMap, HashMap},
     path::{Path, PathBuf},
     sync::{
-        Arc, Mutex, MutexGuard,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -79,7 +80,7 @@ pub struct StubResponse {
     pub delay: Delay,
     /// `chunkedDribbleDelay`: (number of chunks, total duration).
     pub dribble: Option<(u32, Duration)>,
-    pub fault: Option<FfiFault>,
+    pub fault: Option<Fault>,
 }
 
 impl StubResponse {
@@ -159,14 +160,6 @@ fn string(v: &Value, pointer: &str) -> Result<String> {
         .ok_or_else(|| PatternError::new(pointer, "expected a string"))
 }
 
-fn header_pair(name: &str, value: &str, pointer: &str) -> Result<(HeaderName, HeaderValue)> {
-    let n = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| PatternError::new(pointer, format!("invalid header name {name:?}")))?;
-    let v = HeaderValue::from_str(value)
-        .map_err(|_| PatternError::new(pointer, format!("invalid value for header {name:?}")))?;
-    Ok((n, v))
-}
-
 impl StubResponse {
     /// Parses WireMock's response definition.
     pub fn parse(v: &Value) -> Result<StubResponse> {
@@ -205,22 +198,8 @@ impl StubResponse {
                     r.reason = Some(m);
                 }
                 "headers" => {
-                    let hs = value
-                        .as_object()
-                        .ok_or_else(|| PatternError::new(&at, "expected an object of headers"))?;
-                    for (name, hv) in hs {
-                        let hat = format!("{at}/{name}");
-                        match hv {
-                            Value::Array(vals) => {
-                                for (i, one) in vals.iter().enumerate() {
-                                    let s = string(one, &format!("{hat}/{i}"))?;
-                                    r.headers.push(header_pair(name, &s, &hat)?);
-                                }
-                            }
-                            Value::String(s) => r.headers.push(header_pair(name, s, &hat)?),
-                            other => r.headers.push(header_pair(name, &other.to_string(), &hat)?),
-                        }
-                    }
+                    r.headers = headers::from_json(value)
+                        .map_err(|e| PatternError::new(format!("{at}{}", e.pointer), e.reason))?;
                 }
                 "body" => {
                     bodies += 1;
@@ -261,12 +240,10 @@ impl StubResponse {
                 }
                 "fault" => {
                     let name = string(value, &at)?;
-                    r.fault = Some(FfiFault::from_name(&name).ok_or_else(|| {
-                        PatternError::new(
-                            &at,
-                            format!("unknown fault {name:?} (one of CONNECTION_RESET_BY_PEER, EMPTY_RESPONSE, MALFORMED_RESPONSE_CHUNK, RANDOM_DATA_THEN_CLOSE)"),
-                        )
-                    })?);
+                    r.fault = Some(
+                        Fault::from_name(&name)
+                            .map_err(|e| PatternError::new(&at, e.to_string()))?,
+                    );
                 }
                 "transformers" | "transformerParameters" => {
                     let empty = value.as_array().is_some_and(Vec::is_empty)
@@ -423,10 +400,6 @@ impl Default for Stubs {
             scenarios: Mutex::new(HashMap::new()),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Stubs {
@@ -622,9 +595,15 @@ impl Stubs {
 /// Feeds `--mappings` files to the stubs (through the directory watcher).
 pub struct MappingFiles(pub Arc<Stubs>);
 
-impl crate::plugin::watcher::WatchTarget for MappingFiles {
-    fn extension(&self) -> &str {
-        "json"
+/// Every `*.json` file below the mappings dir is a mapping file, whatever
+/// directory it is in.
+impl crate::watch::WatchTarget for MappingFiles {
+    fn name(&self) -> &'static str {
+        "mappings"
+    }
+
+    fn wants(&self, rel: &Path) -> bool {
+        rel.extension().is_some_and(|e| e == "json")
     }
 
     fn load(&self, path: &Path) {
@@ -724,7 +703,7 @@ mod tests {
             "compact, in the stub's key order"
         );
         assert_eq!(r.delay, Delay::Fixed(Duration::from_millis(5)));
-        assert_eq!(r.fault, Some(FfiFault::EmptyResponse));
+        assert_eq!(r.fault, Some(Fault::EmptyResponse));
         let bad = |v: Value| StubResponse::parse(&v).unwrap_err().pointer;
         assert_eq!(bad(json!({"status": 99})), "/response/status");
         assert_eq!(bad(json!({"status": "x"})), "/response/status");

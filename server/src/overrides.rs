@@ -1,11 +1,14 @@
-//! Next-request overrides (DESIGN §5): a request carrying
+//! Next-request overrides: a request carrying
 //! `X-Fake-Servicer-Next-Request-*` headers arms a one-shot answer for the
 //! next request with the same (service, method, path); several armed for
 //! one key are served first in, first out.
 
-use crate::plan::{Plan, PlanBody};
+use crate::{
+    fault::Fault,
+    headers,
+    plan::{Plan, PlanBody},
+};
 use bytes::Bytes;
-use fake_servicer::abi::FfiFault;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 use std::{
@@ -28,7 +31,7 @@ pub struct Override {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub times: u32,
     pub delay: Option<Duration>,
-    pub fault: Option<FfiFault>,
+    pub fault: Option<Fault>,
 }
 
 /// A malformed override header: its name and what is wrong.
@@ -47,18 +50,18 @@ fn bad(header: &str, reason: impl Into<String>) -> OverrideError {
 
 impl Override {
     /// Reads the override headers of a request: `None` when it has none.
-    pub fn from_headers(headers: &HeaderMap) -> Option<Result<Override, OverrideError>> {
+    pub fn from_headers(request: &HeaderMap) -> Option<Result<Override, OverrideError>> {
         let mut any = false;
         let mut o = Override {
             times: 1,
             ..Override::default()
         };
-        for (name, value) in headers {
+        for (name, value) in request {
             let Some(part) = name.as_str().strip_prefix(PREFIX) else {
                 continue;
             };
             any = true;
-            let display = format!("X-Fake-Servicer-Next-Request-{}", title(part));
+            let display = headers::title_case(name.as_str());
             let text = || {
                 value
                     .to_str()
@@ -71,7 +74,12 @@ impl Override {
                         .ok()
                         .and_then(|s| StatusCode::from_u16(s).ok())
                         .map(|s| o.status = Some(s))
-                        .ok_or_else(|| bad(&display, format!("expected an HTTP status (100-999), found {t:?}")))
+                        .ok_or_else(|| {
+                            bad(
+                                &display,
+                                format!("expected an HTTP status (100-999), found {t:?}"),
+                            )
+                        })
                 }),
                 "body" => {
                     o.body = Some(Bytes::copy_from_slice(value.as_bytes()));
@@ -83,20 +91,27 @@ impl Override {
                         .ok()
                         .filter(|n| *n >= 1)
                         .map(|n| o.times = n)
-                        .ok_or_else(|| bad(&display, format!("expected a whole number of 1 or more, found {t:?}")))
+                        .ok_or_else(|| {
+                            bad(
+                                &display,
+                                format!("expected a whole number of 1 or more, found {t:?}"),
+                            )
+                        })
                 }),
                 "delay" => text().and_then(|t| {
                     t.parse::<u64>()
                         .map(|ms| o.delay = Some(Duration::from_millis(ms)))
-                        .map_err(|_| bad(&display, format!("expected milliseconds (a whole number), found {t:?}")))
+                        .map_err(|_| {
+                            bad(
+                                &display,
+                                format!("expected milliseconds (a whole number), found {t:?}"),
+                            )
+                        })
                 }),
                 "fault" => text().and_then(|t| {
-                    FfiFault::from_name(t).map(|f| o.fault = Some(f)).ok_or_else(|| {
-                        bad(
-                            &display,
-                            format!("expected one of CONNECTION_RESET_BY_PEER, EMPTY_RESPONSE, MALFORMED_RESPONSE_CHUNK, RANDOM_DATA_THEN_CLOSE, found {t:?}"),
-                        )
-                    })
+                    Fault::from_name(t)
+                        .map(|f| o.fault = Some(f))
+                        .map_err(|e| bad(&display, e.to_string()))
                 }),
                 _ => Err(bad(
                     &display,
@@ -148,54 +163,23 @@ impl Override {
                 "path": path,
                 "status": self.status.map(|s| s.as_u16()),
                 "body": self.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
-                "headers": self.headers.iter().map(|(n, v)| (n.as_str().to_owned(), Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))).collect::<serde_json::Map<_, _>>(),
+                "headers": headers::to_json(&self.headers),
                 "times": self.times,
                 "delay_ms": self.delay.map(|d| d.as_millis() as u64),
-                "fault": self.fault.and_then(FfiFault::name),
+                "fault": self.fault.map(Fault::name),
             }
         })
     }
 }
 
-fn title(part: &str) -> String {
-    let mut c = part.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
-}
-
+/// The pairs of the `Headers` override: a JSON object of headers.
 fn parse_headers(
     text: &str,
     display: &str,
 ) -> Result<Vec<(HeaderName, HeaderValue)>, OverrideError> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| bad(display, format!("expected a JSON object of headers: {e}")))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| bad(display, "expected a JSON object of headers"))?;
-    let mut out = Vec::new();
-    for (name, value) in obj {
-        let n = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| bad(display, format!("invalid header name {name:?}")))?;
-        let values: Vec<String> = match value {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| bad(display, format!("header {name:?}: expected strings")))
-                })
-                .collect::<Result<_, _>>()?,
-            other => vec![other.to_string()],
-        };
-        for s in values {
-            let hv = HeaderValue::from_str(&s)
-                .map_err(|_| bad(display, format!("invalid value for header {name:?}")))?;
-            out.push((n.clone(), hv));
-        }
-    }
-    Ok(out)
+    headers::from_json(&v).map_err(|e| bad(display, e.reason))
 }
 
 type Key = (String, Method, String);
@@ -211,7 +195,7 @@ pub struct Overrides {
 impl Overrides {
     /// Arms `o` for (service, method, path), after those already armed.
     pub fn arm(&self, service: &str, method: &Method, path: &str, o: Override) {
-        let mut armed = self.armed.lock().unwrap_or_else(|p| p.into_inner());
+        let mut armed = crate::sync::lock(&self.armed);
         let queue = armed
             .entry((service.to_owned(), method.clone(), path.to_owned()))
             .or_default();
@@ -224,7 +208,7 @@ impl Overrides {
         if self.keys.load(Ordering::Acquire) == 0 {
             return None;
         }
-        let mut armed = self.armed.lock().unwrap_or_else(|p| p.into_inner());
+        let mut armed = crate::sync::lock(&self.armed);
         let key = (service.to_owned(), method.clone(), path.to_owned());
         let queue = armed.get_mut(&key)?;
         let front = queue.front_mut()?;
@@ -243,16 +227,14 @@ impl Overrides {
 
     /// Disarms everything.
     pub fn clear(&self) {
-        let mut armed = self.armed.lock().unwrap_or_else(|p| p.into_inner());
+        let mut armed = crate::sync::lock(&self.armed);
         armed.clear();
         self.keys.store(0, Ordering::Release);
     }
 
     /// Number of armed overrides (counting each armed header set once).
     pub fn len(&self) -> usize {
-        self.armed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.armed)
             .values()
             .map(VecDeque::len)
             .sum()
@@ -301,7 +283,7 @@ mod tests {
         assert_eq!(o.headers.len(), 3);
         assert_eq!(o.times, 2);
         assert_eq!(o.delay, Some(Duration::from_millis(150)));
-        assert_eq!(o.fault, Some(FfiFault::EmptyResponse));
+        assert_eq!(o.fault, Some(Fault::EmptyResponse));
         assert!(Override::from_headers(&headers(&[("accept", "x")])).is_none());
     }
 

@@ -1,13 +1,13 @@
-//! Response plans: what a handler (or, later, a stub or an override) asks the
-//! server to send, copied into server memory and carried out asynchronously —
-//! a delay before the status line, a body dribbled as delayed chunks, or a
-//! connection fault.
+//! Response plans: what a plugin handler, a stub or an override asks the
+//! server to send, in server memory (a plugin's answer is copied out of the
+//! plugin here), carried out asynchronously — a delay before the status
+//! line, a body dribbled as delayed chunks, or a connection fault.
 
-use crate::conn::Conn;
+use crate::{conn::Conn, fault::Fault};
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use fake_servicer::abi::{FfiFault, FfiResponse};
+use fake_servicer::abi::FfiResponse;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ pub struct Plan {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: PlanBody,
     pub delay: Duration,
-    pub fault: Option<FfiFault>,
+    pub fault: Option<Fault>,
 }
 
 /// A header value from a plugin; the content types the SDK sets are
@@ -84,7 +84,7 @@ impl Plan {
             headers,
             body,
             delay: Duration::from_millis(ffi.delay_ms),
-            fault: (ffi.fault != FfiFault::None).then_some(ffi.fault),
+            fault: Fault::from_ffi(ffi.fault),
         })
     }
 
@@ -159,7 +159,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fake_servicer::{Fault, Response as SdkResponse};
+    use fake_servicer::{Fault as SdkFault, Response as SdkResponse};
 
     #[test]
     fn ffi_plan_is_copied_whole() {
@@ -169,7 +169,7 @@ mod tests {
             .header("x-a", "2")
             .chunks([(Duration::from_millis(3), "ab"), (Duration::ZERO, "c")])
             .delay(Duration::from_millis(9))
-            .fault(Fault::RandomDataThenClose)
+            .fault(SdkFault::RandomDataThenClose)
             .into_ffi();
         let plan = Plan::from_ffi(&ffi).unwrap();
         assert_eq!(plan.status, StatusCode::CREATED);
@@ -182,7 +182,7 @@ mod tests {
             ])
         );
         assert_eq!(plan.delay, Duration::from_millis(9));
-        assert_eq!(plan.fault, Some(FfiFault::RandomDataThenClose));
+        assert_eq!(plan.fault, Some(Fault::RandomDataThenClose));
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //!    socket, which is then closed — the pool path answers 504 at the same
 //!    moment.
 
+use crate::sync::lock;
 use crate::{conn::Conn, plan::Plan, plugin::Service, request::Recorded, routing::Route};
 use abi_stable::std_types::{RSlice, RStr};
 use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
@@ -242,10 +243,6 @@ pub fn timeout_body(timeout: Duration, service: &str, route: &str) -> serde_json
         "service": service,
         "route": route,
     })
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -8,7 +8,8 @@
 
 use crate::{
     conn::{Conn, FaultIo, FaultSlot},
-    dispatch::{self, App},
+    dispatch,
+    state::App,
 };
 use axum::{Router, extract::ConnectInfo};
 use hyper::body::Incoming;

@@ -4,17 +4,16 @@
 use crate::{
     admin,
     config::Config,
-    dispatch::{self, App},
+    dispatch,
     docker::Aliases,
     journal::Journal,
     mappings::{MappingFiles, Stubs},
     overrides::Overrides,
-    plugin::{
-        Registry, Watcher,
-        watcher::{self, WatchTarget},
-    },
+    plugin::Registry,
     runner::Runner,
     settings::Settings,
+    state::App,
+    watch::{self, WatchTarget, Watcher},
 };
 use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
 use thiserror::Error;
@@ -76,7 +75,7 @@ async fn load_and_watch(
     })?;
     let dir = dir.to_owned();
     let _ = tokio::task::spawn_blocking(move || {
-        for file in watcher::scan(&dir, target.extension()) {
+        for file in watch::scan(&*target, &dir) {
             target.load(&file);
         }
     })
@@ -187,9 +186,9 @@ impl Server {
         format!("http://{ip}:{}", self.addr.port())
     }
 
-    /// The service registry.
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
+    /// The names of the services loaded now, sorted.
+    pub fn service_names(&self) -> Vec<String> {
+        self.registry.snapshot().names()
     }
 
     /// Like [`shutdown`](Self::shutdown), but gives in-flight requests at

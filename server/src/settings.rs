@@ -19,12 +19,7 @@ pub struct Settings {
 impl Settings {
     /// The settings as JSON.
     pub fn get(&self) -> Value {
-        Value::Object(
-            self.values
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
-        )
+        Value::Object(crate::sync::lock(&self.values).clone())
     }
 
     /// Merges `update` (a JSON object); `fixedDelay` must be a non-negative
@@ -37,7 +32,7 @@ impl Settings {
                 "fixedDelay: expected milliseconds (a non-negative integer)".to_owned()
             })?),
         };
-        let mut values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        let mut values = crate::sync::lock(&self.values);
         for (k, v) in update {
             values.insert(k.clone(), v.clone());
         }

@@ -1,7 +1,7 @@
 //! `/__admin/mappings`: stub CRUD, reset to the files, import.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
-use crate::{dispatch::App, mappings::Stub};
+use crate::{mappings::Stub, state::App};
 use axum::{
     Json, Router,
     body::Bytes,

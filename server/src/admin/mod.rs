@@ -1,4 +1,4 @@
-//! The admin API under `/__admin` (DESIGN §6), WireMock-compatible where
+//! The admin API under `/__admin`, WireMock-compatible where
 //! WireMock has the endpoint. Request bodies are read as bytes and parsed
 //! only where a body is expected (clients send `Content-Type:
 //! application/json` on empty bodies too); bad input answers 400 or 422,
@@ -7,7 +7,7 @@
 mod mappings;
 mod requests;
 
-use crate::dispatch::App;
+use crate::state::App;
 use axum::{
     Json, Router,
     body::Bytes,
@@ -165,7 +165,7 @@ async fn services(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 fn docker_status(app: &App) -> Value {
-    let status = app.docker.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let status = crate::sync::lock(&app.docker).clone();
     serde_json::to_value(status).unwrap_or(Value::Null)
 }
 

@@ -1,7 +1,7 @@
 //! `/__admin/requests`: the request journal.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
-use crate::{dispatch::App, journal::Entry, matchers::RequestPattern};
+use crate::{journal::Entry, matchers::RequestPattern, state::App};
 use axum::{
     Json, Router,
     body::Bytes,
@@ -37,7 +37,7 @@ async fn list(State(app): State<Arc<App>>, Query(q): Query<ListQuery>) -> ApiRes
     let total = entries.len();
     if let Some(since) = q.since.filter(|s| !s.is_empty()) {
         // Timestamps in our own RFC 3339 format compare as text.
-        entries.retain(|e| crate::plugin::registry::rfc3339(e.request.received_at) > since);
+        entries.retain(|e| crate::timestamp::rfc3339(e.request.received_at) > since);
     }
     if let Some(limit) = q.limit.filter(|s| !s.is_empty()) {
         let n = limit.parse::<usize>().map_err(|_| {

@@ -1,4 +1,4 @@
-//! DNS aliases through the Docker API (DESIGN §3 `--docker`, §8).
+//! DNS aliases through the Docker API (`--docker`, README "Docker").
 //!
 //! Inside a container on a user-defined network, the server gives its own
 //! container one network alias per loaded service, so that other containers
@@ -32,18 +32,7 @@ const DEBOUNCE: Duration = Duration::from_millis(500);
 /// Wait before retrying a failed update.
 const RETRY: Duration = Duration::from_secs(5);
 
-/// `--docker`: whether to manage aliases.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Manage aliases when the Docker socket is reachable.
-    #[default]
-    Auto,
-    /// Manage aliases; a missing or unusable socket is an error.
-    On,
-    /// Never touch Docker.
-    Off,
-}
+pub use crate::config::DockerMode as Mode;
 
 /// What `/__admin/docker` shows.
 #[derive(Clone, Debug, Serialize)]
@@ -64,7 +53,7 @@ pub struct Status {
 pub type StatusHandle = Arc<Mutex<Status>>;
 
 fn set(status: &StatusHandle, f: impl FnOnce(&mut Status)) {
-    f(&mut status.lock().unwrap_or_else(|p| p.into_inner()));
+    f(&mut crate::sync::lock(status));
 }
 
 /// The running alias manager; dropping it stops it.
@@ -289,7 +278,7 @@ async fn run(
                         s.state = "active";
                         s.aliases = applied.iter().cloned().collect();
                         s.last_error = None;
-                        s.updated_at = Some(crate::plugin::registry::rfc3339(SystemTime::now()));
+                        s.updated_at = Some(crate::timestamp::rfc3339(SystemTime::now()));
                     });
                 }
                 Err(e) => {

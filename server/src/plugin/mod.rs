@@ -1,11 +1,9 @@
-//! Plugins: checking and loading libraries (`elf`, `loader`), the set of
-//! served versions (`registry`) and the directory watch that feeds it
-//! (`watcher`).
+//! Plugins: which files are plugins (`dir`), checking and loading libraries
+//! (`elf`, `loader`), and the set of served versions (`registry`).
 
+pub mod dir;
 pub mod elf;
 pub mod loader;
 pub mod registry;
-pub mod watcher;
 
 pub use registry::{Registry, Service, Snapshot};
-pub use watcher::Watcher;

@@ -51,10 +51,6 @@ impl Snapshot {
     pub fn len(&self) -> usize {
         self.services.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.services.is_empty()
-    }
 }
 
 /// What the registry knows of one library file.
@@ -130,7 +126,7 @@ impl Registry {
     fn files(&self) -> MutexGuard<'_, HashMap<PathBuf, FileEntry>> {
         // A panic while holding the lock leaves consistent data (every
         // mutation is a single insert/remove), so poisoning is ignored.
-        self.files.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.files)
     }
 
     /// Loads (or reloads) the library at `path`. Unchanged content is not
@@ -315,14 +311,14 @@ impl Registry {
                 name: s.name.to_string(),
                 file: s.file.clone(),
                 generation: s.generation,
-                loaded_at: rfc3339(s.loaded_at),
+                loaded_at: crate::timestamp::rfc3339(s.loaded_at),
                 sdk_version: s.library.sdk_version.clone(),
                 routes: s
                     .library
                     .routes
                     .routes()
                     .iter()
-                    .map(|r| format!("{} {}", r.method, r.pattern))
+                    .map(|r| r.label.to_string())
                     .collect(),
                 last_error: files.get(&s.file).and_then(|f| f.last_error.clone()),
             })
@@ -349,43 +345,9 @@ fn hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Formats a time as RFC 3339 UTC (`2026-11-22T18:43:25.123Z`).
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn rfc3339_formats_utc() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_373_005_123);
-        assert_eq!(rfc3339(t), "2026-11-22T18:43:25.123Z");
-        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
-    }
 
     #[test]
     fn refused_file_shows_with_its_reason_and_serves_nothing() {

@@ -1,5 +1,5 @@
 //! Watches a directory (the plugin dir, or the stub mappings dir) and feeds
-//! changed files to their [`WatchTarget`].
+//! changed files to their [`WatchTarget`], which says which files it loads.
 //!
 //! cargo replaces `target/debug/libx.so` by removing it and hard-linking the
 //! freshly linked file (no close-write event), and a copy may be written in
@@ -8,7 +8,6 @@
 //! the registry). A path that is gone when its quiet period ends takes its
 //! service away.
 
-use super::registry::Registry;
 use notify::{Event, EventKind, RecursiveMode};
 use std::{
     collections::HashMap,
@@ -18,69 +17,48 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Cargo's directories that hold intermediate artifacts, never plugins
-/// (`tmp` is integration tests' scratch space).
-const SKIPPED_DIRS: [&str; 6] = [
-    "deps",
-    "build",
-    "incremental",
-    ".fingerprint",
-    "examples",
-    "tmp",
-];
-
 /// How often the poll fallback scans the plugin dir.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// What a watched directory feeds: plugin libraries to the registry, stub
-/// files to the mappings.
+/// What a watched directory feeds — plugin libraries to the registry, stub
+/// files to the mappings — and which of its files and directories matter.
 pub trait WatchTarget: Send + Sync + 'static {
-    /// Extension of the files it loads (`so`, `json`).
-    fn extension(&self) -> &str;
+    /// What it watches, in log lines and the watch thread's name
+    /// (`plugins`, `mappings`).
+    fn name(&self) -> &'static str;
+    /// Whether the file at `rel` (relative to the watched dir) is one it
+    /// loads.
+    fn wants(&self, rel: &Path) -> bool;
+    /// Whether the directory at `rel` (relative to the watched dir) may
+    /// hold files it loads; the others are not searched.
+    fn enters(&self, _rel: &Path) -> bool {
+        true
+    }
     /// Loads, reloads or (when it is gone) forgets the file at `path`.
     fn load(&self, path: &Path);
     /// The files it currently knows.
     fn known_files(&self) -> Vec<PathBuf>;
 }
 
-impl WatchTarget for Registry {
-    fn extension(&self) -> &str {
-        std::env::consts::DLL_EXTENSION
-    }
-
-    fn load(&self, path: &Path) {
-        // The registry logs what happened.
-        self.load_file(path);
-    }
-
-    fn known_files(&self) -> Vec<PathBuf> {
-        Registry::known_files(self)
-    }
+/// `path` relative to `root` (itself when it is not below `root`).
+fn relative<'a>(root: &Path, path: &'a Path) -> &'a Path {
+    path.strip_prefix(root).unwrap_or(path)
 }
 
-/// Whether `path` (below `root`) lies outside cargo's artifact dirs.
-fn outside_skipped(root: &Path, path: &Path) -> bool {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    !rel.components().any(|c| {
-        let c = c.as_os_str().to_string_lossy();
-        SKIPPED_DIRS.contains(&c.as_ref())
-    })
+/// Whether `path`, a file below `root`, is one `target` loads.
+fn is_candidate(target: &dyn WatchTarget, root: &Path, path: &Path) -> bool {
+    let rel = relative(root, path);
+    target.wants(rel) && rel.parent().is_none_or(|dir| target.enters(dir))
 }
 
-/// Whether `path` (below `root`) is a file with extension `ext` to load.
-pub fn is_candidate(root: &Path, path: &Path, ext: &str) -> bool {
-    path.extension().is_some_and(|e| e == ext) && outside_skipped(root, path)
+/// Every file below `root` that `target` loads, sorted.
+pub fn scan(target: &dyn WatchTarget, root: &Path) -> Vec<PathBuf> {
+    scan_below(target, root, root)
 }
 
-/// All files with extension `ext` below `root`, skipping cargo's artifact
-/// dirs.
-pub fn scan(root: &Path, ext: &str) -> Vec<PathBuf> {
-    scan_below(root, root, ext)
-}
-
-/// The candidate files in `dir`, a directory below `root`.
-fn scan_below(root: &Path, dir: &Path, ext: &str) -> Vec<PathBuf> {
-    if !outside_skipped(root, dir) {
+/// The files `target` loads in `dir`, a directory below `root`.
+fn scan_below(target: &dyn WatchTarget, root: &Path, dir: &Path) -> Vec<PathBuf> {
+    if !target.enters(relative(root, dir)) {
         return Vec::new();
     }
     let mut found = Vec::new();
@@ -95,11 +73,10 @@ fn scan_below(root: &Path, dir: &Path, ext: &str) -> Vec<PathBuf> {
                 continue;
             };
             if kind.is_dir() {
-                let name = entry.file_name();
-                if !SKIPPED_DIRS.contains(&name.to_string_lossy().as_ref()) {
+                if target.enters(relative(root, &path)) {
                     stack.push(path);
                 }
-            } else if is_candidate(root, &path, ext) {
+            } else if is_candidate(target, root, &path) {
                 found.push(path);
             }
         }
@@ -155,10 +132,10 @@ impl Watcher {
         let mut debouncer = Debouncer::new(root, target, quiet);
         debouncer.watch = watch;
         if poll {
-            debouncer.poll = Some(Poller::new(&debouncer.root, debouncer.target.extension()));
+            debouncer.poll = Some(Poller::new(&*debouncer.target, &debouncer.root));
         }
         let thread = thread::Builder::new()
-            .name("plugin-watcher".into())
+            .name(format!("watch-{}", debouncer.target.name()))
             .spawn(move || debouncer.run(rx))
             .map_err(|e| notify::Error::generic(&e.to_string()))?;
         Ok(Watcher {
@@ -191,9 +168,9 @@ fn fingerprint(path: &Path) -> Option<Fingerprint> {
 }
 
 impl Poller {
-    fn new(root: &Path, ext: &str) -> Poller {
+    fn new(target: &dyn WatchTarget, root: &Path) -> Poller {
         Poller {
-            seen: scan(root, ext)
+            seen: scan(target, root)
                 .into_iter()
                 .filter_map(|p| fingerprint(&p).map(|f| (p, f)))
                 .collect(),
@@ -202,9 +179,9 @@ impl Poller {
     }
 
     /// The paths that appeared, changed or disappeared since the last poll.
-    fn changes(&mut self, root: &Path, ext: &str) -> Vec<PathBuf> {
+    fn changes(&mut self, target: &dyn WatchTarget, root: &Path) -> Vec<PathBuf> {
         self.next = Instant::now() + POLL_INTERVAL;
-        let now: HashMap<PathBuf, Fingerprint> = scan(root, ext)
+        let now: HashMap<PathBuf, Fingerprint> = scan(target, root)
             .into_iter()
             .filter_map(|p| fingerprint(&p).map(|f| (p, f)))
             .collect();
@@ -298,9 +275,8 @@ impl Debouncer {
                 self.root_gone();
             }
             self.rewatch();
-            let ext = self.target.extension().to_owned();
             if let Some(poller) = self.poll.as_mut().filter(|p| p.next <= Instant::now()) {
-                for path in poller.changes(&self.root, &ext) {
+                for path in poller.changes(&*self.target, &self.root) {
                     self.touch(path);
                 }
             }
@@ -315,17 +291,16 @@ impl Debouncer {
         if event.need_rescan() {
             self.rescan();
         }
-        let ext = self.target.extension().to_owned();
         if matches!(event.kind, EventKind::Remove(_)) && event.paths.contains(&self.root) {
             self.root_gone();
         }
         for path in event.paths {
-            if is_candidate(&self.root, &path, &ext) {
+            if is_candidate(&*self.target, &self.root, &path) {
                 self.touch(path);
             } else if path.is_dir() {
                 // A new directory (a fresh target/release, say): files made
                 // in it before the watch reached it produced no event.
-                for lib in scan_below(&self.root, &path, &ext) {
+                for lib in scan_below(&*self.target, &self.root, &path) {
                     self.touch(lib);
                 }
             } else if !path.exists() {
@@ -340,7 +315,7 @@ impl Debouncer {
     }
 
     fn rescan(&mut self) {
-        for lib in scan(&self.root, self.target.extension()) {
+        for lib in scan(&*self.target, &self.root) {
             self.touch(lib);
         }
         for known in self.target.known_files() {
@@ -389,54 +364,52 @@ impl Debouncer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn cargo_artifact_dirs_are_skipped() {
-        let root = Path::new("/t");
-        let so = |p: &str| is_candidate(root, Path::new(p), "so");
-        assert!(so("/t/debug/libexample.so"));
-        assert!(so("/t/libexample.so"));
-        assert!(!so("/t/debug/deps/libexample-abc.so"));
-        assert!(!so("/t/debug/build/x/out/liby.so"));
-        assert!(!so("/t/debug/examples/libz.so"));
-        assert!(!so("/t/debug/libexample.rlib"));
-        assert!(!so("/t/debug/libexample.d"));
-        assert!(!so("/t/tmp/plugin-target/debug/libx.so"));
-        assert!(is_candidate(root, Path::new("/t/stubs/a.json"), "json"));
+    /// Loads `*.txt`, never below a `skip` directory.
+    struct Texts;
+
+    impl WatchTarget for Texts {
+        fn name(&self) -> &'static str {
+            "texts"
+        }
+        fn wants(&self, rel: &Path) -> bool {
+            rel.extension().is_some_and(|e| e == "txt")
+        }
+        fn enters(&self, rel: &Path) -> bool {
+            !rel.components().any(|c| c.as_os_str() == "skip")
+        }
+        fn load(&self, _: &Path) {}
+        fn known_files(&self) -> Vec<PathBuf> {
+            Vec::new()
+        }
     }
 
     #[test]
-    fn scan_finds_libraries_outside_artifact_dirs() {
+    fn scan_finds_the_files_the_target_wants_where_it_enters() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         for p in [
-            "debug/liba.so",
-            "debug/deps/liba-1.so",
-            "release/libb.so",
-            "debug/.fingerprint/x.so",
-            "c.so",
-            "notes.txt",
+            "a.txt",
+            "b.json",
+            "sub/c.txt",
+            "skip/d.txt",
+            "sub/skip/e.txt",
         ] {
             let p = root.join(p);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, b"x").unwrap();
         }
-        let found: Vec<_> = scan(root, "so")
+        let found: Vec<_> = scan(&Texts, root)
             .into_iter()
             .map(|p| p.strip_prefix(root).unwrap().to_owned())
             .collect();
-        assert_eq!(
-            found,
-            [
-                Path::new("c.so"),
-                Path::new("debug/liba.so"),
-                Path::new("release/libb.so")
-            ]
-        );
+        assert_eq!(found, [Path::new("a.txt"), Path::new("sub/c.txt")]);
         // A new directory is judged by its place below the root.
-        assert!(scan_below(root, &root.join("debug/deps"), "so").is_empty());
+        assert!(scan_below(&Texts, root, &root.join("sub/skip")).is_empty());
         assert_eq!(
-            scan_below(root, &root.join("release"), "so"),
-            [root.join("release/libb.so")]
+            scan_below(&Texts, root, &root.join("sub")),
+            [root.join("sub/c.txt")]
         );
+        assert!(!is_candidate(&Texts, root, &root.join("skip/d.txt")));
+        assert!(is_candidate(&Texts, root, &root.join("sub/c.txt")));
     }
 }

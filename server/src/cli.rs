@@ -1,0 +1,168 @@
+//! The command line: clap's view of the flags (each with an environment
+//! variable), turned into the library's [`Config`]. Defaults come from
+//! [`Config::default`], so they are written once.
+
+use clap::{Parser, builder::TypedValueParser};
+use fake_servicer_server::{Config, DockerMode};
+use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
+
+/// `fake-servicer`: serves mock HTTP services from hot-reloaded Rust plugins.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "fake-servicer", version, about, long_about = None)]
+pub struct Args {
+    /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
+    /// or a dir of `.so` files (searched recursively, skipping `deps`,
+    /// `build`, `incremental`, `.fingerprint`, `examples`, `tmp`).
+    #[arg(long, env = "FAKE_SERVICER_PLUGINS", default_value_os_t = Config::default().plugins)]
+    pub plugins: PathBuf,
+
+    /// HTTP listen address.
+    #[arg(long, env = "FAKE_SERVICER_LISTEN", default_value_t = Config::default().listen)]
+    pub listen: String,
+
+    /// A directory of WireMock-style `*.json` stub files, loaded and
+    /// hot-reloaded.
+    #[arg(long, env = "FAKE_SERVICER_MAPPINGS")]
+    pub mappings: Option<PathBuf>,
+
+    /// Manage one DNS alias per service through the Docker API: `auto` when
+    /// the Docker socket is reachable, `on` (its absence is an error), `off`.
+    #[arg(long, env = "FAKE_SERVICER_DOCKER", default_value_t = Config::default().docker,
+          value_parser = clap::builder::PossibleValuesParser::new(DockerMode::ALL.map(|(name, _)| name))
+              .try_map(|s| s.parse::<DockerMode>()))]
+    pub docker: DockerMode,
+
+    /// Request journal size (entries); 0 disables the journal.
+    #[arg(long, env = "FAKE_SERVICER_JOURNAL_SIZE", default_value_t = Config::default().journal_size)]
+    pub journal_size: usize,
+
+    /// Seconds after which a plugin handler still running is answered 504.
+    #[arg(long, env = "FAKE_SERVICER_HANDLER_TIMEOUT", default_value_t = Seconds(Config::default().handler_timeout))]
+    pub handler_timeout: Seconds,
+
+    /// Larger request bodies are answered 413.
+    #[arg(long, env = "FAKE_SERVICER_MAX_BODY_BYTES", default_value_t = Config::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+
+    /// Most header lines in one request; more are answered 431.
+    #[arg(long, env = "FAKE_SERVICER_MAX_HEADERS", default_value_t = Config::default().max_headers)]
+    pub max_headers: usize,
+
+    /// Most bytes in one request head; more are answered 431 (at least 8192).
+    #[arg(long, env = "FAKE_SERVICER_MAX_HEADER_BYTES", default_value_t = Config::default().max_header_bytes)]
+    pub max_header_bytes: usize,
+
+    /// Seconds a client has to send a request head, and that a kept-alive
+    /// connection may sit idle; answers are never cut off.
+    #[arg(long, env = "FAKE_SERVICER_HEADER_TIMEOUT", default_value_t = Seconds(Config::default().header_timeout))]
+    pub header_timeout: Seconds,
+
+    /// Poll the watched dirs for changes instead of relying on inotify (for
+    /// bind mounts where file events do not arrive, e.g. Docker Desktop).
+    #[arg(long, env = "FAKE_SERVICER_POLL")]
+    pub poll: bool,
+
+    /// When set, every `/__admin/*` call but `/__admin/health` needs
+    /// `Authorization: Bearer <token>` (401 otherwise). Services need none.
+    #[arg(long, env = "FAKE_SERVICER_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Ask the server listening at --listen on this host for its health and
+    /// exit: 0 when `/__admin/health` answers 200 (Docker HEALTHCHECK).
+    #[arg(long)]
+    pub healthcheck: bool,
+
+    /// Milliseconds a changed file must stay unchanged before it is loaded.
+    #[arg(long, env = "FAKE_SERVICER_QUIET_MS", default_value_t = Config::default().quiet_ms)]
+    pub quiet_ms: u64,
+
+    /// Async worker threads (default: as many as cores, at least 2).
+    /// Handlers proven fast run inline on all but one of them; other calls,
+    /// and every call when this is 1, go to the blocking pool.
+    #[arg(long, env = "FAKE_SERVICER_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+}
+
+impl Args {
+    /// The library's configuration.
+    pub fn config(&self) -> Config {
+        Config {
+            plugins: self.plugins.clone(),
+            listen: self.listen.clone(),
+            mappings: self.mappings.clone(),
+            docker: self.docker,
+            journal_size: self.journal_size,
+            handler_timeout: self.handler_timeout.0,
+            max_body_bytes: self.max_body_bytes,
+            max_headers: self.max_headers,
+            max_header_bytes: self.max_header_bytes,
+            header_timeout: self.header_timeout.0,
+            poll: self.poll,
+            admin_token: self.admin_token.clone(),
+            quiet_ms: self.quiet_ms,
+            workers: self.workers,
+        }
+    }
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Seconds(pub Duration);
+
+impl FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Seconds, String> {
+        let secs: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected a number of seconds, found {s:?}"))?;
+        if !(secs > 0.0 && secs.is_finite()) {
+            return Err(format!(
+                "expected a positive number of seconds, found {s:?}"
+            ));
+        }
+        Ok(Seconds(Duration::from_secs_f64(secs)))
+    }
+}
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_flags_give_the_library_defaults() {
+        let c = Args::try_parse_from(["fake-servicer"]).unwrap().config();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.plugins, PathBuf::from("/app/services"));
+        assert_eq!(c.listen, "0.0.0.0:80");
+        assert_eq!(c.handler_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_body_bytes, 16_777_216);
+        assert_eq!(c.journal_size, 10_000);
+        assert_eq!(c.mappings, None);
+        assert_eq!(c.docker, DockerMode::Auto);
+    }
+
+    #[test]
+    fn docker_takes_auto_on_or_off_only() {
+        let off = Args::try_parse_from(["fake-servicer", "--docker", "off"]).unwrap();
+        assert_eq!(off.docker, DockerMode::Off);
+        let on = Args::try_parse_from(["fake-servicer", "--docker", "on"]).unwrap();
+        assert_eq!(on.docker, DockerMode::On);
+        assert!(Args::try_parse_from(["fake-servicer", "--docker", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn handler_timeout_takes_fractions_and_refuses_nonsense() {
+        let c = Args::try_parse_from(["fake-servicer", "--handler-timeout", "0.5"]).unwrap();
+        assert_eq!(c.handler_timeout.0, Duration::from_millis(500));
+        assert!(Args::try_parse_from(["fake-servicer", "--handler-timeout", "0"]).is_err());
+        assert!(Args::try_parse_from(["fake-servicer", "--handler-timeout", "x"]).is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! The state shared by the request path and the admin API (axum's
+//! "AppState"): every store a request may read or change.
+
+use crate::{
+    journal::Journal, mappings::Stubs, overrides::Overrides, plugin::Registry, runner::Runner,
+    settings::Settings,
+};
+use std::sync::Arc;
+
+/// Everything a request may touch.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub stubs: Arc<Stubs>,
+    pub journal: Journal,
+    pub overrides: Overrides,
+    pub settings: Settings,
+    /// State of the Docker alias manager.
+    pub docker: crate::docker::StatusHandle,
+    /// Where plugin handlers run; answers 504 after the handler timeout.
+    pub runner: Runner,
+    pub max_body_bytes: usize,
+}
