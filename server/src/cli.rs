@@ -81,6 +81,20 @@ pub struct Args {
     /// and every call when this is 1, go to the blocking pool.
     #[arg(long, env = "FAKE_SERVICER_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
+
+    /// Seconds a client has to send a request body, from the end of its
+    /// head; later, the request is answered 408.
+    #[arg(long, env = "FAKE_SERVICER_BODY_TIMEOUT", default_value_t = Seconds(Config::default().body_timeout))]
+    pub body_timeout: Seconds,
+
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "FAKE_SERVICER_MAX_CONNECTIONS", default_value_t = Config::default().max_connections,
+          value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    pub max_connections: usize,
+
+    /// Larger admin request bodies (a stub, an import) are answered 413.
+    #[arg(long, env = "FAKE_SERVICER_MAX_ADMIN_BODY_BYTES", default_value_t = Config::default().max_admin_body_bytes)]
+    pub max_admin_body_bytes: usize,
 }
 
 impl Args {
@@ -101,6 +115,9 @@ impl Args {
             admin_token: self.admin_token.clone(),
             quiet_ms: self.quiet_ms,
             workers: self.workers,
+            body_timeout: self.body_timeout.0,
+            max_connections: self.max_connections,
+            max_admin_body_bytes: self.max_admin_body_bytes,
         }
     }
 }

@@ -42,6 +42,14 @@ pub struct Config {
     pub quiet_ms: u64,
     /// Async worker threads (`None`: as many as cores, at least 2).
     pub workers: Option<u16>,
+    /// Time a client has to send a request body, from the end of its head;
+    /// later, the request is answered 408 and the connection closed.
+    pub body_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until
+    /// one closes.
+    pub max_connections: usize,
+    /// Larger admin request bodies (a stub, an import) are answered 413.
+    pub max_admin_body_bytes: usize,
 }
 
 impl Default for Config {
@@ -63,6 +71,9 @@ impl Default for Config {
             admin_token: None,
             quiet_ms: 100,
             workers: None,
+            body_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            max_admin_body_bytes: 16 * 1024 * 1024,
         }
     }
 }

@@ -23,7 +23,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use std::{
     sync::Arc,
-    time::{Instant, SystemTime},
+    time::{Duration, Instant, SystemTime},
 };
 
 /// An answer and who gave it.
@@ -66,10 +66,11 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
     let started = Instant::now();
     let received_at = SystemTime::now();
     let (parts, body) = req.into_parts();
-    let (body, too_large) = match read_body(body, &parts.headers, app.max_body_bytes).await {
-        Ok(b) => (b, None),
-        Err(plan) => (Bytes::new(), Some(plan)),
-    };
+    let (body, too_large) =
+        match read_body(body, &parts.headers, app.max_body_bytes, app.body_timeout).await {
+            Ok(b) => (b, None),
+            Err(plan) => (Bytes::new(), Some(plan)),
+        };
 
     let snapshot = app.registry.snapshot();
     let host = parts
@@ -127,7 +128,20 @@ async fn answer(
     conn: Option<&Conn>,
 ) -> Answer {
     if let Some((service, path)) = req.service() {
-        match Override::from_headers(&req.headers) {
+        let arming = Override::from_headers(&req.headers);
+        if arming.is_some()
+            && let Some(token) = &app.admin_token
+            && !crate::admin::token::authorized(&req.headers, token)
+        {
+            return Answer::server(Plan::json(
+                StatusCode::UNAUTHORIZED,
+                &json!({
+                    "error": "arming a next-request override needs `Authorization: Bearer <token>` (--admin-token)",
+                    "armed": false,
+                }),
+            ));
+        }
+        match arming {
             Some(Err(e)) => {
                 return Answer::server(Plan::json(
                     StatusCode::BAD_REQUEST,
@@ -279,7 +293,17 @@ fn route_list(service: &Service) -> Vec<String> {
         .collect()
 }
 
-async fn read_body(body: axum::body::Body, headers: &HeaderMap, max: usize) -> Result<Bytes, Plan> {
+/// The whole request body: at most `max` bytes (413), within `timeout`
+/// (408, and the connection is closed: the rest of the body is never read).
+async fn read_body(
+    body: axum::body::Body,
+    headers: &HeaderMap,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, Plan> {
+    if axum::body::HttpBody::is_end_stream(&body) {
+        return Ok(Bytes::new());
+    }
     let too_large = || {
         Plan::json(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -293,9 +317,18 @@ async fn read_body(body: axum::body::Body, headers: &HeaderMap, max: usize) -> R
     if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, max).await {
-        Ok(b) => Ok(b),
-        Err(e) => {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, max)).await {
+        Ok(Ok(b)) => Ok(b),
+        Err(_) => {
+            let mut plan = Plan::json(
+                StatusCode::REQUEST_TIMEOUT,
+                &json!({"error": format!("the request body did not arrive within {timeout:?} (--body-timeout)")}),
+            );
+            plan.headers
+                .push((header::CONNECTION, HeaderValue::from_static("close")));
+            Err(plan)
+        }
+        Ok(Err(e)) => {
             let limit = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
             if limit {

@@ -22,6 +22,7 @@
 // its connections.
 pub mod config;
 pub(crate) mod conn;
+pub mod fd_limit;
 pub mod healthcheck;
 pub(crate) mod serve;
 pub mod server;

@@ -41,6 +41,14 @@ async fn run(config: Config) -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    match fake_servicer_server::fd_limit::raise() {
+        Ok(n) if (n as usize) < config.max_connections => tracing::warn!(
+            "the open-file limit is {n}, below --max-connections {}: connections past it fail to be accepted",
+            config.max_connections
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot read or raise the open-file limit: {e}"),
+    }
     let server = match Server::start(config).await {
         Ok(s) => s,
         Err(e) => {

@@ -6,7 +6,7 @@
 //! under a mutex.
 
 use crate::matchers::{PatternError, RequestPattern};
-use crate::plan::{Plan, PlanBody};
+use crate::plan::{MAX_DELAY_MS, Plan, PlanBody};
 use crate::request::Recorded;
 use crate::sync::lock;
 use crate::{fault::Fault, headers};
@@ -64,7 +64,13 @@ impl Delay {
                 if let Some(max) = max {
                     ms = ms.min(*max);
                 }
-                Duration::from_secs_f64(ms.max(0.0) / 1000.0)
+                // Also NaN and infinity end up within 0..=MAX_DELAY.
+                let ms = if ms.is_nan() {
+                    0.0
+                } else {
+                    ms.clamp(0.0, MAX_DELAY_MS as f64)
+                };
+                Duration::from_secs_f64(ms / 1000.0)
             }
         }
     }
@@ -148,6 +154,34 @@ fn non_negative(v: &Value, pointer: &str) -> Result<u64> {
         .ok_or_else(|| PatternError::new(pointer, "expected a non-negative integer"))
 }
 
+/// Milliseconds of a delay: at most [`MAX_DELAY_MS`].
+fn delay_ms(v: &Value, pointer: &str) -> Result<u64> {
+    let ms = non_negative(v, pointer)?;
+    if ms > MAX_DELAY_MS {
+        return Err(PatternError::new(
+            pointer,
+            format!("{ms} ms is longer than the longest delay, {MAX_DELAY_MS} ms"),
+        ));
+    }
+    Ok(ms)
+}
+
+/// A delay given as a number of milliseconds: at most [`MAX_DELAY_MS`].
+fn delay_number(v: &Value, pointer: &str) -> Result<f64> {
+    let ms = number(v, pointer)?;
+    if ms > MAX_DELAY_MS as f64 {
+        return Err(PatternError::new(
+            pointer,
+            format!("{ms} ms is longer than the longest delay, {MAX_DELAY_MS} ms"),
+        ));
+    }
+    Ok(ms)
+}
+
+/// The largest `sigma` of a lognormal delay: beyond it nearly every draw is
+/// 0 or the longest delay.
+const MAX_SIGMA: f64 = 10.0;
+
 fn number(v: &Value, pointer: &str) -> Result<f64> {
     v.as_f64()
         .filter(|n| n.is_finite() && *n >= 0.0)
@@ -187,8 +221,10 @@ impl StubResponse {
                     let s = int(value, &at)?;
                     r.status = u16::try_from(s)
                         .ok()
-                        .and_then(|s| StatusCode::from_u16(s).ok())
-                        .ok_or_else(|| PatternError::new(&at, format!("invalid status {s}")))?;
+                        .and_then(crate::plan::status)
+                        .ok_or_else(|| {
+                            PatternError::new(&at, format!("invalid status {s} (expected 100-599)"))
+                        })?;
                 }
                 "statusMessage" => {
                     let m = string(value, &at)?;
@@ -218,7 +254,7 @@ impl StubResponse {
                     r.body = Bytes::from(b);
                 }
                 "fixedDelayMilliseconds" => {
-                    r.delay = Delay::Fixed(Duration::from_millis(non_negative(value, &at)?));
+                    r.delay = Delay::Fixed(Duration::from_millis(delay_ms(value, &at)?));
                 }
                 "delayDistribution" => r.delay = parse_distribution(value, &at)?,
                 "chunkedDribbleDelay" => {
@@ -232,7 +268,7 @@ impl StubResponse {
                     let total = o
                         .get("totalDuration")
                         .ok_or_else(|| PatternError::new(format!("{at}/totalDuration"), "missing"))
-                        .and_then(|v| non_negative(v, &format!("{at}/totalDuration")))?;
+                        .and_then(|v| delay_ms(v, &format!("{at}/totalDuration")))?;
                     let n = u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
                         PatternError::new(format!("{at}/numberOfChunks"), "expected 1 or more")
                     })?;
@@ -289,8 +325,8 @@ fn parse_distribution(v: &Value, at: &str) -> Result<Delay> {
     };
     match o.get("type").and_then(Value::as_str) {
         Some("uniform") => {
-            let lower = non_negative(field("lower")?, &format!("{at}/lower"))?;
-            let upper = non_negative(field("upper")?, &format!("{at}/upper"))?;
+            let lower = delay_ms(field("lower")?, &format!("{at}/lower"))?;
+            let upper = delay_ms(field("upper")?, &format!("{at}/upper"))?;
             if upper < lower {
                 return Err(PatternError::new(
                     format!("{at}/upper"),
@@ -300,12 +336,21 @@ fn parse_distribution(v: &Value, at: &str) -> Result<Delay> {
             Ok(Delay::Uniform { lower, upper })
         }
         Some("lognormal") => Ok(Delay::LogNormal {
-            median: number(field("median")?, &format!("{at}/median"))?,
-            sigma: number(field("sigma")?, &format!("{at}/sigma"))?,
+            median: delay_number(field("median")?, &format!("{at}/median"))?,
+            sigma: number(field("sigma")?, &format!("{at}/sigma")).and_then(|s| {
+                if s > MAX_SIGMA {
+                    Err(PatternError::new(
+                        format!("{at}/sigma"),
+                        format!("expected at most {MAX_SIGMA}"),
+                    ))
+                } else {
+                    Ok(s)
+                }
+            })?,
             max: o
                 .get("maxValue")
                 .filter(|v| !v.is_null())
-                .map(|v| number(v, &format!("{at}/maxValue")))
+                .map(|v| delay_number(v, &format!("{at}/maxValue")))
                 .transpose()?,
         }),
         _ => Err(PatternError::new(

@@ -6,7 +6,7 @@
 use crate::{
     fault::Fault,
     headers,
-    plan::{Plan, PlanBody},
+    plan::{MAX_DELAY_MS, Plan, PlanBody},
 };
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -72,12 +72,12 @@ impl Override {
                 "status" => text().and_then(|t| {
                     t.parse::<u16>()
                         .ok()
-                        .and_then(|s| StatusCode::from_u16(s).ok())
+                        .and_then(crate::plan::status)
                         .map(|s| o.status = Some(s))
                         .ok_or_else(|| {
                             bad(
                                 &display,
-                                format!("expected an HTTP status (100-999), found {t:?}"),
+                                format!("expected an HTTP status (100-599), found {t:?}"),
                             )
                         })
                 }),
@@ -100,11 +100,13 @@ impl Override {
                 }),
                 "delay" => text().and_then(|t| {
                     t.parse::<u64>()
+                        .ok()
+                        .filter(|ms| *ms <= MAX_DELAY_MS)
                         .map(|ms| o.delay = Some(Duration::from_millis(ms)))
-                        .map_err(|_| {
+                        .ok_or_else(|| {
                             bad(
                                 &display,
-                                format!("expected milliseconds (a whole number), found {t:?}"),
+                                format!("expected milliseconds (a whole number from 0 to {MAX_DELAY_MS}), found {t:?}"),
                             )
                         })
                 }),

@@ -11,6 +11,24 @@ use fake_servicer::abi::FfiResponse;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use std::time::Duration;
 
+/// The longest wait the server carries out: a delay before answering, or
+/// one between two chunks. Stubs, override headers and settings asking for
+/// more are refused; a plugin's longer delay, or a drawn random delay, is
+/// cut to it.
+pub const MAX_DELAY: Duration = Duration::from_secs(600);
+
+/// [`MAX_DELAY`] in milliseconds, as stubs and headers give delays.
+pub const MAX_DELAY_MS: u64 = MAX_DELAY.as_secs() * 1000;
+
+/// `code` as a status to send: 100 to 599 (RFC 9110's classes); hyper
+/// would send up to 999.
+pub fn status(code: u16) -> Option<StatusCode> {
+    (100..=599)
+        .contains(&code)
+        .then(|| StatusCode::from_u16(code).ok())
+        .flatten()
+}
+
 /// The body of a plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlanBody {
@@ -45,8 +63,12 @@ impl Plan {
     /// Copies a plugin's plan into server memory, checking status and
     /// headers (an invalid one is reported, not sent).
     pub fn from_ffi(ffi: &FfiResponse) -> Result<Plan, String> {
-        let status = StatusCode::from_u16(ffi.status)
-            .map_err(|_| format!("the handler answered an invalid status {}", ffi.status))?;
+        let status = status(ffi.status).ok_or_else(|| {
+            format!(
+                "the handler answered an invalid status {} (expected 100-599)",
+                ffi.status
+            )
+        })?;
         let mut headers = Vec::with_capacity(ffi.headers.len());
         for h in ffi.headers.iter() {
             let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
@@ -119,7 +141,7 @@ impl Plan {
     /// answers, dribbles, or arms the connection's fault.
     pub async fn execute(self, conn: Option<&Conn>) -> Response {
         if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
+            tokio::time::sleep(self.delay.min(MAX_DELAY)).await;
         }
         if let (Some(fault), Some(conn)) = (self.fault, conn) {
             conn.fault.arm(fault);
@@ -135,7 +157,7 @@ impl Plan {
                 |mut rest| async move {
                     let (delay, data) = rest.next()?;
                     if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
+                        tokio::time::sleep(delay.min(MAX_DELAY)).await;
                     }
                     Some((Ok::<_, std::convert::Infallible>(data), rest))
                 },
@@ -150,10 +172,22 @@ impl Plan {
         }
         let headers = response.headers_mut();
         for (name, value) in self.headers {
-            headers.append(name, value);
+            if !is_framing(&name, &value) {
+                headers.append(name, value);
+            }
         }
         response
     }
+}
+
+/// Whether a header describes the message's framing, which the server
+/// owns: `Content-Length` and `Transfer-Encoding` always describe the
+/// bytes actually sent, whoever asked for other values; of `Connection`
+/// only `close` is kept (and carried out).
+fn is_framing(name: &HeaderName, value: &HeaderValue) -> bool {
+    name == header::CONTENT_LENGTH
+        || name == header::TRANSFER_ENCODING
+        || (name == header::CONNECTION && !value.as_bytes().eq_ignore_ascii_case(b"close"))
 }
 
 #[cfg(test)]

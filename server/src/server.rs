@@ -32,6 +32,10 @@ pub enum StartError {
     Watch { path: PathBuf, err: notify::Error },
     #[error("--docker on: {0}")]
     Docker(String),
+    #[error(
+        "--admin-token (FAKE_SERVICER_ADMIN_TOKEN) is empty: give a token, or leave it unset to run the admin API without one"
+    )]
+    EmptyAdminToken,
     #[error("cannot listen on {addr}: {err}")]
     Bind { addr: String, err: io::Error },
 }
@@ -87,6 +91,10 @@ impl Server {
     /// Loads every plugin in the plugin dir, starts watching it and starts
     /// listening. Requests are served from the moment this returns.
     pub async fn start(config: Config) -> Result<Server, StartError> {
+        let admin_token: Option<Arc<str>> = match config.admin_token.as_deref().map(str::trim) {
+            Some("") => return Err(StartError::EmptyAdminToken),
+            token => token.map(Arc::from),
+        };
         let plugins = check_dir(&config.plugins).map_err(|reason| StartError::PluginDir {
             path: config.plugins.clone(),
             reason,
@@ -135,8 +143,10 @@ impl Server {
             docker: aliases.status.clone(),
             runner: Runner::new(inline_slots(), config.handler_timeout),
             max_body_bytes: config.max_body_bytes,
+            body_timeout: config.body_timeout,
+            admin_token: admin_token.clone(),
         });
-        let admin = admin::routes(config.admin_token.clone())
+        let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)
             .with_state(app.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -144,6 +154,7 @@ impl Server {
             max_headers: config.max_headers,
             max_head_bytes: config.max_header_bytes,
             head_timeout: config.header_timeout,
+            max_connections: config.max_connections,
         };
         let task = tokio::spawn(crate::serve::serve(
             listener,

@@ -28,9 +28,16 @@ impl Settings {
         let delay = match update.get("fixedDelay") {
             None => None,
             Some(Value::Null) => Some(0),
-            Some(v) => Some(v.as_u64().ok_or_else(|| {
-                "fixedDelay: expected milliseconds (a non-negative integer)".to_owned()
-            })?),
+            Some(v) => Some(
+                v.as_u64()
+                    .filter(|ms| *ms <= crate::plan::MAX_DELAY_MS)
+                    .ok_or_else(|| {
+                        format!(
+                            "fixedDelay: expected milliseconds (a whole number from 0 to {})",
+                            crate::plan::MAX_DELAY_MS
+                        )
+                    })?,
+            ),
         };
         let mut values = crate::sync::lock(&self.values);
         for (k, v) in update {

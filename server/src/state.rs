@@ -19,4 +19,8 @@ pub struct App {
     /// Where plugin handlers run; answers 504 after the handler timeout.
     pub runner: Runner,
     pub max_body_bytes: usize,
+    /// Time a client has to send a request body.
+    pub body_timeout: std::time::Duration,
+    /// `--admin-token`: also needed to arm a next-request override.
+    pub admin_token: Option<Arc<str>>,
 }

@@ -6,6 +6,7 @@
 
 mod mappings;
 mod requests;
+pub(crate) mod token;
 
 use crate::state::App;
 use axum::{
@@ -20,49 +21,49 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The admin routes, to merge into the server's router; with a token,
-/// everything but `/__admin/health` needs it.
-pub fn routes(token: Option<String>) -> Router<Arc<App>> {
-    let token: Option<Arc<str>> = token.filter(|t| !t.is_empty()).map(Arc::from);
+/// everything but `/__admin/health` needs it. Request bodies over
+/// `max_body` bytes are answered 413.
+pub fn routes(token: Option<Arc<str>>, max_body: usize) -> Router<Arc<App>> {
     protected()
         .route_layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let token = token.clone();
                 async move {
                     match &token {
-                        Some(t) if !authorized(&req, t) => ApiError::new(
-                            StatusCode::UNAUTHORIZED,
-                            None,
-                            "the admin API needs `Authorization: Bearer <token>` (--admin-token)",
-                        )
-                        .into_response(),
+                        Some(t) if !token::authorized(req.headers(), t) => {
+                            token::unauthorized().into_response()
+                        }
                         _ => next.run(req).await,
                     }
                 }
             },
         ))
         .route("/__admin/health", get(health))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                if declared_length(&req).is_some_and(|n| n > max_body as u64) {
+                    return ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        None,
+                        format!("admin request body larger than {max_body} bytes (--max-admin-body-bytes)"),
+                    )
+                    .into_response();
+                }
+                next.run(req).await
+            },
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
 }
 
-/// Whether the request carries the bearer token (compared in constant time).
-fn authorized(req: &axum::extract::Request, token: &str) -> bool {
-    let given = req
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    constant_time_eq(given.trim().as_bytes(), token.as_bytes())
-}
-
-/// Equality whose time depends only on the lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
+/// The `Content-Length` a request declares.
+fn declared_length(req: &axum::extract::Request) -> Option<u64> {
+    req.headers()
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn protected() -> Router<Arc<App>> {
@@ -221,17 +222,4 @@ async fn set_settings(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
 
 async fn unknown(Path(rest): Path<String>) -> ApiError {
     ApiError::not_found(format!("no admin endpoint /__admin/{rest}"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn constant_time_eq_is_equality() {
-        use super::constant_time_eq as eq;
-        assert!(eq(b"s3cret", b"s3cret"));
-        assert!(!eq(b"s3cret", b"s3creT"));
-        assert!(!eq(b"s3cret", b"s3cre"));
-        assert!(!eq(b"", b"x"));
-        assert!(eq(b"", b""));
-    }
 }
