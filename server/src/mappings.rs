@@ -770,6 +770,25 @@ mod tests {
     }
 
     #[test]
+    fn extreme_lognormal_parameters_draw_delays_within_the_maximum() {
+        for (median, sigma) in [
+            (1e300, 1000.0),
+            (90.0, 1000.0),
+            (f64::MAX, 10.0),
+            (0.0, 1e9),
+        ] {
+            let d = Delay::LogNormal {
+                median,
+                sigma,
+                max: None,
+            };
+            for _ in 0..200 {
+                assert!(d.sample() <= crate::plan::MAX_DELAY, "{median} {sigma}");
+            }
+        }
+    }
+
+    #[test]
     fn delays_sample_within_their_distribution() {
         for _ in 0..200 {
             let d = Delay::Uniform {
