@@ -132,6 +132,17 @@ fn check_path(path: &str) -> Result<(), String> {
         let opens = seg.matches('{').count();
         let closes = seg.matches('}').count();
         if opens == 0 && closes == 0 {
+            // axum 0.7's `:id` and `*rest` would compile and never match.
+            if let Some(name) = seg.strip_prefix(':') {
+                return Err(format!(
+                    "`{seg}` is not a parameter here: write `{{{name}}}`"
+                ));
+            }
+            if let Some(name) = seg.strip_prefix('*').filter(|n| !n.is_empty()) {
+                return Err(format!(
+                    "`{seg}` is not a parameter here: write `{{*{name}}}`"
+                ));
+            }
             continue;
         }
         let inner = seg
@@ -166,5 +177,17 @@ mod tests {
         assert!(check_path("/users/x{id}").is_err());
         assert!(check_path("/users/{}").is_err());
         assert!(check_path("/a/{id}/{id}").is_err());
+    }
+
+    #[test]
+    fn axum_07_parameters_are_refused_with_the_syntax_to_use() {
+        assert_eq!(
+            check_path("/b/:id").unwrap_err(),
+            "`:id` is not a parameter here: write `{id}`"
+        );
+        assert_eq!(
+            check_path("/files/*rest").unwrap_err(),
+            "`*rest` is not a parameter here: write `{*rest}`"
+        );
     }
 }

@@ -40,6 +40,7 @@ async fn run(config: Config) -> ExitCode {
                 .unwrap_or_else(|_| EnvFilter::new("info,notify=warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match fake_servicer_server::fd_limit::raise() {
         Ok(n) if (n as usize) < config.max_connections => tracing::warn!(
@@ -68,17 +69,26 @@ async fn run(config: Config) -> ExitCode {
 fn print_banner(server: &Server) {
     let url = server.url();
     let port = server.addr().port();
-    let names = server.service_names();
-    println!("fake-servicer listening on {url}");
-    if names.is_empty() {
+    let services = server.service_routes();
+    println!("fake-servicer listening on http://{}", server.addr());
+    if server.addr().ip().is_unspecified() {
+        println!("  from this machine: {url}");
+    }
+    if services.is_empty() {
         println!("  no services loaded yet: build a plugin into the plugin dir");
     }
-    for name in &names {
+    for (name, _) in &services {
         println!("  {name:<16} {url}/{name}/   or   http://{name}.localhost:{port}/");
     }
     println!("  {:<16} {url}/__admin/services", "admin");
-    if let Some(first) = names.first() {
-        println!("try: curl {url}/{first}/users");
+    if let Some(path) = services.iter().find_map(|(name, routes)| {
+        routes
+            .iter()
+            .filter_map(|r| r.strip_prefix("GET "))
+            .find(|p| !p.contains('{'))
+            .map(|p| format!("{name}{p}"))
+    }) {
+        println!("try: curl {url}/{path}");
     }
 }
 

@@ -197,9 +197,17 @@ impl Server {
         format!("http://{ip}:{}", self.addr.port())
     }
 
-    /// The names of the services loaded now, sorted.
-    pub fn service_names(&self) -> Vec<String> {
-        self.registry.snapshot().names()
+    /// The services loaded now, sorted by name, each with its routes
+    /// (`GET /users/{id}`).
+    pub fn service_routes(&self) -> Vec<(String, Vec<String>)> {
+        self.registry
+            .snapshot()
+            .services()
+            .map(|s| {
+                let routes = s.library.routes.routes().iter();
+                (s.name.to_string(), routes.map(|r| r.label.to_string()).collect())
+            })
+            .collect()
     }
 
     /// Like [`shutdown`](Self::shutdown), but gives in-flight requests at
