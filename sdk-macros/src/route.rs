@@ -107,7 +107,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             extern "C" fn __shim(
                 req: &::fake_servicer::abi::FfiRequest<'_>,
             ) -> ::fake_servicer::abi::FfiResponse {
-                ::fake_servicer::__private::call(req, #route_desc, |__req| {
+                ::fake_servicer::__private::call(req, ::core::env!("CARGO_CRATE_NAME"), #route_desc, |__req| {
                     #(#extracts)*
                     #call
                 })

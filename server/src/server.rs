@@ -205,7 +205,10 @@ impl Server {
             .services()
             .map(|s| {
                 let routes = s.library.routes.routes().iter();
-                (s.name.to_string(), routes.map(|r| r.label.to_string()).collect())
+                (
+                    s.name.to_string(),
+                    routes.map(|r| r.label.to_string()).collect(),
+                )
             })
             .collect()
     }

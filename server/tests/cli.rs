@@ -297,3 +297,70 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
         .unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_panic_is_one_log_line_naming_the_plugin_and_route() {
+    let krate = PluginCrate::new(
+        "panicky",
+        r#"
+use fake_servicer::prelude::*;
+
+#[route(get, "/boom/{id}")]
+fn boom(Path(id): Path<u32>) -> &'static str {
+    panic!("kaboom {id}")
+}
+
+fake_servicer::service!(boom);
+"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    krate.build_to(&dir.path().join("libpanicky.so"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
+        .args(["--listen", "127.0.0.1:0", "--docker", "off", "--plugins"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fake-servicer starts");
+    let (tx, rx) = mpsc::channel();
+    for pipe in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let running = Running {
+        child,
+        url: String::new(),
+    };
+    let mut seen = Vec::new();
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no banner; got {seen:?}"));
+        if let Some(url) = line.strip_prefix("fake-servicer listening on ") {
+            break url.trim().to_owned();
+        }
+        seen.push(line);
+    };
+    let reply = Http::new().get(&format!("{url}/panicky/boom/7")).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let wanted = "fake-servicer: handler GET /boom/{id} of plugin panicky panicked at src/lib.rs";
+    let line = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("no panic line; got {seen:?}"));
+        if line.contains("panicked") {
+            break line;
+        }
+        seen.push(line);
+    };
+    assert!(line.starts_with(wanted), "{line}");
+    assert!(line.ends_with("kaboom 7"), "{line}");
+    drop(running);
+}
