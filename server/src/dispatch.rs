@@ -78,10 +78,8 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.host());
-    let resolved = routing::resolve(host, parts.uri.path(), |name| {
-        snapshot.get(name).map(|s| s.name.clone())
-    })
-    .map(|t| (t.service, Recorded::rel_start(parts.uri.path(), t.path)));
+    let resolved = routing::resolve(host, parts.uri.path(), |name| snapshot.resolve(name))
+        .map(|t| (t.service, Recorded::rel_start(parts.uri.path(), t.path)));
     let (service, unknown) = match resolved {
         Ok(s) => (Some(s), None),
         Err(guess) => (None, Some(guess)),
@@ -210,9 +208,26 @@ async fn normal(
         ));
     };
     let Some(service) = snapshot.get(name).cloned() else {
+        // A service only stubs define, and none of them matched.
+        let stubs: Vec<Value> = app
+            .stubs
+            .list()
+            .iter()
+            .filter(|s| {
+                s.request
+                    .service
+                    .as_deref()
+                    .is_some_and(|s| routing::same_service(s, name))
+            })
+            .filter_map(|s| s.json.get("request").cloned())
+            .collect();
         return Answer::nothing(Plan::json(
             StatusCode::NOT_FOUND,
-            &json!({"error": "service vanished"}),
+            &json!({
+                "error": format!("no stub of service {name:?} matches {} {rel_path}", req.method),
+                "service": name,
+                "stubs": stubs,
+            }),
         ));
     };
     call_plugin(app, service, req.clone(), rel_path, conn).await

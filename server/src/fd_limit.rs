@@ -4,6 +4,8 @@
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit; the limit in force
 /// afterwards (the old one when it could not be raised).
+// `rlim_t` is `u64` on Linux but not on every target.
+#[allow(clippy::unnecessary_cast)]
 pub fn raise() -> std::io::Result<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     path::{Path, PathBuf},
     sync::{
         Arc, Mutex,
@@ -434,7 +434,12 @@ pub struct Stubs {
     ordered: ArcSwap<Vec<Arc<Stub>>>,
     seq: AtomicU64,
     scenarios: Mutex<HashMap<String, String>>,
+    /// Told the services the live stubs name, whenever stubs change.
+    on_services: Option<ServicesHook>,
 }
+
+/// Receives the (canonical) names of the services the live stubs name.
+pub type ServicesHook = Box<dyn Fn(BTreeSet<Arc<str>>) + Send + Sync>;
 
 impl Default for Stubs {
     fn default() -> Self {
@@ -443,11 +448,21 @@ impl Default for Stubs {
             ordered: ArcSwap::from_pointee(Vec::new()),
             seq: AtomicU64::new(0),
             scenarios: Mutex::new(HashMap::new()),
+            on_services: None,
         }
     }
 }
 
 impl Stubs {
+    /// Stubs that tell `on_services` which services they name, so that a
+    /// service no plugin provides still exists.
+    pub fn new(on_services: ServicesHook) -> Stubs {
+        Stubs {
+            on_services: Some(on_services),
+            ..Stubs::default()
+        }
+    }
+
     fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
@@ -456,6 +471,16 @@ impl Stubs {
         let mut v = inner.live.clone();
         v.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.seq.cmp(&a.seq)));
         self.ordered.store(Arc::new(v));
+        if let Some(hook) = &self.on_services {
+            hook(
+                inner
+                    .live
+                    .iter()
+                    .filter_map(|s| s.request.service.as_deref())
+                    .map(|name| Arc::from(crate::routing::canonical(name)))
+                    .collect(),
+            );
+        }
     }
 
     /// Creates a stub (replacing one with the same id).
@@ -593,7 +618,11 @@ impl Stubs {
 
     /// Loads a mapping file (one mapping, or `{"mappings": [...]}`),
     /// replacing what that file defined before. A bad file changes nothing.
-    pub fn load_file(&self, path: &Path) -> std::result::Result<usize, String> {
+    pub fn load_file(
+        &self,
+        path: &Path,
+        service: Option<&str>,
+    ) -> std::result::Result<usize, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
         let items: Vec<(String, &Value)> = match value.get("mappings") {
@@ -607,8 +636,11 @@ impl Stubs {
         };
         let mut stubs = Vec::new();
         for (prefix, item) in items {
-            let stub = parse_mapping(item, self.next_seq(), Some(path))
+            let mut stub = parse_mapping(item, self.next_seq(), Some(path))
                 .map_err(|e| format!("{prefix}{}: {}", e.pointer, e.title))?;
+            if stub.request.service.is_none() {
+                stub.request.service = service.map(str::to_owned);
+            }
             stubs.push(Arc::new(stub));
         }
         let count = stubs.len();
@@ -638,7 +670,23 @@ impl Stubs {
 }
 
 /// Feeds `--mappings` files to the stubs (through the directory watcher).
-pub struct MappingFiles(pub Arc<Stubs>);
+/// A file in a subdirectory belongs to the service the subdirectory names:
+/// its stubs match only that service's requests unless they name another.
+pub struct MappingFiles {
+    pub stubs: Arc<Stubs>,
+    /// The mappings dir.
+    pub root: PathBuf,
+}
+
+impl MappingFiles {
+    /// The service of a file at `path`: its first directory below the root.
+    fn service_of<'a>(&self, path: &'a Path) -> Option<&'a str> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let mut parts = rel.components();
+        let first = parts.next()?.as_os_str().to_str()?;
+        parts.next().is_some().then_some(first)
+    }
+}
 
 /// Every `*.json` file below the mappings dir is a mapping file, whatever
 /// directory it is in.
@@ -653,13 +701,13 @@ impl crate::watch::WatchTarget for MappingFiles {
 
     fn load(&self, path: &Path) {
         if !path.exists() {
-            if self.0.files().iter().any(|f| f == path) {
-                self.0.remove_file(path);
+            if self.stubs.files().iter().any(|f| f == path) {
+                self.stubs.remove_file(path);
                 tracing::info!(file = %path.display(), "mapping file removed; its stubs are gone");
             }
             return;
         }
-        match self.0.load_file(path) {
+        match self.stubs.load_file(path, self.service_of(path)) {
             Ok(n) => tracing::info!(file = %path.display(), stubs = n, "mapping file loaded"),
             Err(e) => {
                 tracing::warn!(file = %path.display(), "mapping file refused: {e}; its previous stubs stay")
@@ -668,7 +716,7 @@ impl crate::watch::WatchTarget for MappingFiles {
     }
 
     fn known_files(&self) -> Vec<PathBuf> {
-        self.0.files()
+        self.stubs.files()
     }
 }
 
@@ -849,7 +897,7 @@ mod tests {
         )
         .unwrap();
         let stubs = Stubs::default();
-        assert_eq!(stubs.load_file(&f), Ok(2));
+        assert_eq!(stubs.load_file(&f, None), Ok(2));
         stubs
             .create(&json!({"request": {"urlPath": "/api"}}))
             .unwrap();
@@ -857,11 +905,11 @@ mod tests {
         stubs.reset();
         assert_eq!(stubs.len(), 2);
         std::fs::write(&f, r#"{"request": {"urlPath": "/f3"}}"#).unwrap();
-        assert_eq!(stubs.load_file(&f), Ok(1));
+        assert_eq!(stubs.load_file(&f, None), Ok(1));
         assert!(stubs.find(&req("/f3")).is_some() && stubs.find(&req("/f1")).is_none());
         std::fs::write(&f, r#"{"request": {"urlPath": 5}}"#).unwrap();
         assert_eq!(
-            stubs.load_file(&f),
+            stubs.load_file(&f, None),
             Err("/request/urlPath: expected a string".to_owned())
         );
         assert!(

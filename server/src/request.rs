@@ -75,7 +75,7 @@ impl Recorded {
         match service {
             None => Some(&self.path),
             Some(wanted) => match self.service() {
-                Some((name, rel)) if name == wanted => Some(rel),
+                Some((name, rel)) if crate::routing::same_service(name, wanted) => Some(rel),
                 _ => None,
             },
         }

@@ -113,10 +113,22 @@ impl Server {
         let registry = Arc::new(Registry::new(scratch.path().to_owned()));
 
         let mut watchers = vec![load_and_watch(&plugins, registry.clone(), &config).await?];
-        let stubs = Arc::new(Stubs::default());
+        let named = registry.clone();
+        let stubs = Arc::new(Stubs::new(Box::new(move |names| {
+            named.set_stub_services(names)
+        })));
         if let Some(dir) = &mappings_dir {
-            watchers
-                .push(load_and_watch(dir, Arc::new(MappingFiles(stubs.clone())), &config).await?);
+            watchers.push(
+                load_and_watch(
+                    dir,
+                    Arc::new(MappingFiles {
+                        stubs: stubs.clone(),
+                        root: dir.clone(),
+                    }),
+                    &config,
+                )
+                .await?,
+            );
         }
 
         let aliases = Aliases::start(config.docker, registry.clone())

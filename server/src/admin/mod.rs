@@ -161,7 +161,25 @@ async fn health(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 async fn services(State(app): State<Arc<App>>) -> Json<Value> {
-    let (services, refused) = app.registry.status();
+    let (plugins, refused) = app.registry.status();
+    let mut services: Vec<Value> = plugins
+        .iter()
+        .filter_map(|s| serde_json::to_value(s).ok())
+        .collect();
+    let stubs = app.stubs.list();
+    for name in app.registry.snapshot().stub_only() {
+        let count = stubs
+            .iter()
+            .filter(|s| {
+                s.request
+                    .service
+                    .as_deref()
+                    .is_some_and(|s| crate::routing::same_service(s, name))
+            })
+            .count();
+        services.push(json!({"name": &**name, "kind": "stubs", "stubs": count}));
+    }
+    services.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     Json(json!({ "services": services, "refused": refused, "docker": docker_status(&app) }))
 }
 

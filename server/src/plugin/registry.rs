@@ -1,4 +1,5 @@
-//! The set of loaded services. Readers take a lock-free snapshot
+//! The set of services: those plugins provide and those only stubs define.
+//! Readers take a lock-free snapshot
 //! (`ArcSwap`); the watcher loads, replaces and removes libraries and
 //! publishes a new snapshot atomically, so no request ever sees a half-made
 //! change and in-flight requests finish on the version they started with.
@@ -7,7 +8,7 @@ use super::loader::{self, Library, LoadError};
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     hash::{DefaultHasher, Hasher},
     path::{Path, PathBuf},
     sync::{Arc, Mutex, MutexGuard},
@@ -30,26 +31,50 @@ pub struct Service {
 #[derive(Default)]
 pub struct Snapshot {
     services: BTreeMap<Arc<str>, Arc<Service>>,
+    /// Services that stubs name and no plugin provides.
+    stub_only: BTreeSet<Arc<str>>,
 }
 
 impl Snapshot {
-    /// The service called `name`.
+    /// The plugin service called `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<Service>> {
         self.services.get(name)
     }
 
-    /// Names of all loaded services, sorted.
-    pub fn names(&self) -> Vec<String> {
-        self.services.keys().map(|k| k.to_string()).collect()
+    /// The canonical name of the service called `name`, whether a plugin
+    /// provides it or only stubs define it.
+    pub fn resolve(&self, name: &str) -> Option<Arc<str>> {
+        self.services
+            .get_key_value(name)
+            .map(|(k, _)| k.clone())
+            .or_else(|| self.stub_only.get(name).cloned())
     }
 
-    /// All loaded services, by name.
+    /// Names of all services, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .services
+            .keys()
+            .chain(&self.stub_only)
+            .map(|k| k.to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// All plugin services, by name.
     pub fn services(&self) -> impl Iterator<Item = &Arc<Service>> {
         self.services.values()
     }
 
+    /// The services only stubs define, sorted.
+    pub fn stub_only(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.stub_only.iter()
+    }
+
+    /// Number of services of either kind.
     pub fn len(&self) -> usize {
-        self.services.len()
+        self.services.len() + self.stub_only.len()
     }
 }
 
@@ -83,6 +108,8 @@ pub struct Registry {
     /// Bumped on every publication, for those who follow the service set.
     changes: tokio::sync::watch::Sender<u64>,
     files: Mutex<HashMap<PathBuf, FileEntry>>,
+    /// The services stubs name (lower case); locked after `files`.
+    stub_services: Mutex<BTreeSet<Arc<str>>>,
     scratch: PathBuf,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -91,6 +118,8 @@ pub struct Registry {
 #[derive(Serialize, Debug)]
 pub struct ServiceStatus {
     pub name: String,
+    /// `plugin`.
+    pub kind: &'static str,
     pub file: PathBuf,
     pub generation: u64,
     pub loaded_at: String,
@@ -113,6 +142,7 @@ impl Registry {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             changes: tokio::sync::watch::Sender::new(0),
             files: Mutex::new(HashMap::new()),
+            stub_services: Mutex::new(BTreeSet::new()),
             scratch,
             generation: std::sync::atomic::AtomicU64::new(0),
         }
@@ -291,8 +321,29 @@ impl Registry {
                 services.insert(s.name.clone(), s.clone());
             }
         }
-        self.snapshot.store(Arc::new(Snapshot { services }));
+        let stub_only = crate::sync::lock(&self.stub_services)
+            .iter()
+            .filter(|name| !services.contains_key(*name))
+            .cloned()
+            .collect();
+        self.snapshot.store(Arc::new(Snapshot {
+            services,
+            stub_only,
+        }));
         self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// The services that stubs name: those no plugin provides become
+    /// services of their own (routed, listed, given an alias).
+    pub fn set_stub_services(&self, names: BTreeSet<Arc<str>>) {
+        let files = self.files();
+        let mut current = crate::sync::lock(&self.stub_services);
+        if *current == names {
+            return;
+        }
+        *current = names;
+        drop(current);
+        self.publish(&files);
     }
 
     /// A receiver that sees a change whenever the set of services (or a
@@ -309,6 +360,7 @@ impl Registry {
             .services()
             .map(|s| ServiceStatus {
                 name: s.name.to_string(),
+                kind: "plugin",
                 file: s.file.clone(),
                 generation: s.generation,
                 loaded_at: crate::timestamp::rfc3339(s.loaded_at),
