@@ -1135,13 +1135,13 @@ async fn import_stores_every_mapping_or_none_when_one_is_bad() {
         refused.text()
     );
     assert_eq!(
-        refused.json()["errors"][0]["source"]["pointer"],
-        "/mappings/2/request/urlPattern"
-    );
-    assert_eq!(
         a.get("/__admin/mappings").await.json()["meta"]["total"],
         0,
         "one bad mapping stores none"
+    );
+    assert_eq!(
+        refused.json()["errors"][0]["source"]["pointer"],
+        "/mappings/2/request/urlPattern"
     );
     assert_eq!(
         a.mock(Method::GET, "/i1", &[], "").await.status,
@@ -1257,7 +1257,7 @@ async fn does_not_contain_matches_only_values_without_the_text() {
         "queryParameters": {"tag": {"doesNotContain": "rc"}},
         "bodyPatterns": [{"doesNotContain": "secret"}]
     }, "response": {"body": "matched"}}))
-    .await;
+        .await;
     let call = |env: &'static str, tag: &'static str, body: &'static str| {
         let (a, path) = (&a, format!("/deploy?tag={tag}"));
         async move { a.mock(Method::POST, &path, &[("x-env", env)], body).await }

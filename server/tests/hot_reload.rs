@@ -501,7 +501,10 @@ async fn a_request_in_flight_across_a_reload_is_answered_by_the_old_version() {
 
     install_like_cargo(&v2, &lib);
     wait_for_version(&http, &version_url, "v2").await;
-    assert!(!in_flight.is_finished(), "the gated request is still in flight");
+    assert!(
+        !in_flight.is_finished(),
+        "the gated request is still in flight"
+    );
     std::fs::write(gate.path().join("release"), b"").unwrap();
     assert_eq!(in_flight.await.unwrap().unwrap(), "v1");
 
@@ -510,7 +513,11 @@ async fn a_request_in_flight_across_a_reload_is_answered_by_the_old_version() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["request"]["url"].as_str().is_some_and(|u| u.contains("/gate")))
+        .find(|e| {
+            e["request"]["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/gate"))
+        })
         .unwrap_or_else(|| panic!("the gated request in {journal}"))
         .clone();
     assert_eq!(entry["answeredBy"]["generation"], 1, "{entry}");
