@@ -1115,3 +1115,246 @@ async fn each_armed_override_is_served_exactly_once_under_concurrency() {
     assert_eq!(plugin, 20, "the rest reach the plugin");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_stores_every_mapping_or_none_when_one_is_bad() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    let good = |path: &str| json!({"request": {"urlPath": path}, "response": {"body": path}});
+
+    let refused = a
+        .post(
+            "/__admin/mappings/import",
+            json!({"mappings": [good("/i1"), good("/i2"), {"request": {"urlPattern": "(unclosed"}}]}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(
+        a.get("/__admin/mappings").await.json()["meta"]["total"],
+        0,
+        "one bad mapping stores none"
+    );
+    assert_eq!(
+        refused.json()["errors"][0]["source"]["pointer"],
+        "/mappings/2/request/urlPattern"
+    );
+    assert_eq!(
+        a.mock(Method::GET, "/i1", &[], "").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let imported = a
+        .post(
+            "/__admin/mappings/import",
+            json!({"mappings": [good("/i1"), good("/i2")]}),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.text());
+    assert_eq!(a.get("/__admin/mappings").await.json()["meta"]["total"], 2);
+    assert_eq!(a.mock(Method::GET, "/i2", &[], "").await.text(), "/i2");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_list_pages_with_limit_and_offset() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    for i in 0..5 {
+        a.stub(json!({"request": {"urlPath": format!("/page/{i}")}}))
+            .await;
+    }
+    let all = a.get("/__admin/mappings").await.json();
+    let ids: Vec<Value> = all["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 5, "{all}");
+
+    let page = a.get("/__admin/mappings?limit=2&offset=1").await.json();
+    let page_ids: Vec<Value> = page["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    assert_eq!(page_ids, ids[1..3], "{page}");
+    assert_eq!(page["meta"]["total"], 5, "the total counts every mapping");
+
+    let tail = a.get("/__admin/mappings?offset=4").await.json();
+    assert_eq!(tail["mappings"].as_array().unwrap().len(), 1, "{tail}");
+    assert_eq!(tail["mappings"][0]["id"], ids[4]);
+    let past = a.get("/__admin/mappings?offset=9&limit=3").await.json();
+    assert_eq!(past["mappings"], json!([]), "{past}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_since_keeps_only_the_later_entries() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.mock(Method::GET, "/example/users/1", &[], "").await;
+    let first = a.get("/__admin/requests").await.json()["requests"][0].clone();
+    let since = first["request"]["loggedDateString"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a logged date: {first}"))
+        .to_owned();
+    // Timestamps have millisecond precision: call until one is later.
+    eventually(
+        Duration::from_secs(10),
+        "a request logged after the first",
+        || async {
+            a.mock(Method::GET, "/example/users/2", &[], "").await;
+            let newest = a.get("/__admin/requests?limit=1").await.json();
+            let at = newest["requests"][0]["request"]["loggedDateString"].clone();
+            if at.as_str().is_some_and(|t| t > since.as_str()) {
+                Ok(())
+            } else {
+                Err(at.to_string())
+            }
+        },
+    )
+    .await;
+
+    let later = a
+        .get(&format!("/__admin/requests?since={since}"))
+        .await
+        .json();
+    let entries = later["requests"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{later}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["request"]["url"] == "/example/users/2"
+                && e["request"]["loggedDateString"].as_str().unwrap() > since.as_str()),
+        "{later}"
+    );
+    assert!(
+        !entries.iter().any(|e| e["id"] == first["id"]),
+        "the entry at `since` itself is left out: {later}"
+    );
+    let all = a.get("/__admin/requests").await.json();
+    assert!(
+        all["requests"].as_array().unwrap().len() > entries.len(),
+        "{all}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn does_not_contain_matches_only_values_without_the_text() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.stub(json!({"request": {
+        "urlPath": "/deploy",
+        "headers": {"X-Env": {"doesNotContain": "prod"}},
+        "queryParameters": {"tag": {"doesNotContain": "rc"}},
+        "bodyPatterns": [{"doesNotContain": "secret"}]
+    }, "response": {"body": "matched"}}))
+        .await;
+    let call = |env: &'static str, tag: &'static str, body: &'static str| {
+        let (a, path) = (&a, format!("/deploy?tag={tag}"));
+        async move { a.mock(Method::POST, &path, &[("x-env", env)], body).await }
+    };
+    let hit = call("staging", "v1", "public data").await;
+    assert_eq!(
+        (hit.status, hit.text().as_str()),
+        (StatusCode::OK, "matched")
+    );
+    for (env, tag, body, what) in [
+        ("production", "v1", "public data", "header"),
+        ("staging", "v1-rc2", "public data", "query parameter"),
+        ("staging", "v1", "a secret here", "body"),
+    ] {
+        let miss = call(env, tag, body).await;
+        assert_eq!(
+            miss.status,
+            StatusCode::NOT_FOUND,
+            "a {what} holding the text must not match: {}",
+            miss.text()
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_counts_stubs_and_names_the_version() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    let before = a.get("/__admin/health").await.json();
+    assert_eq!(before["stubs"], 0, "{before}");
+    assert_eq!(before["services"], 2, "{before}");
+    assert_eq!(
+        before["version"],
+        env!("CARGO_PKG_VERSION"),
+        "the server's version: {before}"
+    );
+    a.stub(json!({"request": {"urlPath": "/h1"}})).await;
+    a.stub(json!({"request": {"urlPath": "/h2"}})).await;
+    assert_eq!(a.get("/__admin/health").await.json()["stubs"], 2);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_name_their_file_load_time_and_sdk_version() {
+    let before = std::time::SystemTime::now();
+    let (server, dir) = server().await;
+    let after = std::time::SystemTime::now();
+    let a = Admin::new(&server);
+    let all = a.get("/__admin/services").await.json();
+    let example = all["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "example")
+        .unwrap_or_else(|| panic!("example in {all}"))
+        .clone();
+    assert_eq!(
+        example["file"].as_str().map(std::path::PathBuf::from),
+        Some(dir.path().join("libexample.so")),
+        "{example}"
+    );
+    assert_eq!(
+        example["sdk_version"],
+        fake_servicer::abi::SDK_VERSION,
+        "{example}"
+    );
+
+    // RFC 3339 in UTC, to the millisecond, between start and first answer.
+    let loaded_at = example["loaded_at"].as_str().unwrap();
+    let millis = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+    };
+    let parsed = parse_rfc3339_millis(loaded_at)
+        .unwrap_or_else(|| panic!("loaded_at is not RFC 3339: {loaded_at:?}"));
+    assert!(
+        (millis(before) - 1..=millis(after) + 1).contains(&parsed),
+        "loaded_at {loaded_at} outside the server's start-up"
+    );
+    server.shutdown().await;
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` as milliseconds since the epoch.
+fn parse_rfc3339_millis(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[23] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss, ms) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
+    // Days from civil (proleptic Gregorian).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000) + ms)
+}

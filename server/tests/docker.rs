@@ -481,3 +481,249 @@ fn services_get_dns_aliases_on_the_containers_network() {
     ]);
     assert!(nets.is_empty(), "networks left: {nets}");
 }
+
+/// Creates a server container (as root, the socket mounted, `extra` docker
+/// options such as `-e`), on the first of `networks` and then connected to
+/// the others, and starts it.
+fn server_on_networks(
+    made: &mut Made,
+    image: &str,
+    networks: &[&str],
+    plugins: &Path,
+    extra: &[&str],
+) -> String {
+    let name = format!("{}-srv{}", made.tag, made.containers.len());
+    let mount = format!("{}:/app/services", plugins.display());
+    let mut args = vec![
+        "create",
+        "--name",
+        &name,
+        "--user",
+        "0:0",
+        "--network",
+        networks[0],
+        "-v",
+        &mount,
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "-e",
+        "RUST_LOG=info",
+    ];
+    args.extend(extra);
+    args.extend([
+        image,
+        "/fake-servicer",
+        "--plugins",
+        "/app/services",
+        "--listen",
+        "0.0.0.0:80",
+    ]);
+    docker_ok(&args);
+    made.containers.push(name.clone());
+    for network in &networks[1..] {
+        docker_ok(&["network", "connect", network, &name]);
+    }
+    docker_ok(&["start", &name]);
+    name
+}
+
+/// A plugin dir holding the given example plugins, readable by anyone.
+fn example_plugins(names: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let libs = names
+        .iter()
+        .map(|name| {
+            let lib = build_example(name);
+            let dest = dir.path().join(lib.file_name().unwrap());
+            std::fs::copy(&lib, &dest).unwrap();
+            dest
+        })
+        .collect();
+    (dir, libs)
+}
+
+/// `/__admin/docker` of the server reached as `host` from `network`.
+fn docker_status(client: &str, network: &str, host: &str) -> serde_json::Value {
+    let body = fetch_eventually(
+        client,
+        network,
+        &format!("http://{host}/__admin/docker"),
+        Duration::from_secs(60),
+    );
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn the_network_env_var_chooses_among_several_networks() {
+    if !ready() {
+        return;
+    }
+    let mut made = Made::new();
+    let (plugins, libs) = example_plugins(&["example"]);
+    let server = server_image(&mut made, &libs);
+    let client = client_image(&mut made);
+    let (first, chosen) = (format!("{}-a", made.tag), format!("{}-b", made.tag));
+    for n in [&first, &chosen] {
+        docker_ok(&["network", "create", n]);
+        made.networks.push(n.clone());
+    }
+    let env = format!("FAKE_SERVICER_NETWORK={chosen}");
+    let srv = server_on_networks(
+        &mut made,
+        &server,
+        &[&first, &chosen],
+        plugins.path(),
+        &["-e", &env],
+    );
+
+    let users = fetch_eventually(
+        &client,
+        &chosen,
+        "http://example/users",
+        Duration::from_secs(60),
+    );
+    assert!(users.contains("\"email\""), "{users}");
+    let status = docker_status(&client, &chosen, &srv);
+    assert_eq!(
+        (status["state"].as_str(), status["network"].as_str()),
+        (Some("active"), Some(chosen.as_str())),
+        "{status}"
+    );
+    assert!(
+        fetch(&client, &first, "http://example/users").is_err(),
+        "no alias on the network not chosen"
+    );
+}
+
+#[test]
+fn the_container_env_var_names_a_container_discovery_cannot_find() {
+    if !ready() {
+        return;
+    }
+    let mut made = Made::new();
+    let (plugins, libs) = example_plugins(&["example"]);
+    let server = server_image(&mut made, &libs);
+    let client = client_image(&mut made);
+    let network = made.tag.clone();
+    docker_ok(&["network", "create", &network]);
+    made.networks.push(network.clone());
+
+    // Nothing inside tells the container's id: its own cgroup namespace, a
+    // hostname that names no container, and /etc/hostname, /etc/hosts and
+    // /etc/resolv.conf (whose mounts name Docker's container dir) replaced.
+    let stand_in = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(stand_in.path(), "hidden\n").unwrap();
+    let masks: Vec<String> = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"]
+        .iter()
+        .map(|f| format!("{}:{f}:ro", stand_in.path().display()))
+        .collect();
+    let hidden = |alias: &str, env: Option<&str>| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--cgroupns",
+            "private",
+            "--hostname",
+            "hidden",
+            "--network-alias",
+            alias,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for m in &masks {
+            args.extend(["-v".to_owned(), m.clone()]);
+        }
+        if let Some(e) = env {
+            args.extend(["-e".to_owned(), e.to_owned()]);
+        }
+        args
+    };
+
+    // Without the variable the server cannot find itself: no aliases.
+    let lost_args = hidden("fake-lost", None);
+    let lost_args: Vec<&str> = lost_args.iter().map(String::as_str).collect();
+    let lost = server_on_networks(&mut made, &server, &[&network], plugins.path(), &lost_args);
+    serves_by_prefix_and_logs(
+        &client,
+        &network,
+        "fake-lost",
+        &lost,
+        &["not in a container this Docker engine knows"],
+    );
+    docker_ok(&["rm", "-f", &lost]);
+
+    // Named by the variable, it manages its aliases.
+    let name = format!("{}-srv{}", made.tag, made.containers.len());
+    let env = format!("FAKE_SERVICER_CONTAINER={name}");
+    let found_args = hidden("fake-found", Some(&env));
+    let found_args: Vec<&str> = found_args.iter().map(String::as_str).collect();
+    let found = server_on_networks(&mut made, &server, &[&network], plugins.path(), &found_args);
+    assert_eq!(found, name);
+    let users = fetch_eventually(
+        &client,
+        &network,
+        "http://example/users",
+        Duration::from_secs(60),
+    );
+    assert!(users.contains("\"email\""), "{users}");
+    let id = docker_ok(&["inspect", "--format", "{{.Id}}", &found]);
+    let status = docker_status(&client, &network, "fake-found");
+    assert_eq!(status["container"], id.as_str(), "{status}");
+}
+
+#[test]
+fn an_alias_is_removed_when_its_service_goes() {
+    if !ready() {
+        return;
+    }
+    let mut made = Made::new();
+    let (plugins, libs) = example_plugins(&["example", "other_service"]);
+    let server = server_image(&mut made, &libs);
+    let client = client_image(&mut made);
+    let network = made.tag.clone();
+    docker_ok(&["network", "create", &network]);
+    made.networks.push(network.clone());
+    server_on_networks(
+        &mut made,
+        &server,
+        &[&network],
+        plugins.path(),
+        &["--network-alias", "fake-services"],
+    );
+    let limit = Duration::from_secs(60);
+    assert!(
+        fetch_eventually(&client, &network, "http://other-service/users", limit)
+            .contains("\"company\"")
+    );
+
+    std::fs::remove_file(plugins.path().join("libother_service.so")).unwrap();
+    let started = Instant::now();
+    let status = loop {
+        let status = docker_status(&client, &network, "fake-services");
+        let aliases = status["aliases"].to_string();
+        if !aliases.contains("other_service") && !aliases.contains("other-service") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "other_service's aliases still there: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let aliases = status["aliases"].to_string();
+    assert!(
+        aliases.contains("\"example\"") && aliases.contains("\"fake-services\""),
+        "the others stay: {status}"
+    );
+    let gone = fetch(&client, &network, "http://other-service/users");
+    assert!(
+        gone.as_ref().is_err_and(|e| e.contains("cannot resolve")),
+        "{gone:?}"
+    );
+    assert!(
+        fetch_eventually(&client, &network, "http://example/users", limit).contains("\"email\"")
+    );
+}

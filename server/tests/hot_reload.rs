@@ -433,3 +433,145 @@ async fn the_sdks_proc_macro_library_is_skipped_not_refused() {
     assert_eq!(all["services"][0]["name"], "flip", "{all}");
     server.shutdown().await;
 }
+
+/// Service `inflight`: `GET /version` answers `version`; `GET /gate?dir=D`
+/// writes `D/started`, waits (at most 30 s) for `D/release`, then answers
+/// `version`.
+fn gated_plugin(version: &str) -> String {
+    format!(
+        r#"use fake_servicer::prelude::*;
+use std::time::{{Duration, Instant}};
+
+#[derive(Deserialize)]
+struct Gate {{ dir: String }}
+
+#[route(get, "/gate")]
+fn gate(Query(g): Query<Gate>) -> &'static str {{
+    let dir = std::path::Path::new(&g.dir);
+    std::fs::write(dir.join("started"), b"").expect("write started");
+    let since = Instant::now();
+    while !dir.join("release").exists() && since.elapsed() < Duration::from_secs(30) {{
+        std::thread::sleep(Duration::from_millis(5));
+    }}
+    "{version}"
+}}
+
+#[route(get, "/version")]
+fn version() -> &'static str {{ "{version}" }}
+
+fake_servicer::service!(name = "inflight", gate, version);
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_across_a_reload_is_answered_by_the_old_version() {
+    let keep = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reload_inflight-builds");
+    std::fs::create_dir_all(&keep).unwrap();
+    let krate = PluginCrate::new("reload_inflight", &gated_plugin("v1"));
+    let v1 = krate.build_to(&keep.join("v1.so"));
+    krate.write_src(&gated_plugin("v2"));
+    let v2 = krate.build_to(&keep.join("v2.so"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libinflight.so");
+    install_like_cargo(&v1, &lib);
+    let server = start_server(dir.path()).await;
+    let http = Http::new();
+    let base = server.url();
+    let version_url = format!("{base}/inflight/version");
+    assert_eq!(served_version(&http, &version_url).await.unwrap(), "v1");
+
+    let gate = tempfile::tempdir().unwrap();
+    let in_flight = {
+        let (http, url) = (
+            http.clone(),
+            format!("{base}/inflight/gate?dir={}", gate.path().display()),
+        );
+        tokio::spawn(async move { served_version(&http, &url).await })
+    };
+    eventually(WAIT, "v1's handler to be running", || async {
+        if gate.path().join("started").exists() {
+            Ok(())
+        } else {
+            Err("not started".to_owned())
+        }
+    })
+    .await;
+
+    install_like_cargo(&v2, &lib);
+    wait_for_version(&http, &version_url, "v2").await;
+    assert!(
+        !in_flight.is_finished(),
+        "the gated request is still in flight"
+    );
+    std::fs::write(gate.path().join("release"), b"").unwrap();
+    assert_eq!(in_flight.await.unwrap().unwrap(), "v1");
+
+    let journal = http.get(&format!("{base}/__admin/requests")).await.json();
+    let entry = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["request"]["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/gate"))
+        })
+        .unwrap_or_else(|| panic!("the gated request in {journal}"))
+        .clone();
+    assert_eq!(entry["answeredBy"]["generation"], 1, "{entry}");
+    server.shutdown().await;
+}
+
+const COUNTER_PLUGIN: &str = r#"use fake_servicer::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
+#[route(get, "/count")]
+fn count() -> String {
+    (CALLS.fetch_add(1, Ordering::SeqCst) + 1).to_string()
+}
+
+fake_servicer::service!(name = "counter", count);
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugin_state_in_statics_resets_when_the_plugin_is_reloaded() {
+    let built = PluginCrate::new("reload_counter", COUNTER_PLUGIN).build();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("libcounter.so");
+    install_like_cargo(&built, &lib);
+    let server = start_server(dir.path()).await;
+    let http = Http::new();
+    let url = format!("{}/counter/count", server.url());
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        counts.push(served_version(&http, &url).await.unwrap());
+    }
+    assert_eq!(counts, ["1", "2", "3"], "state lives in the static");
+
+    // The same code as a new file (a trailing marker makes its content new).
+    let marked = dir.path().join("deps").join("marked.so");
+    std::fs::create_dir_all(marked.parent().unwrap()).unwrap();
+    let mut bytes = std::fs::read(&built).unwrap();
+    bytes.extend_from_slice(b"reload marker");
+    std::fs::write(&marked, bytes).unwrap();
+    install_like_cargo(&marked, &lib);
+    eventually(WAIT, "the counter plugin to be reloaded", || async {
+        let s = service_status(&http, &server.url(), "counter").await;
+        if s["generation"] == 2 {
+            Ok(())
+        } else {
+            Err(s.to_string())
+        }
+    })
+    .await;
+    assert_eq!(
+        served_version(&http, &url).await.unwrap(),
+        "1",
+        "a reload starts with fresh statics"
+    );
+    server.shutdown().await;
+}
