@@ -1,5 +1,5 @@
 //! The `fake-servicer` binary as a user runs it, and plugins written the way
-//! DESIGN §7 tells users to write them.
+//! the README's "Writing a plugin" tells users to write them.
 
 mod common;
 
@@ -148,8 +148,8 @@ fn a_missing_plugin_dir_is_an_error_naming_it() {
     );
 }
 
-/// DESIGN §7, as a user would copy it.
-const DESIGN_SAMPLE: &str = r#"
+/// The README's plugin sample, as a user would copy it.
+const README_SAMPLE: &str = r#"
 use fake_servicer::prelude::*;
 
 #[derive(Serialize)]
@@ -172,8 +172,8 @@ fake_servicer::service!(get_thing, get_user); // exports these routes
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_design_sample_plugin_is_served_by_host_and_by_prefix() {
-    let krate = PluginCrate::new("thing_service", DESIGN_SAMPLE);
+async fn the_readme_sample_plugin_is_served_by_host_and_by_prefix() {
+    let krate = PluginCrate::new("thing_service", README_SAMPLE);
     let lib = krate.build();
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&lib, dir.path().join("libthing_service.so")).unwrap();
