@@ -10,6 +10,9 @@ use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
 #[derive(Parser, Clone, Debug)]
 #[command(name = "fake-servicer", version, about, long_about = None)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
     /// or a dir of `.so` files (searched recursively, skipping `deps`,
     /// `build`, `incremental`, `.fingerprint`, `examples`, `tmp`).
@@ -95,6 +98,22 @@ pub struct Args {
     /// Larger admin request bodies (a stub, an import) are answered 413.
     #[arg(long, env = "FAKE_SERVICER_MAX_ADMIN_BODY_BYTES", default_value_t = Config::default().max_admin_body_bytes)]
     pub max_admin_body_bytes: usize,
+}
+
+/// What to do instead of serving.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum Command {
+    /// Write a new plugin crate that builds as it stands.
+    New {
+        /// The crate's name, also the service's (`-` becomes `_`).
+        name: String,
+        /// Where to write it (default: ./NAME); must be missing or empty.
+        dir: Option<PathBuf>,
+        /// The SDK checkout to depend on by path (default: $FAKE_SERVICER_SDK,
+        /// else the one this binary was built from, else the registry).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
 }
 
 impl Args {

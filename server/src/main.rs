@@ -15,6 +15,9 @@ const DRAIN: Duration = Duration::from_secs(8);
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
+    if let Some(cli::Command::New { name, dir, sdk }) = &args.command {
+        return new_plugin(name, dir.as_deref(), sdk.as_deref());
+    }
     if args.healthcheck {
         return healthcheck(&args.listen);
     }
@@ -89,6 +92,33 @@ fn print_banner(server: &Server) {
             .map(|p| format!("{name}{p}"))
     }) {
         println!("try: curl {url}/{path}");
+    }
+}
+
+/// `fake-servicer new`: writes the crate and says how to build it.
+fn new_plugin(
+    name: &str,
+    dir: Option<&std::path::Path>,
+    sdk: Option<&std::path::Path>,
+) -> ExitCode {
+    use fake_servicer_server::scaffold::{self, Sdk};
+    let dir = dir.map_or_else(|| std::path::PathBuf::from(name), ToOwned::to_owned);
+    let sdk = sdk.map_or_else(Sdk::default_for_this_build, |p| Sdk::Path(p.to_owned()));
+    match scaffold::new_plugin(name, &dir, &sdk) {
+        Ok(files) => {
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+            println!(
+                "build it with `cargo build --manifest-path {}/Cargo.toml` and point --plugins at its target dir (or mount it as a source dir)",
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fake-servicer new: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -831,3 +831,64 @@ fake_servicer::service!(boom);
     );
     assert!(!log.contains("thread '<unnamed>' panicked"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_servicer_new_writes_a_plugin_that_builds_tests_and_loads() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("crates/new-payments");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
+        .args(["new", "payments"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["Cargo.toml", "src/lib.rs", ".gitignore"] {
+        assert!(dir.join(file).is_file(), "{file} written");
+    }
+    // The workspace's lock file keeps the build offline and its
+    // dependencies shared with the other test plugins.
+    std::fs::copy(
+        common::workspace_root().join("Cargo.lock"),
+        dir.join("Cargo.lock"),
+    )
+    .unwrap();
+    let (built, err) = common::cargo_build(&dir.join("Cargo.toml"));
+    assert!(built, "the new crate builds as it stands:\n{err}");
+    let tested = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .env("CARGO_TARGET_DIR", common::plugin_target())
+        .args(["test", "--offline", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        tested.status.success(),
+        "its unit test passes:\n{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    let plugins = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::built_library("payments"),
+        plugins.path().join("libpayments.so"),
+    )
+    .unwrap();
+    let server = common::start_server(plugins.path()).await;
+    let hello = Http::new()
+        .get(&format!("{}/payments/hello/ada", server.url()))
+        .await;
+    assert_eq!(
+        hello.json(),
+        serde_json::json!({"service": "payments", "message": "hello, ada"})
+    );
+    server.shutdown().await;
+    let again = Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
+        .args(["new", "payments"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a non-empty directory is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+}
