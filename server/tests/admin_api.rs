@@ -437,9 +437,13 @@ async fn a_request_failing_any_one_matcher_of_a_stub_is_not_answered_by_it() {
     server.shutdown().await;
 }
 
+/// A request to send (method, path and query, headers, body) and whether
+/// the stub must answer it.
+type Case<'a> = (Method, &'a str, &'a [(&'a str, &'a str)], &'a str, bool);
+
 /// Stubs `request` (answering "hit"), then sends each case (method, path
 /// and query, headers, body) and checks whether the stub answered it.
-async fn check_matching(request: Value, cases: &[(Method, &str, &[(&str, &str)], &str, bool)]) {
+async fn check_matching(request: Value, cases: &[Case<'_>]) {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
     a.stub(json!({"request": request, "response": {"status": 200, "body": "hit"}}))
