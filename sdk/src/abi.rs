@@ -11,9 +11,36 @@
 //! - [`FfiResponse`] is allocated by the plugin; the server copies it into its
 //!   own memory before it lets go of the library.
 //!
+//! A route called the way the server calls it, for `GET /hello/jo`:
+//!
 //! ```
-//! use fake_servicer::abi::{FfiFault, SDK_ABI_VERSION};
-//! assert!(SDK_ABI_VERSION >= 1);
+//! use fake_servicer::__private::{RSlice, RStr};
+//! use fake_servicer::abi::{FfiFault, FfiParam, FfiRequest};
+//! use fake_servicer::prelude::*;
+//!
+//! #[route(get, "/hello/{name}")]
+//! fn hello(Path(name): Path<String>) -> String {
+//!     format!("hello {name}")
+//! }
+//!
+//! // The `FfiRoute` that `#[route]` generates beside the fn.
+//! # let route = __fake_servicer_route_hello;
+//! assert_eq!((route.method.as_str(), route.path.as_str()), ("GET", "/hello/{name}"));
+//! let params = [FfiParam { name: RStr::from_str("name"), value: RStr::from_str("jo") }];
+//! let request = FfiRequest {
+//!     method: RStr::from_str("GET"),
+//!     path: RStr::from_str("/hello/jo"),
+//!     query: RStr::from_str(""),
+//!     headers: RSlice::from_slice(&[]),
+//!     params: RSlice::from_slice(&params),
+//!     body: RSlice::from_slice(&[]),
+//! };
+//! let response = (route.handler)(&request);
+//! assert_eq!(response.status, 200);
+//! assert_eq!(response.body.as_slice(), b"hello jo");
+//! assert!(response.headers.iter().any(|h| h.name.as_str() == "content-type"
+//!     && h.value.as_slice() == b"text/plain; charset=utf-8"));
+//! assert_eq!(response.fault, FfiFault::None);
 //! assert_eq!(FfiFault::from_name("EMPTY_RESPONSE"), Some(FfiFault::EmptyResponse));
 //! ```
 

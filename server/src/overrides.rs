@@ -127,12 +127,16 @@ impl Override {
         any.then_some(Ok(o))
     }
 
-    /// Whether the normal answer is needed to fill unset parts.
+    /// Whether the normal answer is needed to fill unset parts: always,
+    /// unless a fault replaces the answer (headers are never all set).
     pub fn needs_base(&self) -> bool {
-        self.fault.is_none() && (self.status.is_none() || self.body.is_none())
+        self.fault.is_none()
     }
 
-    /// Applies the override on top of `base` (what would have answered).
+    /// Applies the override on top of `base` (what would have answered):
+    /// status, body, delay and fault replace the base's when set; override
+    /// headers replace the base's headers of the same name, the others are
+    /// kept; a replaced body drops the base's Content-Length.
     pub fn apply(&self, mut base: Plan) -> Plan {
         if let Some(s) = self.status {
             base.status = s;
@@ -354,5 +358,82 @@ mod tests {
         );
         assert_eq!(p.headers.len(), 1);
         assert_eq!(p.headers[0].1, "text/x");
+    }
+
+    fn header(name: &'static str, value: &'static str) -> (HeaderName, HeaderValue) {
+        (
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    }
+
+    fn base_with_headers() -> Plan {
+        let mut base = Plan::json(StatusCode::OK, &json!({"a": 1}));
+        base.headers.push(header("content-length", "7"));
+        base.headers.push(header("x-handler", "kept"));
+        base.headers.push(header("x-replaced", "old"));
+        base
+    }
+
+    #[test]
+    fn status_and_body_keep_the_bases_other_headers() {
+        let o = Override {
+            status: Some(StatusCode::FORBIDDEN),
+            body: Some(Bytes::from_static(b"{\"error\":\"Auth error\"}")),
+            headers: vec![header("x-replaced", "new")],
+            times: 1,
+            ..Override::default()
+        };
+        assert!(o.needs_base(), "unset headers come from the base");
+        let p = o.apply(base_with_headers());
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            p.body,
+            PlanBody::Full(Bytes::from_static(b"{\"error\":\"Auth error\"}"))
+        );
+        let names = |name: &str| -> Vec<&HeaderValue> {
+            p.headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v)
+                .collect()
+        };
+        assert_eq!(names("content-type"), ["application/json"]);
+        assert_eq!(names("x-handler"), ["kept"]);
+        assert_eq!(names("x-replaced"), ["new"], "same-named headers replaced");
+        assert!(
+            names("content-length").is_empty(),
+            "the base's Content-Length does not fit the new body"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_body_keeps_the_bases_content_length() {
+        let o = Override {
+            status: Some(StatusCode::ACCEPTED),
+            times: 1,
+            ..Override::default()
+        };
+        let p = o.apply(base_with_headers());
+        assert!(
+            p.headers
+                .iter()
+                .any(|(n, v)| n == "content-length" && v == "7")
+        );
+    }
+
+    #[test]
+    fn a_fault_needs_no_base() {
+        let o = Override {
+            status: Some(StatusCode::FORBIDDEN),
+            fault: Some(FfiFault::EmptyResponse),
+            times: 1,
+            ..Override::default()
+        };
+        assert!(!o.needs_base());
+        assert_eq!(
+            o.apply(Plan::empty(StatusCode::OK)).fault,
+            Some(FfiFault::EmptyResponse)
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Http, PluginCrate, eventually, install_like_cargo, sdk_variant, start_server};
+use common::{Admin, Http, PluginCrate, eventually, install_like_cargo, sdk_variant, start_server};
 use std::time::Duration;
 
 /// Rewrites one SDK file (by name) of a variant.
@@ -82,7 +82,7 @@ async fn plugins_built_against_an_incompatible_sdk_are_refused() {
             Duration::from_secs(10),
             &format!("the {name} plugin to be refused"),
             || async {
-                let all = http.get(&format!("{base}/__admin/services")).await.json();
+                let all = Admin::at(base.clone()).services().await;
                 let s = &all["services"][0];
                 match s["last_error"].as_str() {
                     Some(e) if expected.iter().all(|x| e.contains(x)) => Ok(e.to_owned()),

@@ -4,149 +4,103 @@
 
 mod common;
 
-use common::{Http, Reply, build_example, eventually};
-use fake_servicer_server::{Config, Server};
+use common::{Admin, Http, decode_chunked, eventually, exchange_async, serve_examples, split_head};
+use fake_servicer_server::Server;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::{
-    io::{Read, Write},
-    net::TcpStream,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
-/// A server with the example plugins, configured by `adjust`.
-async fn server_with(adjust: impl FnOnce(&mut Config)) -> (Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    for name in ["example", "other_service"] {
-        let lib = build_example(name);
-        std::fs::copy(&lib, dir.path().join(lib.file_name().unwrap())).unwrap();
-    }
-    let mut config = Config::local(dir.path());
-    adjust(&mut config);
-    (common::start_with(config).await, dir)
-}
-
+/// A server with the example plugins and its default configuration.
 async fn server() -> (Server, tempfile::TempDir) {
-    server_with(|_| {}).await
+    serve_examples(|_| {}).await
 }
 
-struct Admin {
-    http: Http,
-    base: String,
-}
+const STATUS: &str = "X-Fake-Servicer-Next-Request-Status";
+const BODY: &str = "X-Fake-Servicer-Next-Request-Body";
 
-impl Admin {
-    fn new(server: &Server) -> Admin {
-        Admin {
-            http: Http::new(),
-            base: server.url(),
-        }
-    }
+// ---- Mappings: create, read, replace, delete ----
 
-    async fn call(&self, method: Method, path: &str, body: &str) -> Reply {
-        self.http
-            .send(
-                method,
-                &format!("{}{path}", self.base),
-                &[("content-type", "application/json")],
-                body.to_owned(),
-            )
-            .await
-            .unwrap()
-    }
+const ID: &str = "0b6e2b7e-9c1a-4b57-8d3a-3f0c6a7f9e11";
 
-    async fn post(&self, path: &str, body: Value) -> Reply {
-        self.call(Method::POST, path, &body.to_string()).await
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        self.call(Method::GET, path, "").await
-    }
-
-    async fn stub(&self, mapping: Value) -> Value {
-        let r = self.post("/__admin/mappings", mapping).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        r.json()
-    }
-
-    async fn count(&self, pattern: Value) -> u64 {
-        self.post("/__admin/requests/count", pattern).await.json()["count"]
-            .as_u64()
-            .unwrap()
-    }
-
-    /// A plain request to a mock.
-    async fn mock(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Reply {
-        self.http
-            .send(
-                method,
-                &format!("{}{path}", self.base),
-                headers,
-                body.to_owned(),
-            )
-            .await
-            .unwrap()
-    }
-}
-
-/// Sends a raw request and reads until the server closes.
-fn raw(addr: std::net::SocketAddr, request: &str) -> std::io::Result<Vec<u8>> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    s.write_all(request.as_bytes())?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out)?;
-    Ok(out)
+/// The stub `GET /hello` → "hi", under the client-supplied id [`ID`].
+async fn hello_stub(a: &Admin) -> Value {
+    a.stub(json!({"id": ID, "request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mappings_crud_follows_wiremock() {
+async fn a_mapping_keeps_a_client_supplied_id() {
     let (server, _dir) = server().await;
-    let a = Admin::new(&server);
-
-    let id = "0b6e2b7e-9c1a-4b57-8d3a-3f0c6a7f9e11";
-    let created = a
-        .stub(json!({"id": id, "request": {"method": "GET", "url": "/hello"}, "response": {"status": 200, "body": "hi"}}))
-        .await;
-    assert_eq!(created["id"], id, "a client-supplied id is kept");
+    let created = hello_stub(&Admin::new(&server)).await;
+    assert_eq!(created["id"], ID, "a client-supplied id is kept");
     assert_eq!(created["request"]["url"], "/hello");
-    let generated = a.stub(json!({"request": {"urlPath": "/other"}})).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_without_an_id_gets_a_uuid() {
+    let (server, _dir) = server().await;
+    let generated = Admin::new(&server)
+        .stub(json!({"request": {"urlPath": "/other"}}))
+        .await;
     assert!(
         uuid::Uuid::parse_str(generated["id"].as_str().unwrap()).is_ok(),
         "{generated}"
     );
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_are_listed_with_their_total_and_read_by_id() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    hello_stub(&a).await;
+    a.stub(json!({"request": {"urlPath": "/other"}})).await;
     let all = a.get("/__admin/mappings").await.json();
     assert_eq!(all["meta"]["total"], 2);
     assert_eq!(all["mappings"].as_array().unwrap().len(), 2);
     assert_eq!(
-        a.get(&format!("/__admin/mappings/{id}")).await.json()["response"]["body"],
+        a.get(&format!("/__admin/mappings/{ID}")).await.json()["response"]["body"],
         "hi"
     );
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_replaced_with_put_answers_its_new_response() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    hello_stub(&a).await;
     let put = a
-        .call(
-            Method::PUT,
-            &format!("/__admin/mappings/{id}"),
-            &json!({"request": {"url": "/hello"}, "response": {"body": "hey"}}).to_string(),
+        .put(
+            &format!("/__admin/mappings/{ID}"),
+            json!({"request": {"url": "/hello"}, "response": {"body": "hey"}}),
         )
         .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text());
     assert_eq!(a.mock(Method::GET, "/hello", &[], "").await.text(), "hey");
+    server.shutdown().await;
+}
 
-    let del = a
-        .call(Method::DELETE, &format!("/__admin/mappings/{id}"), "")
-        .await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_mapping_answers_an_empty_object() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    hello_stub(&a).await;
+    let del = a.delete(&format!("/__admin/mappings/{ID}")).await;
     assert_eq!((del.status, del.json()), (StatusCode::OK, json!({})));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_mapping_ids_answer_404() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    hello_stub(&a).await;
+    a.delete(&format!("/__admin/mappings/{ID}")).await;
     for (method, path) in [
-        (Method::GET, format!("/__admin/mappings/{id}")),
-        (Method::DELETE, format!("/__admin/mappings/{id}")),
+        (Method::GET, format!("/__admin/mappings/{ID}")),
+        (Method::DELETE, format!("/__admin/mappings/{ID}")),
         (Method::GET, "/__admin/mappings/not-a-uuid".to_owned()),
     ] {
         assert_eq!(
@@ -156,24 +110,35 @@ async fn mappings_crud_follows_wiremock() {
         );
     }
     let missing_put = a
-        .call(
-            Method::PUT,
-            &format!("/__admin/mappings/{id}"),
-            &json!({"request": {}}).to_string(),
-        )
+        .put(&format!("/__admin/mappings/{ID}"), json!({"request": {}}))
         .await;
     assert_eq!(missing_put.status, StatusCode::NOT_FOUND);
-
-    assert_eq!(
-        a.call(Method::DELETE, "/__admin/mappings", "").await.status,
-        StatusCode::OK
-    );
-    assert_eq!(a.get("/__admin/mappings").await.json()["meta"]["total"], 0);
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_admin_input_is_refused_and_nothing_is_stored() {
+async fn deleting_all_mappings_leaves_none() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    hello_stub(&a).await;
+    a.stub(json!({"request": {"urlPath": "/other"}})).await;
+    assert_eq!(a.delete("/__admin/mappings").await.status, StatusCode::OK);
+    assert_eq!(a.get("/__admin/mappings").await.json()["meta"]["total"], 0);
+    server.shutdown().await;
+}
+
+// ---- Bad admin input ----
+
+async fn assert_nothing_stored(a: &Admin) {
+    assert_eq!(
+        a.get("/__admin/mappings").await.json()["meta"]["total"],
+        0,
+        "nothing stored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_that_does_not_hold_together_is_answered_422_pointing_at_the_fault() {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
     let cases = [
@@ -214,6 +179,14 @@ async fn bad_admin_input_is_refused_and_nothing_is_stored() {
                 .is_some_and(|t| !t.is_empty())
         );
     }
+    assert_nothing_stored(&a).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_that_is_not_json_is_answered_400() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     for bad in ["{\"request\":", "not json at all", ""] {
         let r = a.call(Method::POST, "/__admin/mappings", bad).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", r.text());
@@ -224,6 +197,14 @@ async fn bad_admin_input_is_refused_and_nothing_is_stored() {
                 .contains("invalid JSON")
         );
     }
+    assert_nothing_stored(&a).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_pattern_that_is_not_json_is_400_and_one_that_does_not_hold_together_422() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     assert_eq!(
         a.call(Method::POST, "/__admin/requests/count", "{nope")
             .await
@@ -236,24 +217,46 @@ async fn bad_admin_input_is_refused_and_nothing_is_stored() {
             .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_that_are_not_an_object_are_answered_422() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     assert_eq!(
         a.call(Method::POST, "/__admin/settings", "[]").await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_limit_that_is_not_a_number_is_answered_400() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     assert_eq!(
         a.get("/__admin/requests?limit=lots").await.status,
         StatusCode::BAD_REQUEST
     );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_admin_path_answers_404() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     assert_eq!(
         a.get("/__admin/nonsense").await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        a.get("/__admin/mappings").await.json()["meta"]["total"],
-        0,
-        "nothing stored"
-    );
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodiless_resets_with_a_json_content_type_are_accepted() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     // Bodiless calls with a JSON content type (as clients send them) are fine.
     for path in [
         "/__admin/mappings/reset",
@@ -267,54 +270,84 @@ async fn bad_admin_input_is_refused_and_nothing_is_stored() {
             "{path}"
         );
     }
-    assert_eq!(a.get("/__admin").await.status, StatusCode::OK);
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stub_responses_are_sent_as_wiremock_sends_them() {
+async fn the_admin_root_answers_200() {
     let (server, _dir) = server().await;
-    let a = Admin::new(&server);
-    a.stub(json!({"request": {"urlPath": "/teapot"}, "response": {
-        "status": 418, "statusMessage": "Short and stout",
-        "headers": {"X-One": "1", "X-Many": ["a", "b"]},
-        "jsonBody": {"zeta": 1, "alpha": [true, null]}
-    }}))
-    .await;
-    a.stub(json!({"request": {"urlPath": "/bin"}, "response": {"base64Body": "AAEC/w=="}}))
-        .await;
+    assert_eq!(
+        Admin::new(&server).get("/__admin").await.status,
+        StatusCode::OK
+    );
+    server.shutdown().await;
+}
 
-    let head = tokio::task::spawn_blocking({
-        let addr = server.addr();
-        move || {
-            raw(
-                addr,
-                "GET /teapot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            )
-            .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    let text = String::from_utf8_lossy(&head).into_owned();
+// ---- Stub responses on the wire ----
+
+/// The raw answer to `GET /teapot` from a stub with a reason phrase, a
+/// two-valued header and a JSON body.
+async fn teapot_on_the_wire() -> String {
+    let (server, _dir) = server().await;
+    Admin::new(&server)
+        .stub(json!({"request": {"urlPath": "/teapot"}, "response": {
+            "status": 418, "statusMessage": "Short and stout",
+            "headers": {"X-One": "1", "X-Many": ["a", "b"]},
+            "jsonBody": {"zeta": 1, "alpha": [true, null]}
+        }}))
+        .await;
+    let answer = exchange_async(
+        server.addr(),
+        "GET /teapot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    server.shutdown().await;
+    String::from_utf8_lossy(&answer.result().unwrap()).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stubs_status_message_is_sent_as_the_reason_phrase() {
+    let text = teapot_on_the_wire().await;
     assert!(
         text.starts_with("HTTP/1.1 418 Short and stout\r\n"),
         "{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stub_header_with_a_list_value_is_sent_one_line_per_value() {
+    let text = teapot_on_the_wire().await;
     let lower = text.to_ascii_lowercase();
     assert!(
         lower.contains("x-many: a\r\n") && lower.contains("x-many: b\r\n"),
         "one line per value: {text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stub_answer_has_no_content_type_the_stub_does_not_set() {
+    let text = teapot_on_the_wire().await;
     assert!(
-        !lower.contains("content-type"),
+        !text.to_ascii_lowercase().contains("content-type"),
         "no Content-Type unless the stub sets one: {text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stubs_json_body_is_sent_compact_in_the_stubs_key_order() {
+    let text = teapot_on_the_wire().await;
     assert!(
         text.ends_with(r#"{"zeta":1,"alpha":[true,null]}"#),
         "compact, in the stub's key order: {text}"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stubs_base64_body_is_sent_decoded() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.stub(json!({"request": {"urlPath": "/bin"}, "response": {"base64Body": "AAEC/w=="}}))
+        .await;
     assert_eq!(
         &a.mock(Method::GET, "/bin", &[], "").await.body[..],
         &[0, 1, 2, 255]
@@ -322,8 +355,10 @@ async fn stub_responses_are_sent_as_wiremock_sends_them() {
     server.shutdown().await;
 }
 
+// ---- Stub selection and matchers ----
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stubs_match_by_priority_then_newest_and_every_matcher_applies() {
+async fn of_stubs_with_equal_priority_the_newest_answers() {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
     a.stub(json!({"request": {"urlPath": "/p"}, "response": {"body": "older"}}))
@@ -331,12 +366,25 @@ async fn stubs_match_by_priority_then_newest_and_every_matcher_applies() {
     a.stub(json!({"request": {"urlPath": "/p"}, "response": {"body": "newer"}}))
         .await;
     assert_eq!(a.mock(Method::GET, "/p", &[], "").await.text(), "newer");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stub_with_the_lowest_priority_number_answers_first() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.stub(json!({"request": {"urlPath": "/p"}, "response": {"body": "older"}}))
+        .await;
     a.stub(json!({"priority": 1, "request": {"urlPath": "/p"}, "response": {"body": "first"}}))
         .await;
     a.stub(json!({"priority": 10, "request": {"urlPath": "/p"}, "response": {"body": "last"}}))
         .await;
     assert_eq!(a.mock(Method::GET, "/p", &[], "").await.text(), "first");
+    server.shutdown().await;
+}
 
+/// A stub that needs a query parameter, a header and two body patterns.
+async fn orders_stub(a: &Admin) {
     a.stub(json!({"request": {
         "method": "POST", "urlPath": "/orders",
         "queryParameters": {"dry": {"equalTo": "true"}},
@@ -344,6 +392,13 @@ async fn stubs_match_by_priority_then_newest_and_every_matcher_applies() {
         "bodyPatterns": [{"matchesJsonPath": "$.items[?(@.qty > 1)]"}, {"equalToJson": {"items": [{"sku": "a", "qty": 2}]}, "ignoreExtraElements": true}]
     }, "response": {"status": 201, "body": "matched"}}))
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_meeting_every_matcher_of_a_stub_is_answered_by_it() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    orders_stub(&a).await;
     let good = a
         .mock(
             Method::POST,
@@ -356,6 +411,14 @@ async fn stubs_match_by_priority_then_newest_and_every_matcher_applies() {
         (good.status, good.text().as_str()),
         (StatusCode::CREATED, "matched")
     );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_failing_any_one_matcher_of_a_stub_is_not_answered_by_it() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    orders_stub(&a).await;
     for (query, key, body) in [
         ("dry=false", "key-42", r#"{"items":[{"sku":"a","qty":2}]}"#),
         ("dry=true", "nokey", r#"{"items":[{"sku":"a","qty":2}]}"#),
@@ -374,22 +437,355 @@ async fn stubs_match_by_priority_then_newest_and_every_matcher_applies() {
     server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_service_scoped_stub_overrides_one_plugin_route_by_host_and_by_prefix() {
+/// A request to send (method, path and query, headers, body) and whether
+/// the stub must answer it.
+type Case<'a> = (Method, &'a str, &'a [(&'a str, &'a str)], &'a str, bool);
+
+/// Stubs `request` (answering "hit"), then sends each case (method, path
+/// and query, headers, body) and checks whether the stub answered it.
+async fn check_matching(request: Value, cases: &[Case<'_>]) {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
-    let stub = a
-        .stub(
-            json!({"request": {"method": "GET", "urlPath": "/users/7", "service": "example"},
-            "response": {"status": 200, "jsonBody": {"id": 7, "name": "Stubbed"}}}),
+    a.stub(json!({"request": request, "response": {"status": 200, "body": "hit"}}))
+        .await;
+    for (method, path, headers, body, hit) in cases {
+        let r = a.mock(method.clone(), path, headers, body).await;
+        let answered = r.status == StatusCode::OK && r.text() == "hit";
+        assert_eq!(
+            answered,
+            *hit,
+            "{request} vs {method} {path} {headers:?} {body:?}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_method_matcher_takes_one_method_or_any() {
+    let get = Method::GET;
+    check_matching(
+        json!({"method": "PUT", "urlPath": "/m"}),
+        &[
+            (Method::PUT, "/m", &[], "", true),
+            (get.clone(), "/m", &[], "", false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"method": "ANY", "urlPath": "/m"}),
+        &[
+            (Method::PUT, "/m", &[], "", true),
+            (Method::DELETE, "/m", &[], "", true),
+            (get, "/m", &[], "", true),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn url_matchers_match_path_and_query_or_the_path_only() {
+    let g = Method::GET;
+    check_matching(
+        json!({"url": "/u/1?x=1"}),
+        &[
+            (g.clone(), "/u/1?x=1", &[], "", true),
+            (g.clone(), "/u/1", &[], "", false),
+            (g.clone(), "/u/1?x=2", &[], "", false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPattern": "/u/[0-9]+\\?x=[0-9]"}),
+        &[
+            (g.clone(), "/u/12?x=3", &[], "", true),
+            (g.clone(), "/u/12", &[], "", false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPath": "/u/1"}),
+        &[
+            (g.clone(), "/u/1?any=thing", &[], "", true),
+            (g.clone(), "/u/2", &[], "", false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPathPattern": "/u/[a-z]+"}),
+        &[
+            (g.clone(), "/u/abc?x=1", &[], "", true),
+            (g.clone(), "/u/123", &[], "", false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPathTemplate": "/u/{id}/items"}),
+        &[
+            (g.clone(), "/u/7/items?x=1", &[], "", true),
+            (g.clone(), "/u/7", &[], "", false),
+            (g, "/u/7/items/8", &[], "", false),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_value_matcher_applies_to_query_parameters() {
+    let g = Method::GET;
+    check_matching(
+        json!({"urlPath": "/q", "queryParameters": {
+            "eq": {"equalTo": "Exact"},
+            "ci": {"equalTo": "MiXed", "caseInsensitive": true},
+            "has": {"contains": "mid"},
+            "hasnt": {"doesNotContain": "bad"},
+            "re": {"matches": "[0-9]+"},
+            "notre": {"doesNotMatch": "[0-9]+"},
+            "gone": {"absent": true}
+        }}),
+        &[
+            (
+                g.clone(),
+                "/q?eq=Exact&ci=mixed&has=amidst&hasnt=good&re=42&notre=abc",
+                &[],
+                "",
+                true,
+            ),
+            (
+                g.clone(),
+                "/q?eq=exact&ci=mixed&has=amidst&hasnt=good&re=42&notre=abc",
+                &[],
+                "",
+                false,
+            ),
+            (
+                g.clone(),
+                "/q?eq=Exact&ci=other&has=amidst&hasnt=good&re=42&notre=abc",
+                &[],
+                "",
+                false,
+            ),
+            (
+                g.clone(),
+                "/q?eq=Exact&ci=mixed&has=nothing&hasnt=good&re=42&notre=abc",
+                &[],
+                "",
+                false,
+            ),
+            (
+                g.clone(),
+                "/q?eq=Exact&ci=mixed&has=amidst&hasnt=too-bad&re=42&notre=abc",
+                &[],
+                "",
+                false,
+            ),
+            (
+                g.clone(),
+                "/q?eq=Exact&ci=mixed&has=amidst&hasnt=good&re=4x&notre=abc",
+                &[],
+                "",
+                false,
+            ),
+            (
+                g.clone(),
+                "/q?eq=Exact&ci=mixed&has=amidst&hasnt=good&re=42&notre=123",
+                &[],
+                "",
+                false,
+            ),
+            (
+                g,
+                "/q?eq=Exact&ci=mixed&has=amidst&hasnt=good&re=42&notre=abc&gone=1",
+                &[],
+                "",
+                false,
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_value_matcher_applies_to_headers() {
+    let g = Method::GET;
+    let good: [(&str, &str); 6] = [
+        ("x-eq", "Exact"),
+        ("x-ci", "mixed"),
+        ("x-has", "amidst"),
+        ("x-hasnt", "good"),
+        ("x-re", "42"),
+        ("x-notre", "abc"),
+    ];
+    let with = |name: &str, value: &'static str| -> Vec<(&str, &str)> {
+        good.iter()
+            .map(|(n, v)| if *n == name { (*n, value) } else { (*n, *v) })
+            .collect()
+    };
+    let bad_eq = with("x-eq", "exact");
+    let bad_ci = with("x-ci", "other");
+    let bad_has = with("x-has", "nothing");
+    let bad_hasnt = with("x-hasnt", "too-bad");
+    let bad_re = with("x-re", "4x");
+    let bad_notre = with("x-notre", "123");
+    let mut present = good.to_vec();
+    present.push(("x-gone", "1"));
+    check_matching(
+        json!({"urlPath": "/h", "headers": {
+            "X-Eq": {"equalTo": "Exact"},
+            "X-Ci": {"equalTo": "MiXed", "caseInsensitive": true},
+            "X-Has": {"contains": "mid"},
+            "X-Hasnt": {"doesNotContain": "bad"},
+            "X-Re": {"matches": "[0-9]+"},
+            "X-Notre": {"doesNotMatch": "[0-9]+"},
+            "X-Gone": {"absent": true}
+        }}),
+        &[
+            (g.clone(), "/h", &good, "", true),
+            (g.clone(), "/h", &bad_eq, "", false),
+            (g.clone(), "/h", &bad_ci, "", false),
+            (g.clone(), "/h", &bad_has, "", false),
+            (g.clone(), "/h", &bad_hasnt, "", false),
+            (g.clone(), "/h", &bad_re, "", false),
+            (g.clone(), "/h", &bad_notre, "", false),
+            (g, "/h", &present, "", false),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_value_matcher_applies_to_bodies() {
+    let p = Method::POST;
+    for (pattern, hit, miss) in [
+        (json!({"equalTo": "Exact"}), "Exact", "exact"),
+        (
+            json!({"equalTo": "MiXed", "caseInsensitive": true}),
+            "mixed",
+            "other",
+        ),
+        (json!({"contains": "mid"}), "amidst", "nothing"),
+        (json!({"doesNotContain": "bad"}), "good", "too-bad"),
+        (json!({"matches": "[0-9]+"}), "42", "4x"),
+        (json!({"doesNotMatch": "[0-9]+"}), "abc", "123"),
+    ] {
+        check_matching(
+            json!({"urlPath": "/b", "bodyPatterns": [pattern]}),
+            &[
+                (p.clone(), "/b", &[], hit, true),
+                (p.clone(), "/b", &[], miss, false),
+            ],
         )
         .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_body_matchers_compare_json_with_their_options() {
+    let p = Method::POST;
+    check_matching(
+        json!({"urlPath": "/j", "bodyPatterns": [{"equalToJson": {"a": [1, 2], "b": "x"}}]}),
+        &[
+            (p.clone(), "/j", &[], r#"{ "b": "x", "a": [1, 2] }"#, true),
+            (p.clone(), "/j", &[], r#"{"a":[2,1],"b":"x"}"#, false),
+            (p.clone(), "/j", &[], r#"{"a":[1,2],"b":"x","c":0}"#, false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPath": "/j", "bodyPatterns": [{"equalToJson": {"a": [1, 2]}, "ignoreArrayOrder": true}]}),
+        &[
+            (p.clone(), "/j", &[], r#"{"a":[2,1]}"#, true),
+            (p.clone(), "/j", &[], r#"{"a":[2,3]}"#, false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPath": "/j", "bodyPatterns": [{"equalToJson": {"a": 1}, "ignoreExtraElements": true}]}),
+        &[
+            (p.clone(), "/j", &[], r#"{"a":1,"b":2}"#, true),
+            (p.clone(), "/j", &[], r#"{"a":2,"b":2}"#, false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPath": "/j", "bodyPatterns": [{"matchesJsonPath": "$.user.name"}]}),
+        &[
+            (p.clone(), "/j", &[], r#"{"user":{"name":"Jo"}}"#, true),
+            (p.clone(), "/j", &[], r#"{"user":{"id":1}}"#, false),
+        ],
+    )
+    .await;
+    check_matching(
+        json!({"urlPath": "/j", "bodyPatterns": [{"matchesJsonPath": {"expression": "$.user.name", "contains": "o"}}]}),
+        &[
+            (p.clone(), "/j", &[], r#"{"user":{"name":"Jo"}}"#, true),
+            (p.clone(), "/j", &[], r#"{"user":{"name":"Al"}}"#, false),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_equal_to_matches_exactly_the_decoded_bytes() {
+    let p = Method::POST;
+    // "aGk=" is the bytes of "hi"; any other body misses.
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.stub(json!({"request": {"urlPath": "/bin", "bodyPatterns": [{"binaryEqualTo": "aGk="}]}, "response": {"body": "hit"}}))
+        .await;
+    for (body, hit) in [("hi", true), ("hi!", false), ("HI", false)] {
+        let r = a.mock(p.clone(), "/bin", &[], body).await;
+        assert_eq!(r.text() == "hit", hit, "{body}: {} {}", r.status, r.text());
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regex_matchers_match_the_whole_value() {
+    let g = Method::GET;
+    check_matching(
+        json!({"urlPathPattern": "/r/[0-9]+", "queryParameters": {"v": {"matches": "[a-z]+"}}}),
+        &[
+            (g.clone(), "/r/12?v=abc", &[], "", true),
+            (g.clone(), "/r/12?v=abc1", &[], "", false),
+            (g.clone(), "/r/12x?v=abc", &[], "", false),
+            (g, "/x/r/12?v=abc", &[], "", false),
+        ],
+    )
+    .await;
+}
+
+// ---- Service-scoped stubs ----
+
+/// A stub for `GET /users/7` of the `example` service.
+async fn scoped_stub(a: &Admin) -> Value {
+    a.stub(
+        json!({"request": {"method": "GET", "urlPath": "/users/7", "service": "example"},
+        "response": {"status": 200, "jsonBody": {"id": 7, "name": "Stubbed"}}}),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_scoped_stub_answers_by_prefix_and_by_host() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    scoped_stub(&a).await;
     let by_prefix = a.mock(Method::GET, "/example/users/7", &[], "").await;
     assert_eq!(by_prefix.json()["name"], "Stubbed");
     let by_host = a
         .mock(Method::GET, "/users/7", &[("host", "example")], "")
         .await;
     assert_eq!(by_host.json()["name"], "Stubbed");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_scoped_stub_leaves_other_routes_and_services_to_the_plugins() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    scoped_stub(&a).await;
     // Other routes, and the same path on another service, still reach plugins.
     assert_ne!(
         a.mock(Method::GET, "/example/users/8", &[], "")
@@ -403,18 +799,29 @@ async fn a_service_scoped_stub_overrides_one_plugin_route_by_host_and_by_prefix(
             .json()["name"],
         "Stubbed"
     );
+    server.shutdown().await;
+}
 
-    a.call(
-        Method::DELETE,
-        &format!("/__admin/mappings/{}", stub["id"].as_str().unwrap()),
-        "",
-    )
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_service_scoped_stub_restores_the_plugin_route() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    let stub = scoped_stub(&a).await;
+    a.delete(&format!(
+        "/__admin/mappings/{}",
+        stub["id"].as_str().unwrap()
+    ))
     .await;
     let restored = a.mock(Method::GET, "/example/users/7", &[], "").await;
     assert_eq!(restored.json()["id"], 7);
     assert_ne!(restored.json()["name"], "Stubbed");
+    server.shutdown().await;
+}
 
-    // Without `service`, a stub matches the path as received, on any host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stub_without_a_service_matches_the_path_as_received_on_any_host() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     a.stub(json!({"request": {"urlPath": "/example/users/9"}, "response": {"body": "raw path"}}))
         .await;
     assert_eq!(
@@ -438,10 +845,11 @@ async fn a_service_scoped_stub_overrides_one_plugin_route_by_host_and_by_prefix(
     server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_journal_records_what_answered_and_counts_finds_and_resets() {
-    let (server, _dir) = server().await;
-    let a = Admin::new(&server);
+// ---- The request journal ----
+
+/// Five requests answered by a plugin (three), a stub and nothing, plus
+/// an admin call; returns the stub.
+async fn journal_traffic(a: &Admin) -> Value {
     let stub = a
         .stub(json!({"request": {"urlPath": "/stubbed"}, "response": {"status": 204}}))
         .await;
@@ -457,7 +865,14 @@ async fn the_journal_records_what_answered_and_counts_finds_and_resets() {
     a.mock(Method::GET, "/stubbed", &[], "").await;
     a.mock(Method::GET, "/nowhere/at/all", &[], "").await;
     a.get("/__admin/mappings").await; // admin calls are not journaled
+    stub
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_lists_requests_newest_first_with_what_answered_them() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    let stub = journal_traffic(&a).await;
     let all = a.get("/__admin/requests").await.json();
     assert_eq!(all["meta"]["total"], 5, "{all}");
     assert_eq!(all["requestJournalDisabled"], false);
@@ -478,7 +893,14 @@ async fn the_journal_records_what_answered_and_counts_finds_and_resets() {
     assert_eq!(entries[2]["request"]["service"], "example");
     assert_eq!(entries[2]["response"]["status"], 201);
     assert!(entries[2]["timing"]["processTime"].is_u64());
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_counts_match_by_url_path_service_and_body() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    journal_traffic(&a).await;
     assert_eq!(
         a.count(json!({"method": "GET", "urlPath": "/example/users/1"}))
             .await,
@@ -500,14 +922,38 @@ async fn the_journal_records_what_answered_and_counts_finds_and_resets() {
         1
     );
     assert_eq!(a.count(json!({})).await, 5);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_find_returns_the_matching_requests() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    journal_traffic(&a).await;
     let found = a
         .post("/__admin/requests/find", json!({"method": "POST"}))
         .await
         .json();
     assert_eq!(found["requests"][0]["url"], "/example/users");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmatched_requests_are_those_nothing_answered() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    journal_traffic(&a).await;
     let unmatched = a.get("/__admin/requests/unmatched").await.json();
     assert_eq!(unmatched["requests"].as_array().unwrap().len(), 1);
     assert_eq!(unmatched["requests"][0]["url"], "/nowhere/at/all");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_limit_caps_the_requests_listed() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    journal_traffic(&a).await;
     assert_eq!(
         a.get("/__admin/requests?limit=2").await.json()["requests"]
             .as_array()
@@ -515,16 +961,22 @@ async fn the_journal_records_what_answered_and_counts_finds_and_resets() {
             .len(),
         2
     );
+    server.shutdown().await;
+}
 
-    let id = entries[0]["id"].as_str().unwrap();
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_entry_is_read_and_deleted_by_id() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    journal_traffic(&a).await;
+    let all = a.get("/__admin/requests").await.json();
+    let id = all["requests"][0]["id"].as_str().unwrap();
     assert_eq!(
         a.get(&format!("/__admin/requests/{id}")).await.json()["id"],
         id
     );
     assert_eq!(
-        a.call(Method::DELETE, &format!("/__admin/requests/{id}"), "")
-            .await
-            .status,
+        a.delete(&format!("/__admin/requests/{id}")).await.status,
         StatusCode::OK
     );
     assert_eq!(
@@ -532,18 +984,25 @@ async fn the_journal_records_what_answered_and_counts_finds_and_resets() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(a.count(json!({})).await, 4);
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resetting_or_deleting_the_journal_empties_it() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    journal_traffic(&a).await;
     a.call(Method::POST, "/__admin/requests/reset", "").await;
     assert_eq!(a.count(json!({})).await, 0);
     a.mock(Method::GET, "/example/users", &[], "").await;
-    a.call(Method::DELETE, "/__admin/requests", "").await;
+    a.delete("/__admin/requests").await;
     assert_eq!(a.count(json!({})).await, 0);
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_journal_is_bounded_and_can_be_disabled() {
-    let (server, _dir) = server_with(|c| c.journal_size = 20).await;
+async fn the_journal_keeps_about_its_size_in_entries() {
+    let (server, _dir) = serve_examples(|c| c.journal_size = 20).await;
     let a = Admin::new(&server);
     for i in 0..100 {
         a.mock(Method::GET, &format!("/example/users/{i}"), &[], "")
@@ -554,8 +1013,11 @@ async fn the_journal_is_bounded_and_can_be_disabled() {
         .unwrap();
     assert!((20..=32).contains(&kept), "kept {kept}");
     server.shutdown().await;
+}
 
-    let (server, _dir) = server_with(|c| c.journal_size = 0).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_size_zero_records_nothing_and_says_it_is_disabled() {
+    let (server, _dir) = serve_examples(|c| c.journal_size = 0).await;
     let a = Admin::new(&server);
     assert_eq!(
         a.mock(Method::GET, "/example/users/1", &[], "")
@@ -574,11 +1036,10 @@ async fn the_journal_is_bounded_and_can_be_disabled() {
     server.shutdown().await;
 }
 
-const STATUS: &str = "X-Fake-Servicer-Next-Request-Status";
-const BODY: &str = "X-Fake-Servicer-Next-Request-Body";
+// ---- Next-request overrides ----
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn next_request_headers_arm_a_one_shot_answer() {
+async fn next_request_headers_arm_a_one_shot_answer_met_by_host() {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
     // Arm a 403 for the next GET /users on example (here by prefix) …
@@ -603,8 +1064,95 @@ async fn next_request_headers_arm_a_one_shot_answer() {
     let after = a.mock(Method::GET, "/example/users", &[], "").await;
     assert_eq!(after.status, StatusCode::OK);
     assert!(after.json().is_array(), "back to the plugin");
+    server.shutdown().await;
+}
 
-    // Only the same method and path are affected; FIFO and Times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_setting_status_and_body_keeps_the_handlers_headers() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    // The README's example: status and body set, headers not.
+    let body = r#"{"error":"Auth error"}"#;
+    a.mock(
+        Method::GET,
+        "/example/users",
+        &[(STATUS, "403"), (BODY, body)],
+        "",
+    )
+    .await;
+    let hit = a.mock(Method::GET, "/example/users", &[], "").await;
+    assert_eq!(hit.status, StatusCode::FORBIDDEN);
+    assert_eq!(hit.text(), body);
+    assert_eq!(
+        hit.header("content-type"),
+        Some("application/json"),
+        "the plugin's content type is kept"
+    );
+    assert_eq!(
+        hit.header("content-length"),
+        Some(body.len().to_string().as_str()),
+        "the length of the new body"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn override_headers_replace_the_handlers_header_of_the_same_name() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.mock(
+        Method::GET,
+        "/example/users/4",
+        &[
+            (STATUS, "418"),
+            (BODY, "short"),
+            (
+                "X-Fake-Servicer-Next-Request-Headers",
+                r#"{"Content-Type": "text/plain"}"#,
+            ),
+        ],
+        "",
+    )
+    .await;
+    let hit = a.mock(Method::GET, "/example/users/4", &[], "").await;
+    assert_eq!(
+        (hit.status, hit.text().as_str()),
+        (StatusCode::IM_A_TEAPOT, "short")
+    );
+    assert_eq!(
+        hit.headers
+            .get_all("content-type")
+            .iter()
+            .collect::<Vec<_>>(),
+        ["text/plain"]
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_armed_answer_leaves_other_paths_to_the_plugin() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.mock(
+        Method::GET,
+        "/example/users/1",
+        &[(STATUS, "500"), ("X-Fake-Servicer-Next-Request-Times", "2")],
+        "",
+    )
+    .await;
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/2", &[], "")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn armed_answers_are_served_first_in_first_out_each_for_its_times() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     a.mock(
         Method::GET,
         "/example/users/1",
@@ -614,26 +1162,23 @@ async fn next_request_headers_arm_a_one_shot_answer() {
     .await;
     a.mock(Method::GET, "/example/users/1", &[(STATUS, "503")], "")
         .await;
-    assert_eq!(
-        a.mock(Method::GET, "/example/users/2", &[], "")
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let statuses: Vec<u16> = {
-        let mut v = Vec::new();
-        for _ in 0..4 {
-            v.push(
-                a.mock(Method::GET, "/example/users/1", &[], "")
-                    .await
-                    .status
-                    .as_u16(),
-            );
-        }
-        v
-    };
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            a.mock(Method::GET, "/example/users/1", &[], "")
+                .await
+                .status
+                .as_u16(),
+        );
+    }
     assert_eq!(statuses, [500, 500, 503, 200]);
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_setting_only_the_status_keeps_the_handlers_body_and_headers() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     // Unset parts come from the handler: only the status changes here.
     a.mock(
         Method::GET,
@@ -657,8 +1202,16 @@ async fn next_request_headers_arm_a_one_shot_answer() {
         Some("application/json"),
         "the handler's headers"
     );
+    server.shutdown().await;
+}
 
-    // Armed answers show in the journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn armed_answers_show_in_the_journal_as_overrides() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    a.mock(Method::GET, "/example/users/5", &[(STATUS, "202")], "")
+        .await;
+    a.mock(Method::GET, "/example/users/5", &[], "").await;
     let journal = a.get("/__admin/requests?limit=1").await.json();
     assert_eq!(journal["requests"][0]["answeredBy"]["kind"], "override");
     server.shutdown().await;
@@ -699,8 +1252,10 @@ async fn a_malformed_override_header_is_refused_and_nothing_is_armed() {
     server.shutdown().await;
 }
 
+// ---- Delays ----
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delays_are_carried_out_for_stubs_overrides_and_settings() {
+async fn stub_delays_and_dribbles_take_at_least_their_time() {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
     a.stub(json!({"request": {"urlPath": "/fixed"}, "response": {"fixedDelayMilliseconds": 300}}))
@@ -727,7 +1282,13 @@ async fn delays_are_carried_out_for_stubs_overrides_and_settings() {
             assert_eq!(r.header("transfer-encoding"), Some("chunked"));
         }
     }
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_armed_delay_comes_before_the_handlers_answer() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     a.mock(
         Method::GET,
         "/example/users/1",
@@ -739,7 +1300,13 @@ async fn delays_are_carried_out_for_stubs_overrides_and_settings() {
     let delayed = a.mock(Method::GET, "/example/users/1", &[], "").await;
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(delayed.json()["id"], 1);
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixed_delay_setting_is_stored_and_delays_every_stub() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     let set = a
         .post("/__admin/settings", json!({"fixedDelay": 250}))
         .await;
@@ -758,18 +1325,88 @@ async fn delays_are_carried_out_for_stubs_overrides_and_settings() {
     server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn faults_from_stubs_and_overrides_happen_on_the_socket() {
+// ---- Faults ----
+
+/// The raw answer to `GET /fault` from a stub with `fault`; then checks the
+/// server still serves the plugin.
+async fn stub_fault_on_the_wire(fault: &str) -> std::io::Result<Vec<u8>> {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
-    for fault in [
-        "CONNECTION_RESET_BY_PEER",
-        "EMPTY_RESPONSE",
-        "MALFORMED_RESPONSE_CHUNK",
-        "RANDOM_DATA_THEN_CLOSE",
+    a.stub(json!({"request": {"urlPath": "/fault"}, "response": {"fault": fault}}))
+        .await;
+    let answer = exchange_async(server.addr(), "GET /fault HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/1", &[], "")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    server.shutdown().await;
+    answer.result()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_reset_by_peer_stub_resets_the_connection() {
+    let reset = stub_fault_on_the_wire("CONNECTION_RESET_BY_PEER")
+        .await
+        .expect_err("reset");
+    assert_eq!(reset.kind(), std::io::ErrorKind::ConnectionReset, "{reset}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_response_stub_closes_without_a_byte() {
+    assert_eq!(stub_fault_on_the_wire("EMPTY_RESPONSE").await.unwrap(), b"");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_response_chunk_stub_sends_a_chunked_head_then_no_valid_chunk() {
+    let raw = stub_fault_on_the_wire("MALFORMED_RESPONSE_CHUNK")
+        .await
+        .unwrap();
+    let malformed = String::from_utf8_lossy(&raw).into_owned();
+    assert!(malformed.starts_with("HTTP/1.1 200 OK\r\n"), "{malformed}");
+    let (head, body) = split_head(&raw).expect("a whole head");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked\r\n"),
+        "{head}"
+    );
+    let error = decode_chunked(body).expect_err("the body is not valid chunked encoding");
+    assert!(
+        error.starts_with("chunk-size line at byte 0 "),
+        "the very first chunk is malformed: {error}: {malformed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chunk_decoder_of_these_tests_accepts_valid_chunked_bodies() {
+    assert_eq!(
+        decode_chunked(b"4\r\none,\r\na;ext=1\r\ntwo,three!\r\n0\r\nX-T: 1\r\n\r\n").unwrap(),
+        b"one,two,three!"
+    );
+    assert_eq!(decode_chunked(b"0\r\n\r\n").unwrap(), b"");
+    for bad in [
+        &b"4\r\none,"[..],
+        b"zz\r\n",
+        b"4\r\none,!\r\n0\r\n\r\n",
+        b"4",
     ] {
-        a.stub(json!({"request": {"urlPath": format!("/fault/{fault}")}, "response": {"fault": fault}})).await;
+        assert!(decode_chunked(bad).is_err(), "{bad:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_random_data_then_close_stub_sends_bytes_that_are_not_http() {
+    let random = stub_fault_on_the_wire("RANDOM_DATA_THEN_CLOSE")
+        .await
+        .unwrap();
+    assert!(!random.is_empty() && !random.starts_with(b"HTTP/"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_armed_fault_happens_on_the_socket() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
     a.mock(
         Method::GET,
         "/example/users",
@@ -777,27 +1414,12 @@ async fn faults_from_stubs_and_overrides_happen_on_the_socket() {
         "",
     )
     .await;
-    let addr = server.addr();
-    let results = tokio::task::spawn_blocking(move || {
-        let get = |p: &str| raw(addr, &format!("GET {p} HTTP/1.1\r\nHost: x\r\n\r\n"));
-        (
-            get("/fault/CONNECTION_RESET_BY_PEER"),
-            get("/fault/EMPTY_RESPONSE"),
-            get("/fault/MALFORMED_RESPONSE_CHUNK"),
-            get("/fault/RANDOM_DATA_THEN_CLOSE"),
-            get("/example/users"),
-        )
-    })
-    .await
-    .unwrap();
-    let reset = results.0.expect_err("reset");
-    assert_eq!(reset.kind(), std::io::ErrorKind::ConnectionReset, "{reset}");
-    assert_eq!(results.1.unwrap(), b"");
-    let malformed = String::from_utf8_lossy(&results.2.unwrap()).into_owned();
-    assert!(malformed.starts_with("HTTP/1.1 200 OK\r\n"), "{malformed}");
-    let random = results.3.unwrap();
-    assert!(!random.is_empty() && !random.starts_with(b"HTTP/"));
-    assert_eq!(results.4.unwrap(), b"", "an override fault");
+    let answer = exchange_async(
+        server.addr(),
+        "GET /example/users HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    .await;
+    assert_eq!(answer.result().unwrap(), b"", "an override fault");
     assert_eq!(
         a.mock(Method::GET, "/example/users/1", &[], "")
             .await
@@ -807,8 +1429,12 @@ async fn faults_from_stubs_and_overrides_happen_on_the_socket() {
     server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mapping_files_load_hot_reload_and_reset_returns_to_exactly_them() {
+// ---- Mapping files ----
+
+/// A `--mappings` dir with `one.json` (`/from-file` → "file v1"),
+/// `many.json` (`/m1`, and `/m2` of `example`), a broken file and a
+/// non-JSON file; and a server on it.
+async fn server_with_mapping_files() -> (Server, tempfile::TempDir, tempfile::TempDir) {
     let stubs = tempfile::tempdir().unwrap();
     std::fs::write(
         stubs.path().join("one.json"),
@@ -827,9 +1453,34 @@ async fn mapping_files_load_hot_reload_and_reset_returns_to_exactly_them() {
     std::fs::write(stubs.path().join("broken.json"), "{ not json").unwrap();
     std::fs::write(stubs.path().join("notes.txt"), "ignored").unwrap();
     let dir = stubs.path().to_owned();
-    let (server, _plugins) = server_with(move |c| c.mappings = Some(dir)).await;
-    let a = Admin::new(&server);
+    let (server, plugins) = serve_examples(move |c| c.mappings = Some(dir)).await;
+    (server, plugins, stubs)
+}
 
+async fn wait_for_text(a: &Admin, path: &str, want: &str) {
+    eventually(Duration::from_secs(10), want, || async {
+        let t = a.mock(Method::GET, path, &[], "").await.text();
+        if t == want { Ok(()) } else { Err(t) }
+    })
+    .await;
+}
+
+async fn wait_for_status(a: &Admin, path: &str, want: StatusCode, what: &str) {
+    eventually(Duration::from_secs(10), what, || async {
+        let s = a.mock(Method::GET, path, &[], "").await.status;
+        if s == want {
+            Ok(())
+        } else {
+            Err(s.to_string())
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mapping_files_load_and_a_broken_one_is_refused() {
+    let (server, _plugins, _stubs) = server_with_mapping_files().await;
+    let a = Admin::new(&server);
     assert_eq!(
         a.mock(Method::GET, "/from-file", &[], "").await.text(),
         "file v1"
@@ -844,10 +1495,16 @@ async fn mapping_files_load_hot_reload_and_reset_returns_to_exactly_them() {
         3,
         "the broken file is refused, the others load"
     );
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mappings_reset_returns_to_exactly_the_files() {
+    let (server, _plugins, _stubs) = server_with_mapping_files().await;
+    let a = Admin::new(&server);
     // API changes, then a reset: back to exactly the files.
     a.stub(json!({"request": {"urlPath": "/api-made"}})).await;
-    a.call(Method::DELETE, "/__admin/mappings", "").await;
+    a.delete("/__admin/mappings").await;
     assert_eq!(
         a.mock(Method::GET, "/m1", &[], "").await.status,
         StatusCode::NOT_FOUND
@@ -865,61 +1522,62 @@ async fn mapping_files_load_hot_reload_and_reset_returns_to_exactly_them() {
         a.mock(Method::GET, "/api-made", &[], "").await.status,
         StatusCode::NOT_FOUND
     );
+    server.shutdown().await;
+}
 
-    // Hot reload: a changed file replaces its stubs; a bad edit keeps them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_mapping_file_replaces_its_stubs() {
+    let (server, _plugins, stubs) = server_with_mapping_files().await;
+    let a = Admin::new(&server);
+    std::fs::write(
+        stubs.path().join("one.json"),
+        json!({"request": {"urlPath": "/from-file"}, "response": {"body": "file v2"}}).to_string(),
+    )
+    .unwrap();
+    wait_for_text(&a, "/from-file", "file v2").await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_edit_of_a_mapping_file_keeps_its_stubs() {
+    let (server, _plugins, stubs) = server_with_mapping_files().await;
+    let a = Admin::new(&server);
     let one = stubs.path().join("one.json");
     std::fs::write(
         &one,
         json!({"request": {"urlPath": "/from-file"}, "response": {"body": "file v2"}}).to_string(),
     )
     .unwrap();
-    eventually(Duration::from_secs(10), "file v2", || async {
-        let t = a.mock(Method::GET, "/from-file", &[], "").await.text();
-        if t == "file v2" { Ok(()) } else { Err(t) }
-    })
-    .await;
+    wait_for_text(&a, "/from-file", "file v2").await;
     std::fs::write(&one, "{\"request\": {\"urlPath\": 5}}").unwrap();
     std::fs::write(
         stubs.path().join("marker.json"),
         json!({"request": {"urlPath": "/marker"}}).to_string(),
     )
     .unwrap();
-    eventually(Duration::from_secs(10), "the marker file", || async {
-        let s = a.mock(Method::GET, "/marker", &[], "").await.status;
-        if s == StatusCode::OK {
-            Ok(())
-        } else {
-            Err(s.to_string())
-        }
-    })
-    .await;
+    wait_for_status(&a, "/marker", StatusCode::OK, "the marker file").await;
     assert_eq!(
         a.mock(Method::GET, "/from-file", &[], "").await.text(),
         "file v2",
         "a bad edit keeps the old stubs"
     );
-
-    std::fs::remove_file(stubs.path().join("many.json")).unwrap();
-    eventually(
-        Duration::from_secs(10),
-        "many.json's stubs to go",
-        || async {
-            let s = a.mock(Method::GET, "/m1", &[], "").await.status;
-            if s == StatusCode::NOT_FOUND {
-                Ok(())
-            } else {
-                Err(s.to_string())
-            }
-        },
-    )
-    .await;
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_reset_clears_stubs_journal_overrides_and_scenarios() {
-    let (server, _dir) = server().await;
+async fn deleting_a_mapping_file_takes_its_stubs_away() {
+    let (server, _plugins, stubs) = server_with_mapping_files().await;
     let a = Admin::new(&server);
+    assert_eq!(a.mock(Method::GET, "/m1", &[], "").await.text(), "m1");
+    std::fs::remove_file(stubs.path().join("many.json")).unwrap();
+    wait_for_status(&a, "/m1", StatusCode::NOT_FOUND, "many.json's stubs to go").await;
+    server.shutdown().await;
+}
+
+// ---- Resets ----
+
+/// Two stubs of scenario `checkout`: `/order` answers "unpaid", then "paid".
+async fn checkout_scenario(a: &Admin) {
     a.stub(json!({"scenarioName": "checkout", "requiredScenarioState": "Started", "newScenarioState": "paid",
         "request": {"urlPath": "/order"}, "response": {"body": "unpaid"}}))
     .await;
@@ -928,6 +1586,13 @@ async fn a_full_reset_clears_stubs_journal_overrides_and_scenarios() {
         "request": {"urlPath": "/order"}, "response": {"body": "paid"}}),
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_advances_and_a_scenario_reset_returns_it_to_started() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    checkout_scenario(&a).await;
     assert_eq!(
         a.mock(Method::GET, "/order", &[], "").await.text(),
         "unpaid"
@@ -942,7 +1607,15 @@ async fn a_full_reset_clears_stubs_journal_overrides_and_scenarios() {
         a.mock(Method::GET, "/order", &[], "").await.text(),
         "unpaid"
     );
+    server.shutdown().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_reset_disarms_overrides_removes_stubs_and_restarts_the_journal() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    checkout_scenario(&a).await;
+    a.mock(Method::GET, "/order", &[], "").await;
     a.mock(Method::GET, "/example/users", &[(STATUS, "500")], "")
         .await;
     assert_eq!(
@@ -967,10 +1640,18 @@ async fn a_full_reset_clears_stubs_journal_overrides_and_scenarios() {
     server.shutdown().await;
 }
 
+// ---- The admin token ----
+
+const TOKEN: (&str, &str) = ("authorization", "Bearer s3cret");
+
+async fn server_with_token() -> (Server, tempfile::TempDir) {
+    serve_examples(|c| c.admin_token = Some("s3cret".to_owned())).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_an_admin_token_the_admin_api_needs_it_and_services_do_not() {
-    let (server, _dir) = server_with(|c| c.admin_token = Some("s3cret".to_owned())).await;
-    let a = Admin::new(&server);
+async fn with_an_admin_token_admin_calls_without_it_or_with_another_are_refused_401() {
+    let (server, _dir) = server_with_token().await;
+    let http = Http::new();
     let url = |p: &str| format!("{}{p}", server.url());
     for path in [
         "/__admin/mappings",
@@ -979,10 +1660,9 @@ async fn with_an_admin_token_the_admin_api_needs_it_and_services_do_not() {
         "/__admin/services",
         "/__admin/nonsense",
     ] {
-        let none = a.http.send(Method::GET, &url(path), &[], "").await.unwrap();
+        let none = http.send(Method::GET, &url(path), &[], "").await.unwrap();
         assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{path}");
-        let wrong = a
-            .http
+        let wrong = http
             .send(
                 Method::GET,
                 &url(path),
@@ -993,23 +1673,42 @@ async fn with_an_admin_token_the_admin_api_needs_it_and_services_do_not() {
             .unwrap();
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{path}");
     }
-    let ok = a
-        .http
-        .send(
-            Method::GET,
-            &url("/__admin/mappings"),
-            &[("authorization", "Bearer s3cret")],
-            "",
-        )
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_admin_token_admin_calls_bearing_it_are_served() {
+    let (server, _dir) = server_with_token().await;
+    let http = Http::new();
+    let url = |p: &str| format!("{}{p}", server.url());
+    let ok = http
+        .send(Method::GET, &url("/__admin/mappings"), &[TOKEN], "")
         .await
         .unwrap();
     assert_eq!(ok.status, StatusCode::OK);
+    let create = http
+        .send(
+            Method::POST,
+            &url("/__admin/mappings"),
+            &[TOKEN],
+            json!({"request": {"urlPath": "/t"}}).to_string(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(create.status, StatusCode::CREATED);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_admin_token_health_and_services_need_none() {
+    let (server, _dir) = server_with_token().await;
+    let a = Admin::new(&server);
     let create = a
         .http
         .send(
             Method::POST,
-            &url("/__admin/mappings"),
-            &[("authorization", "Bearer s3cret")],
+            &format!("{}/__admin/mappings", server.url()),
+            &[TOKEN],
             json!({"request": {"urlPath": "/t"}}).to_string(),
         )
         .await
@@ -1033,6 +1732,8 @@ async fn with_an_admin_token_the_admin_api_needs_it_and_services_do_not() {
     );
     server.shutdown().await;
 }
+
+// ---- Concurrency ----
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_admin_creates_lose_none() {

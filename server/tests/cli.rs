@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Http, PluginCrate, build_example};
+use common::{Admin, Http, PluginCrate, build_example};
 use http::StatusCode;
 use std::{
     io::{BufRead, BufReader},
@@ -65,7 +65,7 @@ async fn the_binary_serves_the_example_plugins() {
     let server = run_binary(dir.path());
     let http = Http::new();
 
-    let health = http.get(&format!("{}/__admin/health", server.url)).await;
+    let health = Admin::at(server.url.clone()).get("/__admin/health").await;
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.json()["status"], "ok");
     assert_eq!(health.json()["services"], 2);
@@ -254,13 +254,10 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = run_binary(dir.path());
     let http = Http::new();
-    let created = http
-        .post_json(
-            &format!("{}/__admin/mappings", server.url),
-            r#"{"request": {"urlPath": "/slow"}, "response": {"status": 200, "body": "finished", "fixedDelayMilliseconds": 1500}}"#,
-        )
+    let admin = Admin::at(server.url.clone());
+    admin
+        .stub(serde_json::json!({"request": {"urlPath": "/slow"}, "response": {"status": 200, "body": "finished", "fixedDelayMilliseconds": 1500}}))
         .await;
-    assert_eq!(created.status, StatusCode::CREATED);
     let slow = {
         let (http, url) = (http.clone(), format!("{}/slow", server.url));
         tokio::spawn(async move { http.get(&url).await })
@@ -270,11 +267,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero() {
         Duration::from_secs(10),
         "the slow request to be in flight",
         || async {
-            let n = http
-                .get(&format!("{}/__admin/requests", server.url))
-                .await
-                .json()["meta"]["total"]
-                .clone();
+            let n = admin.get("/__admin/requests").await.json()["meta"]["total"].clone();
             if n == 1 { Ok(()) } else { Err(n.to_string()) }
         },
     )

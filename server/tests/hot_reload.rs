@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Http, PluginCrate, eventually, install_like_cargo, start_server};
+use common::{Admin, Http, PluginCrate, eventually, install_like_cargo, start_server};
 use http::StatusCode;
 use std::{
     path::{Path, PathBuf},
@@ -76,17 +76,6 @@ async fn wait_for_version(http: &Http, url: &str, want: &str) -> Duration {
     started.elapsed()
 }
 
-async fn service_status(http: &Http, base: &str, name: &str) -> serde_json::Value {
-    let all = http.get(&format!("{base}/__admin/services")).await.json();
-    all["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == name)
-        .cloned()
-        .unwrap_or(serde_json::Value::Null)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuilding_with_cargo_in_the_watched_target_dir_is_served() {
     let krate = PluginCrate::new(
@@ -108,7 +97,7 @@ async fn rebuilding_with_cargo_in_the_watched_target_dir_is_served() {
     krate.build();
     let took = wait_for_version(&http, &url, "second").await;
     println!("cargo build finished → new version served in {took:?}");
-    let status = service_status(&http, &server.url(), "cargo_flip").await;
+    let status = Admin::new(&server).service("cargo_flip").await;
     assert!(status["generation"].as_u64().unwrap() >= 2, "{status}");
     server.shutdown().await;
 }
@@ -118,7 +107,7 @@ async fn hard_link_replace_and_in_place_copy_are_both_reloaded() {
     let (v1, v2) = flip_builds();
     let Flip {
         server,
-        dir,
+        dir: _,
         lib,
         url,
         http,
@@ -133,25 +122,65 @@ async fn hard_link_replace_and_in_place_copy_are_both_reloaded() {
     let by_copy = wait_for_version(&http, &url, "v1").await;
     println!("reload latency: hard link {by_link:?}, in-place copy {by_copy:?}");
 
-    // Unchanged content is not reloaded. A junk file written after it is a
-    // marker: once the junk is refused, the identical library was handled too.
-    let before = service_status(&http, &server.url(), "flip").await["generation"].clone();
-    install_like_cargo(v1, &lib);
-    std::fs::write(dir.path().join("libmarker.so"), b"marker").unwrap();
-    eventually(WAIT, "the marker to be refused", || async {
-        let all = http
-            .get(&format!("{}/__admin/services", server.url()))
-            .await
-            .json();
-        if all["refused"].to_string().contains("libmarker.so") {
+    server.shutdown().await;
+}
+
+/// Writes a junk library `name` into `dir` and waits until it is listed as
+/// refused: the watcher has handled it.
+async fn refused_marker(admin: &Admin, dir: &Path, name: &str) {
+    std::fs::write(dir.join(name), b"marker").unwrap();
+    eventually(WAIT, &format!("{name} to be refused"), || async {
+        let all = admin.services().await;
+        if all["refused"].to_string().contains(name) {
             Ok(())
         } else {
             Err(all.to_string())
         }
     })
     .await;
-    let after = service_status(&http, &server.url(), "flip").await["generation"].clone();
-    assert_eq!(before, after, "identical content must not be reloaded");
+}
+
+async fn generation(admin: &Admin, name: &str) -> u64 {
+    let status = admin.service(name).await;
+    status["generation"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("a generation for {name}: {status}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_library_rewritten_with_identical_content_is_not_reloaded() {
+    let (v1, v2) = flip_builds();
+    let Flip {
+        server,
+        dir,
+        lib,
+        url,
+        http,
+    } = flip_server(v1, false).await;
+    let admin = Admin::new(&server);
+    let before = generation(&admin, "flip").await;
+
+    // The same bytes, installed the way cargo installs a fresh build.
+    install_like_cargo(v1, &lib);
+    // The watcher hands every path whose quiet period is over to the
+    // registry in one pass, in no fixed order. A file written after the
+    // rewrite is due after it: once it is refused, the pass that handled it
+    // has handled the rewrite too (or an earlier one did). A second file,
+    // written after that, is handled in a later pass: once it is refused,
+    // that pass is over.
+    refused_marker(&admin, dir.path(), "libmarker1.so").await;
+    refused_marker(&admin, dir.path(), "libmarker2.so").await;
+
+    // A new build is a change of its own, loaded under the next generation
+    // (generations count every load of the server).
+    install_like_cargo(v2, &lib);
+    wait_for_version(&http, &url, "v2").await;
+    let after = generation(&admin, "flip").await;
+    assert_eq!(
+        after,
+        before + 1,
+        "identical content must not be reloaded: generation {before} before the rewrite, {after} after one more build"
+    );
     server.shutdown().await;
 }
 
@@ -218,7 +247,7 @@ async fn reloads_under_concurrent_load_drop_no_request() {
         failures.first()
     );
     assert!(served > 100, "load ran: {served} requests");
-    let status = service_status(&http, &server.url(), "flip").await;
+    let status = Admin::new(&server).service("flip").await;
     assert_eq!(status["generation"], 11, "{status}");
     server.shutdown().await;
 }
@@ -257,7 +286,7 @@ async fn a_truncated_or_foreign_library_is_refused_and_the_old_version_keeps_ser
     for (what, bytes, reason) in bad_files {
         std::fs::write(&lib, &bytes).unwrap();
         let status = eventually(WAIT, &format!("the {what} file to be refused"), || async {
-            let s = service_status(&http, &base, "flip").await;
+            let s = Admin::at(base.clone()).service("flip").await;
             match s["last_error"].as_str() {
                 Some(e) if e.contains(reason) => Ok(s),
                 _ => Err(s.to_string()),
@@ -274,7 +303,7 @@ async fn a_truncated_or_foreign_library_is_refused_and_the_old_version_keeps_ser
 
     std::fs::copy(v2, &lib).unwrap();
     wait_for_version(&http, &url, "v2").await;
-    let status = service_status(&http, &base, "flip").await;
+    let status = Admin::at(base.clone()).service("flip").await;
     assert!(
         status["last_error"].is_null(),
         "a good load clears the error: {status}"
@@ -283,7 +312,7 @@ async fn a_truncated_or_foreign_library_is_refused_and_the_old_version_keeps_ser
     // A library that is not a plugin, under a name of its own, is listed as refused.
     std::fs::write(dir.path().join("libnotes.so"), b"hello").unwrap();
     eventually(WAIT, "libnotes.so to be listed as refused", || async {
-        let all = http.get(&format!("{base}/__admin/services")).await.json();
+        let all = Admin::at(base.clone()).services().await;
         let refused = all["refused"].to_string();
         if refused.contains("libnotes.so") && refused.contains("not a shared library") {
             Ok(())
@@ -423,10 +452,7 @@ async fn the_sdks_proc_macro_library_is_skipped_not_refused() {
     std::fs::copy(v1, dir.path().join("libflip.so")).unwrap();
     std::fs::write(dir.path().join("libnotes.so"), b"hello").unwrap();
     let server = start_server(dir.path()).await;
-    let all = Http::new()
-        .get(&format!("{}/__admin/services", server.url()))
-        .await
-        .json();
+    let all = Admin::new(&server).services().await;
     let refused = all["refused"].to_string();
     assert!(refused.contains("libnotes.so"), "{all}");
     assert!(!refused.contains("fake_servicer_macros"), "{all}");

@@ -4,38 +4,21 @@
 
 mod common;
 
-use common::{Http, build_example};
+use common::{Admin, Http, build_example, exchange, serve};
+use fake_servicer_server::{Config, Server};
 use http::{Method, StatusCode};
 use serde_json::json;
-use std::{
-    io::{Read, Write},
-    net::TcpStream,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
-async fn server(
-    adjust: impl FnOnce(&mut fake_servicer_server::Config),
-) -> (fake_servicer_server::Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let lib = build_example("example");
-    std::fs::copy(&lib, dir.path().join("libexample.so")).unwrap();
-    let mut config = fake_servicer_server::Config::local(dir.path());
-    adjust(&mut config);
-    (common::start_with(config).await, dir)
+/// A server with the `example` plugin, configured by `adjust`.
+async fn server(adjust: impl FnOnce(&mut Config)) -> (Server, tempfile::TempDir) {
+    serve(&[build_example("example")], adjust).await
 }
 
-/// Writes `request`, reads until the server closes (or 10 s pass).
-fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> (String, Duration) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let started = Instant::now();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    (
-        String::from_utf8_lossy(&out).into_owned(),
-        started.elapsed(),
-    )
+/// The answer's text and how long it took.
+fn text_and_time(addr: std::net::SocketAddr, request: &[u8]) -> (String, Duration) {
+    let answer = exchange(addr, request);
+    (answer.text(), answer.took)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,7 +33,7 @@ async fn too_many_or_too_large_headers_are_answered_431() {
     let big = format!("X-Big: {}\r\n", "a".repeat(10 * 1024));
     let answers = tokio::task::spawn_blocking(move || {
         [many, big].map(|extra| {
-            exchange(
+            text_and_time(
                 addr,
                 format!("GET /example/users/1 HTTP/1.1\r\nHost: x\r\n{extra}\r\n").as_bytes(),
             )
@@ -79,44 +62,26 @@ async fn too_many_or_too_large_headers_are_answered_431() {
 async fn slow_or_idle_clients_are_cut_off_but_slow_answers_are_not() {
     let (server, _dir) = server(|c| c.header_timeout = Duration::from_millis(500)).await;
     let addr = server.addr();
-    let http = Http::new();
-    let stub = |path: &str, response: serde_json::Value| {
-        json!({"request": {"urlPath": path}, "response": response}).to_string()
-    };
-    for body in [
-        stub(
-            "/late",
-            json!({"body": "late", "fixedDelayMilliseconds": 1500}),
-        ),
-        stub(
-            "/dribble",
-            json!({"body": "0123456789", "chunkedDribbleDelay": {"numberOfChunks": 5, "totalDuration": 1500}}),
-        ),
-    ] {
-        let r = http
-            .send(
-                Method::POST,
-                &format!("{}/__admin/mappings", server.url()),
-                &[],
-                body,
-            )
-            .await
-            .unwrap();
-        assert_eq!(r.status, StatusCode::CREATED);
-    }
+    let admin = Admin::new(&server);
+    admin
+        .stub(json!({"request": {"urlPath": "/late"}, "response": {"body": "late", "fixedDelayMilliseconds": 1500}}))
+        .await;
+    admin
+        .stub(json!({"request": {"urlPath": "/dribble"}, "response": {"body": "0123456789", "chunkedDribbleDelay": {"numberOfChunks": 5, "totalDuration": 1500}}}))
+        .await;
     let (late, dribble, half, idle) = tokio::task::spawn_blocking(move || {
-        let late = exchange(
+        let late = text_and_time(
             addr,
             b"GET /late HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         );
-        let dribble = exchange(
+        let dribble = text_and_time(
             addr,
             b"GET /dribble HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         );
         // Half a head, then nothing.
-        let half = exchange(addr, b"GET /example/users/1 HTTP/1.1\r\nHost: x\r\n");
+        let half = text_and_time(addr, b"GET /example/users/1 HTTP/1.1\r\nHost: x\r\n");
         // A whole request on a kept-alive connection, then silence.
-        let idle = exchange(addr, b"GET /example/users/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        let idle = text_and_time(addr, b"GET /example/users/1 HTTP/1.1\r\nHost: x\r\n\r\n");
         (late, dribble, half, idle)
     })
     .await
@@ -148,24 +113,13 @@ async fn slow_or_idle_clients_are_cut_off_but_slow_answers_are_not() {
 async fn a_streamed_body_is_cut_off_at_the_limit() {
     let (server, _dir) = server(|c| c.max_body_bytes = 1024).await;
     let addr = server.addr();
-    let answer = tokio::task::spawn_blocking(move || {
-        let mut s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.write_all(b"POST /example/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-            .unwrap();
-        // No Content-Length: the server only learns the size by reading.
-        let chunk = format!("{:x}\r\n{}\r\n", 512, "a".repeat(512));
-        let mut out = Vec::new();
-        for _ in 0..8 {
-            if s.write_all(chunk.as_bytes()).is_err() {
-                break;
-            }
-        }
-        let _ = s.read_to_end(&mut out);
-        String::from_utf8_lossy(&out).into_owned()
-    })
-    .await
-    .unwrap();
+    // No Content-Length: the server only learns the size by reading.
+    let mut request = b"POST /example/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let chunk = format!("{:x}\r\n{}\r\n", 512, "a".repeat(512));
+    for _ in 0..8 {
+        request.extend_from_slice(chunk.as_bytes());
+    }
+    let answer = common::exchange_async(addr, request).await.text();
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     server.shutdown().await;
 }
@@ -179,7 +133,7 @@ async fn the_default_header_limit_is_100_lines() {
         format!("GET /example/users/1 HTTP/1.1\r\nHost: x\r\n{extra}\r\n")
     };
     let answers = tokio::task::spawn_blocking(move || {
-        [100, 101].map(|n| exchange(addr, head(n).as_bytes()).0)
+        [100, 101].map(|n| text_and_time(addr, head(n).as_bytes()).0)
     })
     .await
     .unwrap();

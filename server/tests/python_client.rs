@@ -2,11 +2,13 @@
 //! exactly as it drives WireMock: `tests/python/test_wiremock_client.py`.
 //!
 //! The client lives in a virtualenv at `target/tmp/python-venv`, made by
-//! `.ci/run` or, when missing, by this test (pip from PyPI).
+//! `.ci/run` or, when missing, by this test (pip from PyPI). Without
+//! python3 the test is skipped visibly, or fails when
+//! `FAKE_SERVICER_REQUIRE_DOCKER=1` (or, without it, `CI`) is set.
 
 mod common;
 
-use common::{build_example, workspace_root};
+use common::workspace_root;
 use std::{path::PathBuf, process::Command};
 
 const PACKAGES: [&str; 2] = ["wiremock==2.7.0", "pytest==9.2.0"];
@@ -51,19 +53,13 @@ fn venv_python() -> Option<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_wiremock_drives_stubs_and_the_journal() {
     let Some(python) = venv_python() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 is required in CI"
+        common::skip(
+            "python_wiremock_drives_stubs_and_the_journal",
+            "no python3 on this machine to make the python-wiremock virtualenv",
         );
-        eprintln!("SKIP python_wiremock_drives_stubs_and_the_journal: no python3 on this machine");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    for name in ["example", "other_service"] {
-        let lib = build_example(name);
-        std::fs::copy(&lib, dir.path().join(lib.file_name().unwrap())).unwrap();
-    }
-    let server = common::start_server(dir.path()).await;
+    let (server, _dir) = common::serve_examples(|_| {}).await;
     let url = server.url();
     let tests = workspace_root().join("server/tests/python");
     let out = tokio::task::spawn_blocking(move || {

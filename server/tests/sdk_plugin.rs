@@ -5,7 +5,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{Http, PluginCrate};
+use common::{Http, PluginCrate, eventually};
 use http::{Method, StatusCode};
 use std::{
     io::{Read, Write},
@@ -18,7 +18,8 @@ use std::{
 const SINK: &str = r#"
 use fake_servicer::prelude::*;
 use fake_servicer::serde_json::{json, Value};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 #[derive(Deserialize)]
 struct Pair { a: u32, b: String }
@@ -117,8 +118,41 @@ fn fault(Path(name): Path<String>) -> Response {
 #[route(get, "/panic")]
 fn panics() -> String { panic!("boom from the plugin") }
 
+/// How many `/sleep` calls are sleeping now.
+static SLEEPING: AtomicUsize = AtomicUsize::new(0);
+
 #[route(get, "/sleep/{ms}")]
-fn sleep(Path(ms): Path<u64>) -> &'static str { std::thread::sleep(Duration::from_millis(ms)); "slept" }
+fn sleep(Path(ms): Path<u64>) -> &'static str {
+    SLEEPING.fetch_add(1, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(ms));
+    SLEEPING.fetch_sub(1, Ordering::SeqCst);
+    "slept"
+}
+
+#[route(get, "/sleeping")]
+fn sleeping() -> String { SLEEPING.load(Ordering::SeqCst).to_string() }
+
+/// How many `/hold` calls are blocked now, and whether `/release` was called.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+static RELEASED: AtomicBool = AtomicBool::new(false);
+
+/// Blocks its thread until `/release` is called or `ms` pass.
+#[route(get, "/hold/{ms}")]
+fn hold(Path(ms): Path<u64>) -> &'static str {
+    HELD.fetch_add(1, Ordering::SeqCst);
+    let until = Instant::now() + Duration::from_millis(ms);
+    while !RELEASED.load(Ordering::SeqCst) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    HELD.fetch_sub(1, Ordering::SeqCst);
+    if RELEASED.load(Ordering::SeqCst) { "released" } else { "timed out" }
+}
+
+#[route(get, "/held")]
+fn held() -> String { HELD.load(Ordering::SeqCst).to_string() }
+
+#[route(post, "/release")]
+fn release() -> &'static str { RELEASED.store(true, Ordering::SeqCst); "released" }
 
 #[route(get, "/fast")]
 fn fast() -> &'static str { "fast" }
@@ -139,7 +173,7 @@ fake_servicer::service!(
     name = "sink",
     path_single, path_struct, path_tuple, catch_all, query, json_body, headers, body, text,
     method, status, static_str, result, option, builder, opts, fake_data, delay, chunks,
-    fault, panics, sleep, fast, drop_bomb,
+    fault, panics, sleep, sleeping, hold, held, release, fast, drop_bomb,
 );
 "#;
 
@@ -158,11 +192,26 @@ async fn sink_server() -> (fake_servicer_server::Server, tempfile::TempDir) {
 async fn sink_server_with(
     adjust: impl FnOnce(&mut fake_servicer_server::Config),
 ) -> (fake_servicer_server::Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(sink_library(), dir.path().join("libsink.so")).unwrap();
-    let mut config = fake_servicer_server::Config::local(dir.path());
-    adjust(&mut config);
-    (common::start_with(config).await, dir)
+    common::serve(std::slice::from_ref(sink_library()), adjust).await
+}
+
+/// Polls `GET /sink<path>` until it answers `want`.
+async fn wait_for_answer(
+    http: &Http,
+    server: &fake_servicer_server::Server,
+    path: &str,
+    want: &str,
+) {
+    let url = format!("{}/sink{path}", server.url());
+    eventually(
+        Duration::from_secs(10),
+        &format!("{path} to answer {want}"),
+        || async {
+            let r = http.get(&url).await.text();
+            if r == want { Ok(()) } else { Err(r) }
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,26 +419,33 @@ async fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
 async fn blocking_handlers_do_not_stall_other_requests() {
     let (server, _dir) = sink_server().await;
     let http = Http::new();
-    let sleep_ms = 3000;
-    // Four times as many sleepers as this runtime has workers.
-    let sleepers: Vec<_> = (0..8)
+    // Four times as many blocked handlers as this runtime has workers; they
+    // block until released (or 20 s pass).
+    let holders: Vec<_> = (0..8)
         .map(|_| {
             let http = http.clone();
-            let url = format!("{}/sink/sleep/{sleep_ms}", server.url());
+            let url = format!("{}/sink/hold/20000", server.url());
             tokio::spawn(async move { http.get(&url).await })
         })
         .collect();
-    let started = Instant::now();
+    // Answered while all eight block their threads.
+    wait_for_answer(&http, &server, "/held", "8").await;
     let fast = http.get(&format!("{}/sink/fast", server.url())).await;
-    let fast_took = started.elapsed();
     assert_eq!(fast.text(), "fast");
-    let unfinished = sleepers.iter().filter(|s| !s.is_finished()).count();
-    assert_eq!(
-        unfinished, 8,
-        "the fast request waited for sleepers ({fast_took:?})"
-    );
-    for s in sleepers {
-        assert_eq!(s.await.unwrap().text(), "slept");
+    let unfinished = holders.iter().filter(|s| !s.is_finished()).count();
+    assert_eq!(unfinished, 8, "the blocked handlers are still blocked");
+    let released = http
+        .send(
+            Method::POST,
+            &format!("{}/sink/release", server.url()),
+            &[],
+            "",
+        )
+        .await
+        .unwrap();
+    assert_eq!(released.text(), "released");
+    for h in holders {
+        assert_eq!(h.await.unwrap().text(), "released");
     }
     server.shutdown().await;
 }
@@ -409,43 +465,48 @@ async fn delays_and_chunks_are_carried_out_by_the_server() {
     );
 
     // Read the dribbled body off a raw socket: the first chunk comes at once,
-    // the rest after the chunk delays.
+    // the rest after the chunk delays, each on its own.
     let addr = server.addr();
-    let (first_at, all_at, raw) = tokio::task::spawn_blocking(move || {
+    let (first_at, all_at, seen_with_first, raw) = tokio::task::spawn_blocking(move || {
         let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         s.write_all(b"GET /sink/chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .unwrap();
         let started = Instant::now();
         let mut raw = Vec::new();
         let mut buf = [0u8; 4096];
-        let mut first_at = None;
+        let mut first = None;
         loop {
             let n = s.read(&mut buf).unwrap();
             if n == 0 {
                 break;
             }
             raw.extend_from_slice(&buf[..n]);
-            if first_at.is_none() && String::from_utf8_lossy(&raw).contains("one,") {
-                first_at = Some(started.elapsed());
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            if first.is_none() && text.contains("one,") {
+                first = Some((started.elapsed(), text));
             }
         }
-        (
-            first_at.unwrap(),
-            started.elapsed(),
-            String::from_utf8(raw).unwrap(),
-        )
+        let (first_at, seen) = first.unwrap();
+        (first_at, started.elapsed(), seen, raw)
     })
     .await
     .unwrap();
+    let (head, body) = common::split_head(&raw).expect("a whole head");
     assert!(
-        raw.to_ascii_lowercase()
+        head.to_ascii_lowercase()
             .contains("transfer-encoding: chunked"),
-        "{raw}"
+        "{head}"
     );
-    let body: String = raw.split("\r\n\r\n").nth(1).unwrap().to_owned();
-    for part in ["one,", "two,", "three"] {
-        assert!(body.contains(part), "{body}");
-    }
+    assert_eq!(
+        common::decode_chunked(body).unwrap(),
+        b"one,two,three",
+        "valid chunked encoding"
+    );
+    assert!(
+        !seen_with_first.contains("two,"),
+        "the first chunk arrives alone: {seen_with_first}"
+    );
     assert!(
         all_at >= Duration::from_millis(600),
         "all chunks after {all_at:?}"
@@ -457,13 +518,10 @@ async fn delays_and_chunks_are_carried_out_by_the_server() {
     server.shutdown().await;
 }
 
+/// A GET over a raw socket: the bytes until the server closes, or the
+/// error that ended the exchange.
 fn raw_get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: sink\r\n\r\n").as_bytes())?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out)?;
-    Ok(out)
+    common::exchange(addr, format!("GET {path} HTTP/1.1\r\nHost: sink\r\n\r\n")).result()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -484,12 +542,21 @@ async fn faults_happen_for_real_on_the_socket() {
                 assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
             }
             "malformed" => {
-                let text = String::from_utf8_lossy(&result.unwrap()).into_owned();
+                let raw = result.unwrap();
+                let text = String::from_utf8_lossy(&raw).into_owned();
                 assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
-                let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+                let (head, body) = common::split_head(&raw).expect("a whole head");
                 assert!(
-                    !body.is_empty() && !body.starts_with('0'),
-                    "garbage after the head: {text}"
+                    head.to_ascii_lowercase()
+                        .contains("transfer-encoding: chunked\r\n"),
+                    "{head}"
+                );
+                assert!(!body.is_empty(), "garbage after the head: {text}");
+                let error = common::decode_chunked(body)
+                    .expect_err("MALFORMED_RESPONSE_CHUNK sends no valid chunked body");
+                assert!(
+                    error.starts_with("chunk-size line at byte 0 "),
+                    "the very first chunk is malformed: {error}: {text}"
                 );
             }
             _ => {
@@ -619,7 +686,7 @@ async fn a_proven_fast_route_that_blocks_is_answered_504_on_time_and_stalls_no_o
         tokio::spawn(async move { http.get(&url).await })
     };
     // While the inline call blocks its worker, the other one answers.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    wait_for_answer(&http, &server, "/sleeping", "1").await;
     assert_eq!(
         http.get(&format!("{}/sink/fast", server.url()))
             .await

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Http, eventually, install_like_cargo, start_server};
+use common::{Admin, Http, eventually, install_like_cargo, start_server};
 use http::{Method, StatusCode};
 use serde_json::json;
 use std::{
@@ -45,18 +45,8 @@ async fn load_with_reloads_every_second_and_changing_stubs_fails_no_request() {
     let base = server.url();
     let http = Http::new();
     let stub = json!({"id": "5f2b1c3d-0000-4000-8000-000000000001", "request": {"urlPath": "/stubbed"}, "response": {"body": "stub"}});
-    assert_eq!(
-        http.send(
-            Method::POST,
-            &format!("{base}/__admin/mappings"),
-            &[],
-            stub.to_string()
-        )
-        .await
-        .unwrap()
-        .status,
-        StatusCode::CREATED
-    );
+    let admin = Admin::new(&server);
+    admin.stub(stub.clone()).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let ok = Arc::new(AtomicUsize::new(0));
@@ -113,33 +103,15 @@ async fn load_with_reloads_every_second_and_changing_stubs_fails_no_request() {
         .await;
         // Stubs change meanwhile: add and remove an unrelated one, replace the served one.
         for _ in 0..5 {
-            let extra = http
-                .send(
-                    Method::POST,
-                    &format!("{base}/__admin/mappings"),
-                    &[],
-                    json!({"request": {"urlPath": "/other"}}).to_string(),
-                )
-                .await
-                .unwrap()
-                .json();
+            let extra = admin.stub(json!({"request": {"urlPath": "/other"}})).await;
             let id = extra["id"].as_str().unwrap().to_owned();
-            http.send(
-                Method::DELETE,
-                &format!("{base}/__admin/mappings/{id}"),
-                &[],
-                "",
-            )
-            .await
-            .unwrap();
-            http.send(
-                Method::PUT,
-                &format!("{base}/__admin/mappings/{}", stub["id"].as_str().unwrap()),
-                &[],
-                stub.to_string(),
-            )
-            .await
-            .unwrap();
+            admin.delete(&format!("/__admin/mappings/{id}")).await;
+            admin
+                .put(
+                    &format!("/__admin/mappings/{}", stub["id"].as_str().unwrap()),
+                    stub.clone(),
+                )
+                .await;
             stub_changes += 3;
         }
         if reloads == 2 {

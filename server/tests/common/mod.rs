@@ -1,5 +1,7 @@
 //! Shared fixtures: real plugin crates built with real `cargo build`, a real
-//! server on a loopback port, and a plain HTTP client.
+//! server on a loopback port, a plain HTTP client, an admin API client, a
+//! raw-socket exchange, and the visible skip of tests whose tools are
+//! missing.
 #![allow(dead_code)]
 
 use bytes::Bytes;
@@ -8,7 +10,10 @@ use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
 use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpStream},
     path::{Path, PathBuf},
     process::Command,
     sync::OnceLock,
@@ -173,9 +178,40 @@ pub async fn start_server(plugins: &Path) -> Server {
     start_with(Config::local(plugins)).await
 }
 
+/// A server with its configuration as given.
 pub async fn start_with(config: Config) -> Server {
     init_logs();
     Server::start(config).await.expect("server starts")
+}
+
+/// A server whose plugin dir (a fresh temporary dir, returned with it) holds
+/// a copy of each of `libraries`, configured by `adjust` on top of
+/// [`Config::local`].
+pub async fn serve(
+    libraries: &[PathBuf],
+    adjust: impl FnOnce(&mut Config),
+) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("plugin dir");
+    for lib in libraries {
+        let name = lib.file_name().expect("a library file name");
+        std::fs::copy(lib, dir.path().join(name)).expect("copy library");
+    }
+    let mut config = Config::local(dir.path());
+    adjust(&mut config);
+    (start_with(config).await, dir)
+}
+
+/// The repository's example plugins (`example`, `other_service`), built.
+pub fn examples() -> Vec<PathBuf> {
+    ["example", "other_service"]
+        .into_iter()
+        .map(build_example)
+        .collect()
+}
+
+/// A server with the example plugins, configured by `adjust`.
+pub async fn serve_examples(adjust: impl FnOnce(&mut Config)) -> (Server, tempfile::TempDir) {
+    serve(&examples(), adjust).await
 }
 
 fn init_logs() {
@@ -284,6 +320,269 @@ impl Http {
         )
         .await
         .unwrap_or_else(|e| panic!("POST {url}: {e}"))
+    }
+}
+
+/// The admin API (and the mocks) of one server, over HTTP with JSON bodies.
+pub struct Admin {
+    pub http: Http,
+    pub base: String,
+}
+
+impl Admin {
+    pub fn new(server: &Server) -> Admin {
+        Admin::at(server.url())
+    }
+
+    /// The server at `base` (`http://127.0.0.1:PORT`).
+    pub fn at(base: String) -> Admin {
+        Admin {
+            http: Http::new(),
+            base,
+        }
+    }
+
+    /// `method path` with a JSON content type and `body` verbatim.
+    pub async fn call(&self, method: Method, path: &str, body: &str) -> Reply {
+        self.http
+            .send(
+                method.clone(),
+                &format!("{}{path}", self.base),
+                &[("content-type", "application/json")],
+                body.to_owned(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, "").await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, &body.to_string()).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::PUT, path, &body.to_string()).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call(Method::DELETE, path, "").await
+    }
+
+    /// Creates a stub, which must be accepted (201); returns it as stored.
+    pub async fn stub(&self, mapping: Value) -> Value {
+        let r = self.post("/__admin/mappings", mapping).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()
+    }
+
+    /// `POST /__admin/requests/count` for `pattern`.
+    pub async fn count(&self, pattern: Value) -> u64 {
+        let r = self.post("/__admin/requests/count", pattern).await;
+        r.json()["count"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("a count: {}", r.text()))
+    }
+
+    /// `GET /__admin/services`.
+    pub async fn services(&self) -> Value {
+        self.get("/__admin/services").await.json()
+    }
+
+    /// The entry of service `name` in `/__admin/services` (`Null` when it
+    /// is not loaded).
+    pub async fn service(&self, name: &str) -> Value {
+        self.services().await["services"]
+            .as_array()
+            .expect("a services array")
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// A plain request to a mock (no content type added).
+    pub async fn mock(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        self.http
+            .send(
+                method.clone(),
+                &format!("{}{path}", self.base),
+                headers,
+                body.to_owned(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+}
+
+/// What came back on a raw socket: every byte read until the server closed
+/// (or the read timed out), the error that ended the exchange if any, and
+/// how long it took from the first byte written.
+#[derive(Debug)]
+pub struct Exchange {
+    pub bytes: Vec<u8>,
+    pub error: Option<std::io::Error>,
+    pub took: Duration,
+}
+
+impl Exchange {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The bytes, or the error that ended the exchange.
+    pub fn result(self) -> std::io::Result<Vec<u8>> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.bytes),
+        }
+    }
+}
+
+/// How long a raw exchange waits for the server's next byte.
+pub const RAW_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Writes `request` on a fresh connection to `addr`, then reads until the
+/// server closes, for at most [`RAW_READ_TIMEOUT`] between bytes. Blocking:
+/// call it from `spawn_blocking` (or use [`exchange_async`]).
+pub fn exchange(addr: SocketAddr, request: impl AsRef<[u8]>) -> Exchange {
+    let mut s = TcpStream::connect(addr).expect("connect to the server");
+    s.set_read_timeout(Some(RAW_READ_TIMEOUT))
+        .expect("read timeout");
+    let started = Instant::now();
+    let mut error = s.write_all(request.as_ref()).err();
+    let mut bytes = Vec::new();
+    if let Err(e) = s.read_to_end(&mut bytes) {
+        error = Some(e);
+    }
+    Exchange {
+        bytes,
+        error,
+        took: started.elapsed(),
+    }
+}
+
+/// [`exchange`] on the blocking pool.
+pub async fn exchange_async(addr: SocketAddr, request: impl Into<Vec<u8>>) -> Exchange {
+    let request = request.into();
+    tokio::task::spawn_blocking(move || exchange(addr, request))
+        .await
+        .expect("the exchange ran")
+}
+
+/// Splits a raw HTTP answer at the blank line after its head: (head, the
+/// bytes after it). `None` when there is no complete head.
+pub fn split_head(raw: &[u8]) -> Option<(String, &[u8])> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    Some((
+        String::from_utf8_lossy(&raw[..end + 4]).into_owned(),
+        &raw[end + 4..],
+    ))
+}
+
+/// Decodes a body sent with chunked transfer encoding (RFC 9112 §7.1):
+/// each chunk is a hex size (optionally `;extensions`) ending in CRLF, the
+/// data, CRLF; a zero size, optional trailers and CRLF end it. `Err` names
+/// the first place where `body` is not that, with its byte offset.
+pub fn decode_chunked(body: &[u8]) -> Result<Vec<u8>, String> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    let line_end = |from: usize| -> Option<usize> {
+        body[from..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map(|p| from + p)
+    };
+    loop {
+        let end = line_end(at)
+            .ok_or_else(|| format!("chunk-size line at byte {at} does not end in CRLF"))?;
+        let line = &body[at..end];
+        let digits = line.split(|b| *b == b';').next().unwrap_or_default();
+        let size = std::str::from_utf8(digits)
+            .ok()
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|d| usize::from_str_radix(d, 16).ok())
+            .ok_or_else(|| {
+                format!(
+                    "chunk-size line at byte {at} is not hex: {:?}",
+                    String::from_utf8_lossy(line)
+                )
+            })?;
+        at = end + 2;
+        if size == 0 {
+            // Trailer fields, then the final CRLF.
+            loop {
+                let end = line_end(at)
+                    .ok_or_else(|| format!("trailer at byte {at} does not end in CRLF"))?;
+                let empty = end == at;
+                at = end + 2;
+                if empty {
+                    return if at == body.len() {
+                        Ok(out)
+                    } else {
+                        Err(format!("{} bytes after the last chunk", body.len() - at))
+                    };
+                }
+            }
+        }
+        let data_end = at + size;
+        if body.len() < data_end + 2 {
+            return Err(format!("chunk at byte {at} is cut short"));
+        }
+        if &body[data_end..data_end + 2] != b"\r\n" {
+            return Err(format!("chunk data at byte {at} does not end in CRLF"));
+        }
+        out.extend_from_slice(&body[at..data_end]);
+        at = data_end + 2;
+    }
+}
+
+/// Whether tests whose tools are missing must fail instead of skipping:
+/// `FAKE_SERVICER_REQUIRE_DOCKER` set to anything but `0` (`.ci/run` sets
+/// it), or, when it is unset, `CI` set.
+pub fn tools_required() -> bool {
+    match std::env::var("FAKE_SERVICER_REQUIRE_DOCKER") {
+        Ok(v) => !v.trim().is_empty() && v.trim() != "0",
+        Err(_) => std::env::var_os("CI").is_some(),
+    }
+}
+
+/// Where skipped tests are listed, one `SKIPPED: <test>: <reason>` line
+/// each (`.ci/run` prints it after the tests).
+pub fn skip_log() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt")
+}
+
+/// Records that `test` cannot run for `reason`: a failure when
+/// [`tools_required`], otherwise a `SKIPPED: <test>: <reason>` line on the
+/// process's stderr (which `cargo test` does not capture) and in
+/// [`skip_log`]. The caller returns after it.
+pub fn skip(test: &str, reason: &str) {
+    assert!(
+        !tools_required(),
+        "{test} cannot run: {reason} (FAKE_SERVICER_REQUIRE_DOCKER or CI is set, so a missing tool is a failure)"
+    );
+    let line = format!("SKIPPED: {test}: {reason}\n");
+    // `eprintln!` is captured by the test harness; the stderr handle is not.
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    let log = skip_log();
+    if let Some(dir) = log.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+    {
+        let _ = f.write_all(line.as_bytes());
     }
 }
 
