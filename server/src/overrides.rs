@@ -426,14 +426,14 @@ mod tests {
     fn a_fault_needs_no_base() {
         let o = Override {
             status: Some(StatusCode::FORBIDDEN),
-            fault: Some(FfiFault::EmptyResponse),
+            fault: Some(Fault::EmptyResponse),
             times: 1,
             ..Override::default()
         };
         assert!(!o.needs_base());
         assert_eq!(
             o.apply(Plan::empty(StatusCode::OK)).fault,
-            Some(FfiFault::EmptyResponse)
+            Some(Fault::EmptyResponse)
         );
     }
 }

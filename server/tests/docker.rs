@@ -558,7 +558,7 @@ fn docker_status(client: &str, network: &str, host: &str) -> serde_json::Value {
 
 #[test]
 fn the_network_env_var_chooses_among_several_networks() {
-    if !ready() {
+    if !ready("the_network_env_var_chooses_among_several_networks") {
         return;
     }
     let mut made = Made::new();
@@ -600,7 +600,7 @@ fn the_network_env_var_chooses_among_several_networks() {
 
 #[test]
 fn the_container_env_var_names_a_container_discovery_cannot_find() {
-    if !ready() {
+    if !ready("the_container_env_var_names_a_container_discovery_cannot_find") {
         return;
     }
     let mut made = Made::new();
@@ -675,7 +675,7 @@ fn the_container_env_var_names_a_container_discovery_cannot_find() {
 
 #[test]
 fn an_alias_is_removed_when_its_service_goes() {
-    if !ready() {
+    if !ready("an_alias_is_removed_when_its_service_goes") {
         return;
     }
     let mut made = Made::new();

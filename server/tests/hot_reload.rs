@@ -586,7 +586,7 @@ async fn plugin_state_in_statics_resets_when_the_plugin_is_reloaded() {
     std::fs::write(&marked, bytes).unwrap();
     install_like_cargo(&marked, &lib);
     eventually(WAIT, "the counter plugin to be reloaded", || async {
-        let s = service_status(&http, &server.url(), "counter").await;
+        let s = Admin::new(&server).service("counter").await;
         if s["generation"] == 2 {
             Ok(())
         } else {
