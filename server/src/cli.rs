@@ -16,8 +16,9 @@ pub struct Args {
     /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
     /// or a dir of `.so` files (searched recursively, skipping `deps`,
     /// `build`, `incremental`, `.fingerprint`, `examples`, `tmp`).
-    #[arg(long, env = "FAKE_SERVICER_PLUGINS", default_value_os_t = Config::default().plugins)]
-    pub plugins: PathBuf,
+    /// [default: /app/services, unless --sources is given]
+    #[arg(long, env = "FAKE_SERVICER_PLUGINS")]
+    pub plugins: Option<PathBuf>,
 
     /// HTTP listen address.
     #[arg(long, env = "FAKE_SERVICER_LISTEN", default_value_t = Config::default().listen)]
@@ -98,6 +99,21 @@ pub struct Args {
     /// Larger admin request bodies (a stub, an import) are answered 413.
     #[arg(long, env = "FAKE_SERVICER_MAX_ADMIN_BODY_BYTES", default_value_t = Config::default().max_admin_body_bytes)]
     pub max_admin_body_bytes: usize,
+
+    /// Source mode: a directory of plugin crates (packages or workspaces
+    /// with a `cdylib` library) that the server builds with cargo, loads,
+    /// and rebuilds when their sources change.
+    #[arg(long, env = "FAKE_SERVICER_SOURCES")]
+    pub sources: Option<PathBuf>,
+
+    /// cargo's target dir in source mode [default: $CARGO_TARGET_DIR, else
+    /// target/ in the sources dir].
+    #[arg(long, env = "FAKE_SERVICER_TARGET_DIR")]
+    pub target_dir: Option<PathBuf>,
+
+    /// Build sources in release mode (slower builds, faster plugins).
+    #[arg(long, env = "FAKE_SERVICER_RELEASE")]
+    pub release: bool,
 }
 
 /// What to do instead of serving.
@@ -120,7 +136,11 @@ impl Args {
     /// The library's configuration.
     pub fn config(&self) -> Config {
         Config {
-            plugins: self.plugins.clone(),
+            plugins: match (&self.plugins, &self.sources) {
+                (Some(dir), _) => Some(dir.clone()),
+                (None, Some(_)) => None,
+                (None, None) => Config::default().plugins,
+            },
             listen: self.listen.clone(),
             mappings: self.mappings.clone(),
             docker: self.docker,
@@ -137,6 +157,9 @@ impl Args {
             body_timeout: self.body_timeout.0,
             max_connections: self.max_connections,
             max_admin_body_bytes: self.max_admin_body_bytes,
+            sources: self.sources.clone(),
+            target_dir: self.target_dir.clone(),
+            release: self.release,
         }
     }
 }
@@ -176,7 +199,7 @@ mod tests {
     fn no_flags_give_the_library_defaults() {
         let c = Args::try_parse_from(["fake-servicer"]).unwrap().config();
         assert_eq!(c, Config::default());
-        assert_eq!(c.plugins, PathBuf::from("/app/services"));
+        assert_eq!(c.plugins, Some(PathBuf::from("/app/services")));
         assert_eq!(c.listen, "0.0.0.0:80");
         assert_eq!(c.handler_timeout, Duration::from_secs(30));
         assert_eq!(c.max_body_bytes, 16_777_216);

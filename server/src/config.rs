@@ -11,8 +11,9 @@ use std::{fmt, path::PathBuf, str::FromStr, time::Duration};
 pub struct Config {
     /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
     /// or a dir of `.so` files (searched recursively, skipping cargo's
-    /// artifact dirs).
-    pub plugins: PathBuf,
+    /// artifact dirs). `None`: no prebuilt plugins (source mode, or stubs
+    /// only).
+    pub plugins: Option<PathBuf>,
     /// HTTP listen address.
     pub listen: String,
     /// A directory of WireMock-style `*.json` stub files, loaded and
@@ -50,6 +51,14 @@ pub struct Config {
     pub max_connections: usize,
     /// Larger admin request bodies (a stub, an import) are answered 413.
     pub max_admin_body_bytes: usize,
+    /// Source mode: a directory of plugin crates the server builds with
+    /// cargo and rebuilds when they change.
+    pub sources: Option<PathBuf>,
+    /// cargo's target dir in source mode (`None`: `$CARGO_TARGET_DIR`, else
+    /// `target/` in the sources dir).
+    pub target_dir: Option<PathBuf>,
+    /// Build sources with `--release`.
+    pub release: bool,
 }
 
 impl Default for Config {
@@ -57,7 +66,7 @@ impl Default for Config {
     /// aliases when the socket is reachable.
     fn default() -> Config {
         Config {
-            plugins: PathBuf::from("/app/services"),
+            plugins: Some(PathBuf::from("/app/services")),
             listen: "0.0.0.0:80".to_owned(),
             mappings: None,
             docker: DockerMode::Auto,
@@ -74,6 +83,9 @@ impl Default for Config {
             body_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             max_admin_body_bytes: 16 * 1024 * 1024,
+            sources: None,
+            target_dir: None,
+            release: false,
         }
     }
 }
@@ -83,7 +95,7 @@ impl Config {
     /// loopback port, Docker left alone, defaults elsewhere.
     pub fn local(plugins: impl Into<PathBuf>) -> Config {
         Config {
-            plugins: plugins.into(),
+            plugins: Some(plugins.into()),
             listen: "127.0.0.1:0".to_owned(),
             docker: DockerMode::Off,
             ..Config::default()
@@ -157,7 +169,7 @@ mod tests {
         let local = Config::local("/p");
         assert_eq!(
             Config {
-                plugins: PathBuf::from("/app/services"),
+                plugins: Some(PathBuf::from("/app/services")),
                 listen: "0.0.0.0:80".to_owned(),
                 docker: DockerMode::Auto,
                 ..local.clone()

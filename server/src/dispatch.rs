@@ -99,10 +99,18 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         received_at,
     });
 
-    let answer = match too_large {
+    let mut answer = match too_large {
         Some(plan) => Answer::server(plan),
         None => answer(&app, &request, &snapshot, unknown, conn.as_ref()).await,
     };
+    if let Some((service, _)) = request.service()
+        && app.builds.failed(service)
+    {
+        answer.plan.headers.push((
+            http::HeaderName::from_static(crate::build::FAILED_HEADER),
+            HeaderValue::from_static(crate::build::FAILED_VALUE),
+        ));
+    }
     drop(snapshot);
     app.journal.record(
         request,

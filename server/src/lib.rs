@@ -44,6 +44,7 @@ pub mod routing;
 pub mod runner;
 
 // Plugins and the files behind plugins and stubs.
+pub(crate) mod build;
 pub(crate) mod plugin;
 pub(crate) mod watch;
 

@@ -3,6 +3,7 @@
 
 use crate::{
     admin,
+    build::{self, Builder, Builds},
     config::Config,
     dispatch,
     docker::Aliases,
@@ -24,6 +25,10 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 pub enum StartError {
     #[error("plugin dir {}: {reason} (set --plugins or FAKE_SERVICER_PLUGINS to a cargo target/ dir or a dir of .so files)", path.display())]
     PluginDir { path: PathBuf, reason: String },
+    #[error("sources dir {}: {reason} (set --sources or FAKE_SERVICER_SOURCES to a dir of plugin crates)", path.display())]
+    SourcesDir { path: PathBuf, reason: String },
+    #[error("--sources: {0}")]
+    Sources(String),
     #[error("cannot create a private dir for loading plugins: {0}")]
     Scratch(io::Error),
     #[error("mappings dir {}: {reason} (set --mappings or FAKE_SERVICER_MAPPINGS to a dir of WireMock *.json stub files)", path.display())]
@@ -56,6 +61,7 @@ pub struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
     _watchers: Vec<Watcher>,
+    _builder: Option<Builder>,
     _aliases: Aliases,
     _scratch: tempfile::TempDir,
 }
@@ -95,10 +101,20 @@ impl Server {
             Some("") => return Err(StartError::EmptyAdminToken),
             token => token.map(Arc::from),
         };
-        let plugins = check_dir(&config.plugins).map_err(|reason| StartError::PluginDir {
-            path: config.plugins.clone(),
-            reason,
-        })?;
+        let plugins = match &config.plugins {
+            Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::PluginDir {
+                path: dir.clone(),
+                reason,
+            })?),
+            None => None,
+        };
+        let sources = match &config.sources {
+            Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::SourcesDir {
+                path: dir.clone(),
+                reason,
+            })?),
+            None => None,
+        };
         let mappings_dir = match &config.mappings {
             Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::MappingsDir {
                 path: dir.clone(),
@@ -112,7 +128,32 @@ impl Server {
             .map_err(StartError::Scratch)?;
         let registry = Arc::new(Registry::new(scratch.path().to_owned()));
 
-        let mut watchers = vec![load_and_watch(&plugins, registry.clone(), &config).await?];
+        let mut watchers = Vec::new();
+        if let Some(dir) = &plugins {
+            watchers.push(load_and_watch(dir, registry.clone(), &config).await?);
+        }
+        let builds = Arc::new(Builds::default());
+        let builder = match sources {
+            Some(sources) => Some(
+                Builder::start(
+                    build::Settings {
+                        target_dir: config
+                            .target_dir
+                            .clone()
+                            .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
+                            .unwrap_or_else(|| sources.join("target")),
+                        sources,
+                        release: config.release,
+                        quiet: config.quiet_period(),
+                        poll: config.poll,
+                    },
+                    registry.clone(),
+                    builds.clone(),
+                )
+                .map_err(StartError::Sources)?,
+            ),
+            None => None,
+        };
         let named = registry.clone();
         let stubs = Arc::new(Stubs::new(Box::new(move |names| {
             named.set_stub_services(names)
@@ -157,6 +198,7 @@ impl Server {
             max_body_bytes: config.max_body_bytes,
             body_timeout: config.body_timeout,
             admin_token: admin_token.clone(),
+            builds,
         });
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)
@@ -183,6 +225,7 @@ impl Server {
             stop: Some(stop),
             task,
             _watchers: watchers,
+            _builder: builder,
             _aliases: aliases,
             _scratch: scratch,
         })

@@ -23,4 +23,6 @@ pub struct App {
     pub body_timeout: std::time::Duration,
     /// `--admin-token`: also needed to arm a next-request override.
     pub admin_token: Option<Arc<str>>,
+    /// Source mode's builds (empty without `--sources`).
+    pub builds: Arc<crate::build::Builds>,
 }

@@ -164,7 +164,13 @@ async fn services(State(app): State<Arc<App>>) -> Json<Value> {
     let (plugins, refused) = app.registry.status();
     let mut services: Vec<Value> = plugins
         .iter()
-        .filter_map(|s| serde_json::to_value(s).ok())
+        .filter_map(|s| {
+            let mut v = serde_json::to_value(s).ok()?;
+            if let Some(build) = app.builds.of_library(&s.file) {
+                v["build"] = build;
+            }
+            Some(v)
+        })
         .collect();
     let stubs = app.stubs.list();
     for name in app.registry.snapshot().stub_only() {
@@ -180,7 +186,12 @@ async fn services(State(app): State<Arc<App>>) -> Json<Value> {
         services.push(json!({"name": &**name, "kind": "stubs", "stubs": count}));
     }
     services.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    Json(json!({ "services": services, "refused": refused, "docker": docker_status(&app) }))
+    Json(json!({
+        "services": services,
+        "refused": refused,
+        "builds": app.builds.to_json(),
+        "docker": docker_status(&app),
+    }))
 }
 
 fn docker_status(app: &App) -> Value {
