@@ -53,6 +53,7 @@ async fn run(config: Config) -> ExitCode {
         Ok(_) => {}
         Err(e) => tracing::warn!("cannot read or raise the open-file limit: {e}"),
     }
+    let building = config.sources.is_some();
     let server = match Server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -60,7 +61,7 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print_banner(&server);
+    print_banner(&server, building);
     wait_for_signal().await;
     tracing::info!("shutting down: finishing in-flight requests (at most {DRAIN:?})");
     if !server.shutdown_within(DRAIN).await {
@@ -69,7 +70,7 @@ async fn run(config: Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_banner(server: &Server) {
+fn print_banner(server: &Server, building: bool) {
     let url = server.url();
     let port = server.addr().port();
     let services = server.service_routes();
@@ -77,7 +78,9 @@ fn print_banner(server: &Server) {
     if server.addr().ip().is_unspecified() {
         println!("  from this machine: {url}");
     }
-    if services.is_empty() {
+    if services.is_empty() && building {
+        println!("  building the plugins from source: each service appears when its build is done");
+    } else if services.is_empty() {
         println!("  no services loaded yet: build a plugin into the plugin dir");
     }
     for (name, _) in &services {
