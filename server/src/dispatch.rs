@@ -6,6 +6,7 @@
 use crate::{
     conn::Conn,
     journal::{AnsweredBy, Outcome},
+    mappings::Stub,
     overrides::Override,
     plan::Plan,
     plugin::{Service, Snapshot},
@@ -20,9 +21,9 @@ use axum::{
 };
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::{
-    sync::Arc,
+    sync::{Arc, Weak},
     time::{Instant, SystemTime},
 };
 
@@ -30,7 +31,8 @@ use std::{
 struct Answer {
     plan: Plan,
     by: AnsweredBy,
-    stub: Option<Value>,
+    /// The stub that answered, for the journal (shared, not copied).
+    stub: Option<Weak<Stub>>,
 }
 
 impl Answer {
@@ -94,7 +96,11 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         } else {
             parts.headers
         },
-        body,
+        body: if app.journal.enabled() {
+            crate::request::compact_body(body)
+        } else {
+            body
+        },
         service,
         client: conn.as_ref().map(|c| c.remote),
         received_at,
@@ -177,7 +183,7 @@ async fn normal(
         return Answer {
             plan: stub.response.plan(app.settings.fixed_delay()),
             by: AnsweredBy::Stub(stub.id),
-            stub: Some(stub.json.clone()),
+            stub: Some(Arc::downgrade(&stub)),
         };
     }
     let Some((name, rel_path)) = req.service() else {

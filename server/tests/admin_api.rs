@@ -1115,3 +1115,71 @@ async fn each_armed_override_is_served_exactly_once_under_concurrency() {
     assert_eq!(plugin, 20, "the rest reach the plugin");
     server.shutdown().await;
 }
+
+/// The `meta.total` and the request urls of `GET /__admin/requests{query}`.
+async fn journal_page(a: &Admin, query: &str) -> (u64, Vec<String>) {
+    let page = a.get(&format!("/__admin/requests{query}")).await.json();
+    let urls = page["requests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{page}"))
+        .iter()
+        .map(|e| e["request"]["url"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (page["meta"]["total"].as_u64().unwrap_or_default(), urls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_size_one_keeps_one_entry() {
+    let (server, _dir) = server_with(|c| c.journal_size = 1).await;
+    let a = Admin::new(&server);
+    for i in 0..40 {
+        a.mock(Method::GET, &format!("/nowhere/{i}"), &[], "").await;
+    }
+    assert_eq!(
+        journal_page(&a, "").await,
+        (1, vec!["/nowhere/39".to_owned()])
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_size_one_hundred_keeps_the_newest_hundred_entries() {
+    let (server, _dir) = server_with(|c| c.journal_size = 100).await;
+    let a = Admin::new(&server);
+    for i in 0..250 {
+        a.mock(Method::GET, &format!("/nowhere/{i}"), &[], "").await;
+    }
+    let (total, urls) = journal_page(&a, "").await;
+    let newest: Vec<String> = (150..250).rev().map(|i| format!("/nowhere/{i}")).collect();
+    assert_eq!((total, urls), (100, newest));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_entry_shows_the_stub_that_answered_while_it_exists() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    let stub = a
+        .stub(
+            json!({"request": {"urlPath": "/shown"}, "response": {"status": 201, "body": "made"}}),
+        )
+        .await;
+    let id = stub["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        a.mock(Method::GET, "/shown", &[], "").await.status,
+        StatusCode::CREATED
+    );
+    let entry = a.get("/__admin/requests?limit=1").await.json()["requests"][0].clone();
+    assert_eq!(entry["stubMapping"], stub);
+    assert_eq!(
+        entry["responseDefinition"],
+        json!({"status": 201, "body": "made"})
+    );
+    a.call(Method::DELETE, &format!("/__admin/mappings/{id}"), "")
+        .await;
+    let entry = a.get("/__admin/requests?limit=1").await.json()["requests"][0].clone();
+    assert_eq!(entry["stubMapping"], json!({"id": id, "uuid": id}));
+    assert_eq!(entry["answeredBy"], json!({"kind": "stub", "id": id}));
+    assert_eq!(entry["responseDefinition"], json!({"status": 201}));
+    server.shutdown().await;
+}
