@@ -1156,6 +1156,38 @@ async fn a_journal_of_size_one_hundred_keeps_the_newest_hundred_entries() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_journal_answers_one_page_of_at_most_limit_entries_with_the_total() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    for i in 0..1100 {
+        a.mock(Method::GET, &format!("/nowhere/{i}"), &[], "").await;
+    }
+    let (total, urls) = journal_page(&a, "").await;
+    assert_eq!((total, urls.len()), (1100, 1000), "the default limit");
+    assert_eq!(urls[0], "/nowhere/1099", "newest first");
+    let (total, urls) = journal_page(&a, "?limit=3").await;
+    assert_eq!(
+        (total, urls),
+        (
+            1100,
+            vec![
+                "/nowhere/1099".to_owned(),
+                "/nowhere/1098".to_owned(),
+                "/nowhere/1097".to_owned()
+            ]
+        )
+    );
+    let (_, urls) = journal_page(&a, "?limit=5000").await;
+    assert_eq!(urls.len(), 1100, "a larger limit reads further");
+    let page = a.get("/__admin/requests?limit=0").await.json();
+    assert_eq!(
+        page,
+        json!({"requests": [], "meta": {"total": 1100}, "requestJournalDisabled": false})
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_entry_shows_the_stub_that_answered_while_it_exists() {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
