@@ -81,6 +81,16 @@ pub struct Args {
     /// and every call when this is 1, go to the blocking pool.
     #[arg(long, env = "FAKE_SERVICER_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
+
+    /// Most next-request overrides armed at once; arming more is answered
+    /// 507 until some are served or the server is reset.
+    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDES", default_value_t = Config::default().max_armed_overrides)]
+    pub max_armed_overrides: usize,
+
+    /// Most bytes armed next-request overrides hold together (bodies,
+    /// headers, paths); arming past it is answered 507.
+    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDE_BYTES", default_value_t = Config::default().max_armed_override_bytes)]
+    pub max_armed_override_bytes: usize,
 }
 
 impl Args {
@@ -101,6 +111,8 @@ impl Args {
             admin_token: self.admin_token.clone(),
             quiet_ms: self.quiet_ms,
             workers: self.workers,
+            max_armed_overrides: self.max_armed_overrides,
+            max_armed_override_bytes: self.max_armed_override_bytes,
         }
     }
 }

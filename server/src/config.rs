@@ -42,6 +42,12 @@ pub struct Config {
     pub quiet_ms: u64,
     /// Async worker threads (`None`: as many as cores, at least 2).
     pub workers: Option<u16>,
+    /// Most next-request overrides armed at once; arming more is answered
+    /// 507.
+    pub max_armed_overrides: usize,
+    /// Most bytes (bodies, headers, keys) armed overrides hold together;
+    /// arming past it is answered 507.
+    pub max_armed_override_bytes: usize,
 }
 
 impl Default for Config {
@@ -63,6 +69,8 @@ impl Default for Config {
             admin_token: None,
             quiet_ms: 100,
             workers: None,
+            max_armed_overrides: crate::overrides::DEFAULT_MAX_ARMED,
+            max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
         }
     }
 }

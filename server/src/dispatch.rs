@@ -146,7 +146,17 @@ async fn answer(
             }
             Some(Ok(o)) => {
                 let description = o.describe(service, &req.method, path);
-                app.overrides.arm(service, &req.method, path, o);
+                if let Err(full) = app.overrides.arm(service, &req.method, path, o) {
+                    return Answer::server(Plan::json(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        &json!({
+                            "error": full.message,
+                            "flag": full.flag,
+                            "cap": full.cap,
+                            "armed": false,
+                        }),
+                    ));
+                }
                 return Answer {
                     plan: Plan::json(StatusCode::ACCEPTED, &description),
                     by: AnsweredBy::Armed,

@@ -1215,3 +1215,106 @@ async fn a_journal_entry_shows_the_stub_that_answered_while_it_exists() {
     assert_eq!(entry["responseDefinition"], json!({"status": 201}));
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arming_past_the_override_count_cap_answers_507_naming_the_flag_and_arms_nothing() {
+    let (server, _dir) = server_with(|c| c.max_armed_overrides = 3).await;
+    let a = Admin::new(&server);
+    for i in 0..3 {
+        let r = a
+            .mock(
+                Method::GET,
+                &format!("/example/users/{i}"),
+                &[(STATUS, "500")],
+                "",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    }
+    let full = a
+        .mock(Method::GET, "/example/users/3", &[(STATUS, "500")], "")
+        .await;
+    assert_eq!(full.status, StatusCode::INSUFFICIENT_STORAGE);
+    let error = full.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error.contains("3 armed overrides") && error.contains("--max-armed-overrides"),
+        "{error}"
+    );
+    assert_eq!(full.json()["armed"], false);
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/3", &[], "")
+            .await
+            .status,
+        StatusCode::OK,
+        "nothing armed"
+    );
+    // Served overrides make room; a reset frees them all.
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/0", &[], "")
+            .await
+            .status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    let r = a
+        .mock(Method::GET, "/example/users/4", &[(STATUS, "500")], "")
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    a.call(Method::POST, "/__admin/reset", "").await;
+    for i in 10..13 {
+        let r = a
+            .mock(
+                Method::GET,
+                &format!("/example/users/{i}"),
+                &[(STATUS, "500")],
+                "",
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::ACCEPTED,
+            "after a reset: {}",
+            r.text()
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arming_past_the_override_byte_cap_answers_507_naming_the_flag_and_arms_nothing() {
+    let (server, _dir) = server_with(|c| c.max_armed_override_bytes = 100_000).await;
+    let a = Admin::new(&server);
+    let body = "b".repeat(40_000);
+    for i in 0..2 {
+        let r = a
+            .mock(
+                Method::GET,
+                &format!("/example/users/{i}"),
+                &[(BODY, &body)],
+                "",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    }
+    let full = a
+        .mock(Method::GET, "/example/users/2", &[(BODY, &body)], "")
+        .await;
+    assert_eq!(full.status, StatusCode::INSUFFICIENT_STORAGE);
+    let error = full.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error.contains("100000 bytes") && error.contains("--max-armed-override-bytes"),
+        "{error}"
+    );
+    let next = a.mock(Method::GET, "/example/users/2", &[], "").await;
+    assert_eq!(next.json()["id"], 2, "nothing armed: {}", next.text());
+    a.call(Method::POST, "/__admin/reset", "").await;
+    let r = a
+        .mock(Method::GET, "/example/users/5", &[(BODY, &body)], "")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::ACCEPTED,
+        "after a reset: {}",
+        r.text()
+    );
+    server.shutdown().await;
+}
