@@ -114,6 +114,16 @@ pub struct Args {
     /// Build sources in release mode (slower builds, faster plugins).
     #[arg(long, env = "FAKE_SERVICER_RELEASE")]
     pub release: bool,
+
+    /// Most next-request overrides armed at once; arming more is answered
+    /// 507 until some are served or the server is reset.
+    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDES", default_value_t = Config::default().max_armed_overrides)]
+    pub max_armed_overrides: usize,
+
+    /// Most bytes armed next-request overrides hold together (bodies,
+    /// headers, paths); arming past it is answered 507.
+    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDE_BYTES", default_value_t = Config::default().max_armed_override_bytes)]
+    pub max_armed_override_bytes: usize,
 }
 
 /// What to do instead of serving.
@@ -160,6 +170,8 @@ impl Args {
             sources: self.sources.clone(),
             target_dir: self.target_dir.clone(),
             release: self.release,
+            max_armed_overrides: self.max_armed_overrides,
+            max_armed_override_bytes: self.max_armed_override_bytes,
         }
     }
 }

@@ -59,6 +59,12 @@ pub struct Config {
     pub target_dir: Option<PathBuf>,
     /// Build sources with `--release`.
     pub release: bool,
+    /// Most next-request overrides armed at once; arming more is answered
+    /// 507.
+    pub max_armed_overrides: usize,
+    /// Most bytes (bodies, headers, keys) armed overrides hold together;
+    /// arming past it is answered 507.
+    pub max_armed_override_bytes: usize,
 }
 
 impl Default for Config {
@@ -86,6 +92,8 @@ impl Default for Config {
             sources: None,
             target_dir: None,
             release: false,
+            max_armed_overrides: crate::overrides::DEFAULT_MAX_ARMED,
+            max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
         }
     }
 }

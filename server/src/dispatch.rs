@@ -6,6 +6,7 @@
 use crate::{
     conn::Conn,
     journal::{AnsweredBy, Outcome},
+    mappings::Stub,
     overrides::Override,
     plan::Plan,
     plugin::{Service, Snapshot},
@@ -22,7 +23,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use std::{
-    sync::Arc,
+    sync::{Arc, Weak},
     time::{Duration, Instant, SystemTime},
 };
 
@@ -30,7 +31,8 @@ use std::{
 struct Answer {
     plan: Plan,
     by: AnsweredBy,
-    stub: Option<Value>,
+    /// The stub that answered, for the journal (shared, not copied).
+    stub: Option<Weak<Stub>>,
 }
 
 impl Answer {
@@ -93,7 +95,11 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         } else {
             parts.headers
         },
-        body,
+        body: if app.journal.enabled() {
+            crate::request::compact_body(body)
+        } else {
+            body
+        },
         service,
         client: conn.as_ref().map(|c| c.remote),
         received_at,
@@ -160,7 +166,17 @@ async fn answer(
             }
             Some(Ok(o)) => {
                 let description = o.describe(service, &req.method, path);
-                app.overrides.arm(service, &req.method, path, o);
+                if let Err(full) = app.overrides.arm(service, &req.method, path, o) {
+                    return Answer::server(Plan::json(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        &json!({
+                            "error": full.message,
+                            "flag": full.flag,
+                            "cap": full.cap,
+                            "armed": false,
+                        }),
+                    ));
+                }
                 return Answer {
                     plan: Plan::json(StatusCode::ACCEPTED, &description),
                     by: AnsweredBy::Armed,
@@ -197,7 +213,7 @@ async fn normal(
         return Answer {
             plan: stub.response.plan(app.settings.fixed_delay()),
             by: AnsweredBy::Stub(stub.id),
-            stub: Some(stub.json.clone()),
+            stub: Some(Arc::downgrade(&stub)),
         };
     }
     let Some((name, rel_path)) = req.service() else {

@@ -2,27 +2,40 @@
 //! answered them, in WireMock's shape.
 //!
 //! Entries go into one of several shards by sequence number, each behind
-//! its own short lock, so concurrent requests rarely contend; each shard
-//! keeps its share of the entry count and of a byte budget, so memory stays
-//! bounded whatever the load. Reads (admin calls) merge the shards.
+//! its own short lock, so concurrent requests rarely contend. A shard drops
+//! its entries older than the newest `size`, and its oldest while it holds
+//! more than its share of a byte budget that counts every byte an entry
+//! keeps; reads (admin calls) merge the shards and show the newest `size`.
+//! A small journal has fewer shards, so that the entries it keeps beyond
+//! `size` until their shard's next record stay few.
+//!
+//! An entry refers to the stub that answered (shared with the live stub,
+//! never copied): the journal shows its mapping while it exists.
 
+use crate::mappings::Stub;
 use crate::matchers::RequestPattern;
 use crate::request::Recorded;
 use crate::sync::lock;
 use base64::Engine;
+use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value, json};
 use std::{
     collections::VecDeque,
+    mem::size_of,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, Weak,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, SystemTime},
 };
 use uuid::Uuid;
 
-const SHARDS: usize = 16;
-/// Bytes of request bodies and headers the journal keeps at most.
+/// Most shards a journal has.
+const MAX_SHARDS: usize = 16;
+/// A journal has at most one shard per this many entries (at least one).
+const ENTRIES_PER_SHARD: usize = 64;
+/// Bytes the journal keeps at most: request bodies, paths, query strings,
+/// headers and the bookkeeping of each entry.
 pub const BYTE_BUDGET: usize = 64 * 1024 * 1024;
 /// A body longer than this is kept truncated.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -67,8 +80,8 @@ impl AnsweredBy {
 pub struct Outcome {
     pub status: u16,
     pub answered_by: AnsweredBy,
-    /// The stub's mapping JSON, when a stub answered.
-    pub stub: Option<Value>,
+    /// The stub that answered, if one did: shown while it exists.
+    pub stub: Option<Weak<Stub>>,
     /// Time to decide the answer (handler included), delays excluded.
     pub process_time: Duration,
     /// Delay added before the answer.
@@ -152,14 +165,53 @@ impl Entry {
                 "totalTime": (o.added_delay + o.process_time).as_millis() as u64,
             },
         });
-        if let (Some(stub), Some(obj)) = (&o.stub, v.as_object_mut()) {
-            obj.insert("stubMapping".into(), stub.clone());
-            if let Some(resp) = stub.get("response") {
-                obj.insert("responseDefinition".into(), resp.clone());
+        if let (AnsweredBy::Stub(id), Some(obj)) = (&o.answered_by, v.as_object_mut()) {
+            match o.stub.as_ref().and_then(Weak::upgrade) {
+                Some(stub) => {
+                    obj.insert("stubMapping".into(), stub.json.clone());
+                    if let Some(resp) = stub.json.get("response") {
+                        obj.insert("responseDefinition".into(), resp.clone());
+                    }
+                }
+                // Removed or replaced since: only its id is left.
+                None => {
+                    let id = id.to_string();
+                    obj.insert("stubMapping".into(), json!({"id": id, "uuid": id}));
+                }
             }
         }
         v
     }
+}
+
+/// The bytes an entry keeps: its request's path, query, body and headers,
+/// and the fixed part (the entry, the request, their reference counts, the
+/// ring slot, and the stub it refers to, whose memory a removed stub leaves
+/// until the entry goes).
+fn charge(request: &Recorded, outcome: &Outcome) -> usize {
+    const COUNTS: usize = 2 * size_of::<usize>();
+    const FIXED: usize =
+        size_of::<Entry>() + COUNTS + size_of::<Recorded>() + COUNTS + size_of::<Arc<Entry>>();
+    // A header slot: name, value, hash, links and index.
+    const HEADER_SLOT: usize =
+        size_of::<HeaderName>() + size_of::<HeaderValue>() + 4 * size_of::<usize>();
+    let stub = if outcome.stub.is_some() {
+        size_of::<Stub>() + COUNTS
+    } else {
+        0
+    };
+    let headers = request.headers.capacity() * HEADER_SLOT
+        + request
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len())
+            .sum::<usize>();
+    FIXED
+        + stub
+        + headers
+        + request.path.capacity()
+        + request.query.as_ref().map_or(0, String::capacity)
+        + request.body.len()
 }
 
 #[derive(Default)]
@@ -170,8 +222,10 @@ struct Shard {
 
 /// The journal.
 pub struct Journal {
+    /// A power of two of them, so that a sequence number picks one by mask.
     shards: Vec<Mutex<Shard>>,
-    per_shard: usize,
+    /// Entries shown at most (0: disabled).
+    size: usize,
     bytes_per_shard: usize,
     seq: AtomicU64,
     /// Entry ids are this random UUID with the sequence number mixed into
@@ -182,17 +236,24 @@ pub struct Journal {
 impl Journal {
     /// A journal of at most `size` entries (0 disables it).
     pub fn new(size: usize) -> Journal {
+        let wanted = (size / ENTRIES_PER_SHARD).clamp(1, MAX_SHARDS);
+        // The largest power of two not above `wanted`.
+        let shards = 1 << (usize::BITS - 1 - wanted.leading_zeros());
         Journal {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            per_shard: size.div_ceil(SHARDS),
-            bytes_per_shard: BYTE_BUDGET / SHARDS,
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            size,
+            bytes_per_shard: BYTE_BUDGET / shards,
             seq: AtomicU64::new(0),
             id_base: Uuid::new_v4().as_u128(),
         }
     }
 
     pub fn enabled(&self) -> bool {
-        self.per_shard > 0
+        self.size > 0
+    }
+
+    fn shard(&self, seq: u64) -> &Mutex<Shard> {
+        &self.shards[seq as usize & (self.shards.len() - 1)]
     }
 
     /// Records a request and its outcome.
@@ -209,13 +270,7 @@ impl Journal {
         } else {
             request
         };
-        let bytes = request.body.len()
-            + request.path.len()
-            + request
-                .headers
-                .iter()
-                .map(|(n, v)| n.as_str().len() + v.len())
-                .sum::<usize>();
+        let bytes = charge(&request, &outcome);
         let entry = Arc::new(Entry {
             seq,
             // The low 62 bits: the variant bits stay those of a v4 UUID.
@@ -224,33 +279,44 @@ impl Journal {
             outcome,
             bytes,
         });
-        let mut shard = lock(&self.shards[seq as usize % SHARDS]);
+        // Entries this much older than this one are past the newest `size`.
+        let size = self.size as u64;
+        let mut shard = lock(self.shard(seq));
         shard.bytes += bytes;
         shard.entries.push_back(entry);
-        while shard.entries.len() > self.per_shard
-            || (shard.bytes > self.bytes_per_shard && shard.entries.len() > 1)
-        {
+        while let Some(oldest) = shard.entries.front() {
+            let stale = oldest.seq + size <= seq;
+            let over_budget = shard.bytes > self.bytes_per_shard && shard.entries.len() > 1;
+            if !(stale || over_budget) {
+                break;
+            }
             if let Some(old) = shard.entries.pop_front() {
                 shard.bytes -= old.bytes;
             }
         }
     }
 
-    /// All entries, newest first.
+    /// The entries shown: the newest `size`, newest first.
     pub fn all(&self) -> Vec<Arc<Entry>> {
-        let mut v: Vec<Arc<Entry>> = self
-            .shards
-            .iter()
-            .flat_map(|s| lock(s).entries.iter().cloned().collect::<Vec<_>>())
-            .collect();
-        v.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        let mut v: Vec<Arc<Entry>> = Vec::new();
+        for s in &self.shards {
+            v.extend(lock(s).entries.iter().cloned());
+        }
+        v.sort_unstable_by_key(|e| std::cmp::Reverse(e.seq));
+        v.truncate(self.size);
         v
     }
 
-    /// Number of entries kept.
+    /// Number of entries shown.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).entries.len()).sum()
+        self.all().len()
+    }
+
+    /// Bytes charged for the entries kept.
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).bytes).sum()
     }
 
     #[cfg(test)]
@@ -280,32 +346,34 @@ impl Journal {
         v
     }
 
-    /// The entry `id`.
+    /// The entry `id`, if shown.
     pub fn get(&self, id: Uuid) -> Option<Arc<Entry>> {
-        self.shards
-            .iter()
-            .find_map(|s| lock(s).entries.iter().find(|e| e.id == id).cloned())
+        self.all().into_iter().find(|e| e.id == id)
     }
 
-    /// Removes the entry `id`; whether it existed.
+    /// Removes the entry `id`; whether it was shown.
     pub fn remove(&self, id: Uuid) -> bool {
-        for s in &self.shards {
-            let mut shard = lock(s);
-            if let Some(pos) = shard.entries.iter().position(|e| e.id == id) {
+        let Some(entry) = self.get(id) else {
+            return false;
+        };
+        let mut shard = lock(self.shard(entry.seq));
+        match shard.entries.iter().position(|e| e.id == id) {
+            Some(pos) => {
                 if let Some(e) = shard.entries.remove(pos) {
                     shard.bytes -= e.bytes;
                 }
-                return true;
+                true
             }
+            None => false,
         }
-        false
     }
 
     /// Empties the journal.
     pub fn clear(&self) {
         for s in &self.shards {
             let mut shard = lock(s);
-            shard.entries.clear();
+            // A new ring: the old one's capacity goes too.
+            shard.entries = VecDeque::new();
             shard.bytes = 0;
         }
     }
@@ -317,10 +385,14 @@ mod tests {
     use bytes::Bytes;
 
     fn rec(path: &str, body: usize) -> Arc<Recorded> {
+        rec_with_query(path, body, "a=1&a=2")
+    }
+
+    fn rec_with_query(path: &str, body: usize, query: &str) -> Arc<Recorded> {
         Arc::new(Recorded {
             method: http::Method::GET,
             path: path.to_owned(),
-            query: Some("a=1&a=2".to_owned()),
+            query: Some(query.to_owned()),
             headers: http::HeaderMap::new(),
             body: Bytes::from(vec![b'x'; body]),
             service: None,
@@ -339,16 +411,76 @@ mod tests {
         }
     }
 
-    #[test]
-    fn keeps_the_newest_entries_up_to_its_size() {
-        let j = Journal::new(100);
-        for i in 0..1000 {
+    /// The paths of the entries shown, newest first.
+    fn paths(j: &Journal) -> Vec<String> {
+        j.all().iter().map(|e| e.request.path.clone()).collect()
+    }
+
+    fn record_paths(j: &Journal, range: std::ops::Range<usize>) {
+        for i in range {
             j.record(rec(&format!("/{i}"), 0), outcome(AnsweredBy::Nothing));
         }
-        let all = j.all();
-        assert!(all.len() <= 112 && all.len() >= 100, "{}", all.len());
-        assert_eq!(all[0].request.path, "/999");
-        assert!(all.iter().all(|e| e.seq >= 1000 - 112));
+    }
+
+    fn newest(range: std::ops::Range<usize>) -> Vec<String> {
+        range.rev().map(|i| format!("/{i}")).collect()
+    }
+
+    #[test]
+    fn a_journal_of_size_one_hundred_keeps_the_newest_hundred() {
+        let j = Journal::new(100);
+        record_paths(&j, 0..1000);
+        assert_eq!(paths(&j), newest(900..1000));
+    }
+
+    #[test]
+    fn a_journal_of_size_one_keeps_the_newest_entry_only() {
+        let j = Journal::new(1);
+        record_paths(&j, 0..50);
+        assert_eq!(paths(&j), newest(49..50));
+        let stored: usize = j.shards.iter().map(|s| lock(s).entries.len()).sum();
+        assert_eq!(stored, 1, "nothing kept beyond it");
+    }
+
+    #[test]
+    fn a_large_sharded_journal_keeps_exactly_its_size() {
+        let j = Journal::new(10_000);
+        assert_eq!(j.shards.len(), MAX_SHARDS);
+        record_paths(&j, 0..25_013);
+        assert_eq!(paths(&j), newest(15_013..25_013));
+        let stored: usize = j.shards.iter().map(|s| lock(s).entries.len()).sum();
+        assert!(stored < 10_000 + MAX_SHARDS, "{stored} kept");
+    }
+
+    #[test]
+    fn query_strings_count_against_the_byte_budget() {
+        let j = Journal::new(1_000_000);
+        let query = "q=".to_owned() + &"a".repeat(60_000);
+        for i in 0..2000 {
+            j.record(
+                rec_with_query(&format!("/{i}"), 0, &query),
+                outcome(AnsweredBy::Nothing),
+            );
+        }
+        assert!(j.bytes() <= BYTE_BUDGET, "{} bytes charged", j.bytes());
+        let kept: usize = j
+            .all()
+            .iter()
+            .map(|e| e.request.query.as_ref().map_or(0, String::len))
+            .sum();
+        assert!(kept <= BYTE_BUDGET, "{kept} bytes of queries kept");
+        assert!(j.len() < 2000);
+    }
+
+    #[test]
+    fn every_entry_is_charged_its_bookkeeping() {
+        let j = Journal::new(1);
+        j.record(rec("/", 0), outcome(AnsweredBy::Nothing));
+        assert!(
+            j.bytes() >= size_of::<Entry>() + size_of::<Recorded>(),
+            "{} bytes charged",
+            j.bytes()
+        );
     }
 
     #[test]
@@ -374,7 +506,7 @@ mod tests {
             "a huge body is truncated"
         );
         let kept: usize = j.all().iter().map(|e| e.request.body.len()).sum();
-        assert!(kept <= BYTE_BUDGET + SHARDS * MAX_BODY, "{kept}");
+        assert!(kept <= BYTE_BUDGET + MAX_SHARDS * MAX_BODY, "{kept}");
         assert!(j.len() < 200);
     }
 

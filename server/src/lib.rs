@@ -57,6 +57,7 @@ pub(crate) mod settings;
 pub(crate) mod headers;
 pub(crate) mod sync;
 pub(crate) mod timestamp;
+pub(crate) mod trim;
 
 pub use config::{Config, DockerMode};
 pub use server::{Server, StartError};

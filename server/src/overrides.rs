@@ -190,23 +190,123 @@ fn parse_headers(
 
 type Key = (String, Method, String);
 
-/// Armed overrides.
+/// Overrides armed at most at once, by default.
+pub const DEFAULT_MAX_ARMED: usize = 10_000;
+/// Bytes armed overrides hold at most, by default.
+pub const DEFAULT_MAX_ARMED_BYTES: usize = 16 * 1024 * 1024;
+
+/// The bytes an armed override holds: its body and headers, its copy of
+/// the key, and its own size.
+fn held_bytes(key: &Key, o: &Override) -> usize {
+    std::mem::size_of::<Override>()
+        + std::mem::size_of::<Key>()
+        + key.0.len()
+        + key.2.len()
+        + o.body.as_ref().map_or(0, Bytes::len)
+        + o.headers
+            .iter()
+            .map(|(n, v)| {
+                std::mem::size_of::<(HeaderName, HeaderValue)>() + n.as_str().len() + v.len()
+            })
+            .sum::<usize>()
+}
+
+/// Arming refused: a cap is reached. Nothing was armed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmError {
+    /// What is full, with the cap and the flag that sets it.
+    pub message: String,
+    /// The flag that sets the cap.
+    pub flag: &'static str,
+    /// The cap.
+    pub cap: usize,
+}
+
 #[derive(Default)]
+struct Armed {
+    queues: HashMap<Key, VecDeque<Override>>,
+    /// Overrides armed (each armed header set once).
+    count: usize,
+    /// Bytes they hold ([`held_bytes`]).
+    bytes: usize,
+}
+
+impl Armed {
+    /// Gives the memory of an emptied map back (a `HashMap` keeps its
+    /// capacity otherwise).
+    fn shrink_when_empty(&mut self) {
+        if self.queues.is_empty() && self.queues.capacity() > 0 {
+            self.queues = HashMap::new();
+        }
+    }
+}
+
+/// Armed overrides, capped by count and by bytes.
 pub struct Overrides {
-    armed: Mutex<HashMap<Key, VecDeque<Override>>>,
+    armed: Mutex<Armed>,
     /// How many keys have something armed: the hot path skips the lock at 0.
     keys: AtomicUsize,
+    max_count: usize,
+    max_bytes: usize,
+}
+
+impl Default for Overrides {
+    /// With the default caps.
+    fn default() -> Overrides {
+        Overrides::new(DEFAULT_MAX_ARMED, DEFAULT_MAX_ARMED_BYTES)
+    }
 }
 
 impl Overrides {
-    /// Arms `o` for (service, method, path), after those already armed.
-    pub fn arm(&self, service: &str, method: &Method, path: &str, o: Override) {
+    /// At most `max_count` armed at once, holding at most `max_bytes`.
+    pub fn new(max_count: usize, max_bytes: usize) -> Overrides {
+        Overrides {
+            armed: Mutex::new(Armed::default()),
+            keys: AtomicUsize::new(0),
+            max_count,
+            max_bytes,
+        }
+    }
+
+    /// Arms `o` for (service, method, path), after those already armed;
+    /// refused when that would pass a cap.
+    pub fn arm(
+        &self,
+        service: &str,
+        method: &Method,
+        path: &str,
+        o: Override,
+    ) -> Result<(), ArmError> {
+        let key = (service.to_owned(), method.clone(), path.to_owned());
+        let bytes = held_bytes(&key, &o);
         let mut armed = crate::sync::lock(&self.armed);
-        let queue = armed
-            .entry((service.to_owned(), method.clone(), path.to_owned()))
-            .or_default();
-        queue.push_back(o);
-        self.keys.store(armed.len(), Ordering::Release);
+        if armed.count >= self.max_count {
+            return Err(ArmError {
+                message: format!(
+                    "{} armed overrides already, the cap (--max-armed-overrides); \
+                     let them be served or POST /__admin/reset",
+                    self.max_count
+                ),
+                flag: "--max-armed-overrides",
+                cap: self.max_count,
+            });
+        }
+        if armed.bytes + bytes > self.max_bytes {
+            return Err(ArmError {
+                message: format!(
+                    "armed overrides would hold more than {} bytes, the cap \
+                     (--max-armed-override-bytes); this one holds {bytes}",
+                    self.max_bytes
+                ),
+                flag: "--max-armed-override-bytes",
+                cap: self.max_bytes,
+            });
+        }
+        armed.count += 1;
+        armed.bytes += bytes;
+        armed.queues.entry(key).or_default().push_back(o);
+        self.keys.store(armed.queues.len(), Ordering::Release);
+        Ok(())
     }
 
     /// Takes the override due for this request, if any (counting `times` down).
@@ -216,34 +316,36 @@ impl Overrides {
         }
         let mut armed = crate::sync::lock(&self.armed);
         let key = (service.to_owned(), method.clone(), path.to_owned());
-        let queue = armed.get_mut(&key)?;
+        let queue = armed.queues.get_mut(&key)?;
         let front = queue.front_mut()?;
         front.times -= 1;
-        let served = if front.times == 0 {
-            queue.pop_front()?
+        let (served, used_up) = if front.times == 0 {
+            (queue.pop_front()?, true)
         } else {
-            front.clone()
+            (front.clone(), false)
         };
         if queue.is_empty() {
-            armed.remove(&key);
+            armed.queues.remove(&key);
         }
-        self.keys.store(armed.len(), Ordering::Release);
+        if used_up {
+            armed.count -= 1;
+            armed.bytes -= held_bytes(&key, &served);
+        }
+        armed.shrink_when_empty();
+        self.keys.store(armed.queues.len(), Ordering::Release);
         Some(served)
     }
 
-    /// Disarms everything.
+    /// Disarms everything, and gives their memory back.
     pub fn clear(&self) {
         let mut armed = crate::sync::lock(&self.armed);
-        armed.clear();
+        *armed = Armed::default();
         self.keys.store(0, Ordering::Release);
     }
 
     /// Number of armed overrides (counting each armed header set once).
     pub fn len(&self) -> usize {
-        crate::sync::lock(&self.armed)
-            .values()
-            .map(VecDeque::len)
-            .sum()
+        crate::sync::lock(&self.armed).count
     }
 
     pub fn is_empty(&self) -> bool {
@@ -324,8 +426,8 @@ mod tests {
             times,
             ..Override::default()
         };
-        ov.arm("svc", &Method::GET, "/a", with(500, 2));
-        ov.arm("svc", &Method::GET, "/a", with(503, 1));
+        ov.arm("svc", &Method::GET, "/a", with(500, 2)).unwrap();
+        ov.arm("svc", &Method::GET, "/a", with(503, 1)).unwrap();
         let take = || {
             ov.take("svc", &Method::GET, "/a")
                 .map(|o| o.status.unwrap().as_u16())
@@ -435,5 +537,63 @@ mod tests {
             o.apply(Plan::empty(StatusCode::OK)).fault,
             Some(Fault::EmptyResponse)
         );
+    }
+
+    fn with_body(len: usize) -> Override {
+        Override {
+            body: Some(Bytes::from(vec![b'b'; len])),
+            times: 1,
+            ..Override::default()
+        }
+    }
+
+    #[test]
+    fn arming_past_the_count_cap_is_refused_naming_the_flag() {
+        let ov = Overrides::new(2, usize::MAX);
+        ov.arm("svc", &Method::GET, "/a", with_body(1)).unwrap();
+        ov.arm("svc", &Method::GET, "/b", with_body(1)).unwrap();
+        let err = ov.arm("svc", &Method::GET, "/c", with_body(1)).unwrap_err();
+        assert_eq!((err.flag, err.cap), ("--max-armed-overrides", 2));
+        assert_eq!(ov.take("svc", &Method::GET, "/c"), None, "nothing armed");
+        assert!(ov.take("svc", &Method::GET, "/a").is_some());
+        ov.arm("svc", &Method::GET, "/c", with_body(1))
+            .expect("a served override makes room");
+    }
+
+    #[test]
+    fn arming_past_the_byte_cap_is_refused_naming_the_flag() {
+        let ov = Overrides::new(usize::MAX, 10_000);
+        ov.arm("svc", &Method::GET, "/a", with_body(6_000)).unwrap();
+        let err = ov
+            .arm("svc", &Method::GET, "/b", with_body(6_000))
+            .unwrap_err();
+        assert_eq!((err.flag, err.cap), ("--max-armed-override-bytes", 10_000));
+        assert!(err.message.contains("10000 bytes"), "{}", err.message);
+        assert_eq!(ov.len(), 1);
+        ov.clear();
+        ov.arm("svc", &Method::GET, "/b", with_body(6_000))
+            .expect("a reset makes room");
+    }
+
+    #[test]
+    fn serving_and_clearing_give_the_bytes_and_the_map_back() {
+        let ov = Overrides::new(usize::MAX, usize::MAX);
+        for i in 0..1000 {
+            ov.arm("svc", &Method::GET, &format!("/{i}"), with_body(10))
+                .unwrap();
+        }
+        for i in 0..1000 {
+            assert!(ov.take("svc", &Method::GET, &format!("/{i}")).is_some());
+        }
+        let armed = crate::sync::lock(&ov.armed);
+        assert_eq!((armed.count, armed.bytes), (0, 0));
+        assert_eq!(armed.queues.capacity(), 0, "the emptied map is replaced");
+        drop(armed);
+        for i in 0..1000 {
+            ov.arm("svc", &Method::GET, &format!("/{i}"), with_body(10))
+                .unwrap();
+        }
+        ov.clear();
+        assert_eq!(crate::sync::lock(&ov.armed).queues.capacity(), 0);
     }
 }

@@ -45,6 +45,21 @@ pub fn compact_headers(headers: &HeaderMap) -> HeaderMap {
     out
 }
 
+/// A body the journal may keep, in a buffer of its own.
+///
+/// A body read in one piece is a slice of the connection's read buffer,
+/// like header values; kept as is, a journal entry would hold that whole
+/// buffer while the journal counts only the body's bytes. Bodies over
+/// [`crate::journal::MAX_BODY`] are left alone: the journal keeps a
+/// truncated copy of those.
+pub fn compact_body(body: Bytes) -> Bytes {
+    if body.is_empty() || body.len() > crate::journal::MAX_BODY {
+        body
+    } else {
+        Bytes::copy_from_slice(&body)
+    }
+}
+
 impl Recorded {
     /// The service the request resolved to and the path relative to it.
     pub fn service(&self) -> Option<(&str, &str)> {

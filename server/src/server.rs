@@ -191,7 +191,7 @@ impl Server {
             registry: registry.clone(),
             stubs,
             journal: Journal::new(config.journal_size),
-            overrides: Overrides::default(),
+            overrides: Overrides::new(config.max_armed_overrides, config.max_armed_override_bytes),
             settings: Settings::default(),
             docker: aliases.status.clone(),
             runner: Runner::new(inline_slots(), config.handler_timeout),

@@ -2059,3 +2059,206 @@ fn parse_rfc3339_millis(s: &str) -> Option<i64> {
     let days = era * 146_097 + doe - 719_468;
     Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000) + ms)
 }
+
+/// The `meta.total` and the request urls of `GET /__admin/requests{query}`.
+async fn journal_page(a: &Admin, query: &str) -> (u64, Vec<String>) {
+    let page = a.get(&format!("/__admin/requests{query}")).await.json();
+    let urls = page["requests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{page}"))
+        .iter()
+        .map(|e| e["request"]["url"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (page["meta"]["total"].as_u64().unwrap_or_default(), urls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_size_one_keeps_one_entry() {
+    let (server, _dir) = serve_examples(|c| c.journal_size = 1).await;
+    let a = Admin::new(&server);
+    for i in 0..40 {
+        a.mock(Method::GET, &format!("/nowhere/{i}"), &[], "").await;
+    }
+    assert_eq!(
+        journal_page(&a, "").await,
+        (1, vec!["/nowhere/39".to_owned()])
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_size_one_hundred_keeps_the_newest_hundred_entries() {
+    let (server, _dir) = serve_examples(|c| c.journal_size = 100).await;
+    let a = Admin::new(&server);
+    for i in 0..250 {
+        a.mock(Method::GET, &format!("/nowhere/{i}"), &[], "").await;
+    }
+    let (total, urls) = journal_page(&a, "").await;
+    let newest: Vec<String> = (150..250).rev().map(|i| format!("/nowhere/{i}")).collect();
+    assert_eq!((total, urls), (100, newest));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_the_journal_answers_one_page_of_at_most_limit_entries_with_the_total() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    for i in 0..1100 {
+        a.mock(Method::GET, &format!("/nowhere/{i}"), &[], "").await;
+    }
+    let (total, urls) = journal_page(&a, "").await;
+    assert_eq!((total, urls.len()), (1100, 1000), "the default limit");
+    assert_eq!(urls[0], "/nowhere/1099", "newest first");
+    let (total, urls) = journal_page(&a, "?limit=3").await;
+    assert_eq!(
+        (total, urls),
+        (
+            1100,
+            vec![
+                "/nowhere/1099".to_owned(),
+                "/nowhere/1098".to_owned(),
+                "/nowhere/1097".to_owned()
+            ]
+        )
+    );
+    let (_, urls) = journal_page(&a, "?limit=5000").await;
+    assert_eq!(urls.len(), 1100, "a larger limit reads further");
+    let page = a.get("/__admin/requests?limit=0").await.json();
+    assert_eq!(
+        page,
+        json!({"requests": [], "meta": {"total": 1100}, "requestJournalDisabled": false})
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_entry_shows_the_stub_that_answered_while_it_exists() {
+    let (server, _dir) = server().await;
+    let a = Admin::new(&server);
+    let stub = a
+        .stub(
+            json!({"request": {"urlPath": "/shown"}, "response": {"status": 201, "body": "made"}}),
+        )
+        .await;
+    let id = stub["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        a.mock(Method::GET, "/shown", &[], "").await.status,
+        StatusCode::CREATED
+    );
+    let entry = a.get("/__admin/requests?limit=1").await.json()["requests"][0].clone();
+    assert_eq!(entry["stubMapping"], stub);
+    assert_eq!(
+        entry["responseDefinition"],
+        json!({"status": 201, "body": "made"})
+    );
+    a.call(Method::DELETE, &format!("/__admin/mappings/{id}"), "")
+        .await;
+    let entry = a.get("/__admin/requests?limit=1").await.json()["requests"][0].clone();
+    assert_eq!(entry["stubMapping"], json!({"id": id, "uuid": id}));
+    assert_eq!(entry["answeredBy"], json!({"kind": "stub", "id": id}));
+    assert_eq!(entry["responseDefinition"], json!({"status": 201}));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arming_past_the_override_count_cap_answers_507_naming_the_flag_and_arms_nothing() {
+    let (server, _dir) = serve_examples(|c| c.max_armed_overrides = 3).await;
+    let a = Admin::new(&server);
+    for i in 0..3 {
+        let r = a
+            .mock(
+                Method::GET,
+                &format!("/example/users/{i}"),
+                &[(STATUS, "500")],
+                "",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    }
+    let full = a
+        .mock(Method::GET, "/example/users/3", &[(STATUS, "500")], "")
+        .await;
+    assert_eq!(full.status, StatusCode::INSUFFICIENT_STORAGE);
+    let error = full.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error.contains("3 armed overrides") && error.contains("--max-armed-overrides"),
+        "{error}"
+    );
+    assert_eq!(full.json()["armed"], false);
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/3", &[], "")
+            .await
+            .status,
+        StatusCode::OK,
+        "nothing armed"
+    );
+    // Served overrides make room; a reset frees them all.
+    assert_eq!(
+        a.mock(Method::GET, "/example/users/0", &[], "")
+            .await
+            .status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    let r = a
+        .mock(Method::GET, "/example/users/4", &[(STATUS, "500")], "")
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    a.call(Method::POST, "/__admin/reset", "").await;
+    for i in 10..13 {
+        let r = a
+            .mock(
+                Method::GET,
+                &format!("/example/users/{i}"),
+                &[(STATUS, "500")],
+                "",
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::ACCEPTED,
+            "after a reset: {}",
+            r.text()
+        );
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arming_past_the_override_byte_cap_answers_507_naming_the_flag_and_arms_nothing() {
+    let (server, _dir) = serve_examples(|c| c.max_armed_override_bytes = 100_000).await;
+    let a = Admin::new(&server);
+    let body = "b".repeat(40_000);
+    for i in 0..2 {
+        let r = a
+            .mock(
+                Method::GET,
+                &format!("/example/users/{i}"),
+                &[(BODY, &body)],
+                "",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    }
+    let full = a
+        .mock(Method::GET, "/example/users/2", &[(BODY, &body)], "")
+        .await;
+    assert_eq!(full.status, StatusCode::INSUFFICIENT_STORAGE);
+    let error = full.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error.contains("100000 bytes") && error.contains("--max-armed-override-bytes"),
+        "{error}"
+    );
+    let next = a.mock(Method::GET, "/example/users/2", &[], "").await;
+    assert_eq!(next.json()["id"], 2, "nothing armed: {}", next.text());
+    a.call(Method::POST, "/__admin/reset", "").await;
+    let r = a
+        .mock(Method::GET, "/example/users/5", &[(BODY, &body)], "")
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::ACCEPTED,
+        "after a reset: {}",
+        r.text()
+    );
+    server.shutdown().await;
+}

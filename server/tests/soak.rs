@@ -144,3 +144,89 @@ async fn load_with_reloads_every_second_and_changing_stubs_fails_no_request() {
     assert!(served > 0);
     server.shutdown().await;
 }
+
+/// What the big-request soak allows the server's peak RSS to reach: the
+/// journal's 64 MiB budget with room to spare, far below what copying the
+/// stub into each entry or leaving query strings uncounted takes.
+const BIG_SOAK_PEAK_KIB: u64 = 256 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_on_a_big_stub_and_long_queries_keeps_the_servers_memory_bounded() {
+    let secs: u64 = std::env::var("FAKE_SERVICER_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Process::start(dir.path(), &[]);
+    let base = server.url.clone();
+    let http = Http::new();
+    let big = json!({"request": {"urlPath": "/big"}, "response": {"body": "x".repeat(1_000_000)}});
+    let created = http
+        .post_json(&format!("{base}/__admin/mappings"), &big.to_string())
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let rss_start = server.status_kib("VmRSS");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+    let long_query = format!("/queried?q={}", "a".repeat(60_000));
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let (stop, ok, failures, base) =
+                (stop.clone(), ok.clone(), failures.clone(), base.clone());
+            let (path, want) = if i % 2 == 0 {
+                ("/big".to_owned(), StatusCode::OK)
+            } else {
+                (long_query.clone(), StatusCode::NOT_FOUND)
+            };
+            tokio::spawn(async move {
+                let http = Http::new();
+                while !stop.load(Ordering::Relaxed) {
+                    match http
+                        .send(Method::GET, &format!("{base}{path}"), &[], "")
+                        .await
+                    {
+                        Ok(r) if r.status == want => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(r) => failures.lock().unwrap().push(format!("{}", r.status)),
+                        Err(e) => failures.lock().unwrap().push(e),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // The journal is read meanwhile, as a test suite would.
+    let started = Instant::now();
+    let mut reads = 0u64;
+    while started.elapsed() < Duration::from_secs(secs) {
+        let r = http.get(&format!("{base}/__admin/requests?limit=50")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        reads += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let (rss_end, peak) = (server.status_kib("VmRSS"), server.status_kib("VmHWM"));
+    let served = ok.load(Ordering::Relaxed);
+    let failures = std::mem::take(&mut *failures.lock().unwrap());
+    println!(
+        "big soak {secs}s: {served} requests (a 1 MB stub, 60 KB queries), {} failed, {reads} journal reads; server RSS {rss_start} KiB at start, {rss_end} KiB at the end, peak {peak} KiB (bound {BIG_SOAK_PEAK_KIB} KiB)",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed, first: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    assert!(served > 0);
+    assert!(
+        peak < BIG_SOAK_PEAK_KIB,
+        "peak RSS {peak} KiB over the bound of {BIG_SOAK_PEAK_KIB} KiB"
+    );
+}

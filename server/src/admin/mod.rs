@@ -204,12 +204,13 @@ async fn docker(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 /// Stubs back to the files, journal emptied, overrides disarmed, scenarios
-/// back to `Started`.
+/// back to `Started`; the memory they held given back.
 async fn reset(State(app): State<Arc<App>>) -> Response {
     app.stubs.reset();
     app.stubs.reset_scenarios();
     app.journal.clear();
     app.overrides.clear();
+    crate::trim::return_freed_memory();
     ok_empty()
 }
 

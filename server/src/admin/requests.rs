@@ -1,19 +1,27 @@
 //! `/__admin/requests`: the request journal.
+//!
+//! Lists of entries are written entry by entry as the client reads them,
+//! so a read holds one entry's JSON at a time however large the journal;
+//! `GET /__admin/requests` answers one page (`limit`, [`DEFAULT_LIMIT`]
+//! unless given) with the total in `meta.total`.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
 use crate::{journal::Entry, matchers::RequestPattern, state::App};
 use axum::{
     Json, Router,
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::{convert::Infallible, sync::Arc};
 use uuid::Uuid;
+
+/// Entries `GET /__admin/requests` answers when no `limit` is given.
+pub const DEFAULT_LIMIT: usize = 1000;
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -39,27 +47,59 @@ async fn list(State(app): State<Arc<App>>, Query(q): Query<ListQuery>) -> ApiRes
         // Timestamps in our own RFC 3339 format compare as text.
         entries.retain(|e| crate::timestamp::rfc3339(e.request.received_at) > since);
     }
-    if let Some(limit) = q.limit.filter(|s| !s.is_empty()) {
-        let n = limit.parse::<usize>().map_err(|_| {
+    let limit = match q.limit.filter(|s| !s.is_empty()) {
+        Some(limit) => limit.parse::<usize>().map_err(|_| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 Some("/limit"),
-                format!("limit: expected a number, found {limit:?}"),
+                format!("limit: expected a whole number, found {limit:?}"),
             )
-        })?;
-        entries.truncate(n);
-    }
-    let requests: Vec<Value> = entries.iter().map(|e| e.to_json()).collect();
-    Ok(Json(json!({
-        "requests": requests,
+        })?,
+        None => DEFAULT_LIMIT,
+    };
+    entries.truncate(limit);
+    let tail = json!({
         "meta": {"total": total},
         "requestJournalDisabled": !app.journal.enabled(),
-    }))
-    .into_response())
+    });
+    Ok(requests_stream(entries, Entry::to_json, tail))
+}
+
+/// `{"requests": [...], <the fields of tail>}`, the entries as `item`
+/// writes them, serialised one at a time as the client reads.
+fn requests_stream(entries: Vec<Arc<Entry>>, item: fn(&Entry) -> Value, tail: Value) -> Response {
+    let tail = match serde_json::to_vec(&tail) {
+        // `{"a":…}` → `],"a":…}`
+        Ok(mut t) if t.len() > 2 => {
+            t[0] = b',';
+            [&b"]"[..], &t].concat()
+        }
+        _ => b"]}".to_vec(),
+    };
+    let items = entries.into_iter().enumerate().map(move |(i, e)| {
+        let mut buf = Vec::new();
+        if i > 0 {
+            buf.push(b',');
+        }
+        // Serialising a `Value` cannot fail.
+        let _ = serde_json::to_writer(&mut buf, &item(&e));
+        Bytes::from(buf)
+    });
+    let chunks = std::iter::once(Bytes::from_static(b"{\"requests\":["))
+        .chain(items)
+        .chain(std::iter::once(Bytes::from(tail)));
+    let stream = futures_util::stream::iter(chunks.map(Ok::<_, Infallible>));
+    let mut response = Response::new(Body::from_stream(stream));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 async fn clear(State(app): State<Arc<App>>) -> Response {
     app.journal.clear();
+    crate::trim::return_freed_memory();
     ok_empty()
 }
 
@@ -76,20 +116,21 @@ async fn count(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     Ok(Json(json!({"count": app.journal.find(&p).len()})).into_response())
 }
 
-fn logged(entries: &[Arc<Entry>]) -> Vec<Value> {
-    entries.iter().map(|e| e.logged_request()).collect()
-}
-
 async fn find(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
-    Ok(Json(json!({"requests": logged(&app.journal.find(&p))})).into_response())
+    Ok(requests_stream(
+        app.journal.find(&p),
+        Entry::logged_request,
+        json!({}),
+    ))
 }
 
-async fn unmatched(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(json!({
-        "requests": logged(&app.journal.unmatched()),
-        "requestJournalDisabled": !app.journal.enabled(),
-    }))
+async fn unmatched(State(app): State<Arc<App>>) -> Response {
+    requests_stream(
+        app.journal.unmatched(),
+        Entry::logged_request,
+        json!({"requestJournalDisabled": !app.journal.enabled()}),
+    )
 }
 
 async fn near_misses() -> Json<Value> {

@@ -681,3 +681,68 @@ pub fn two_versions(krate: &str, service: &str, path: &str) -> (PathBuf, PathBuf
     let v2 = plugin.build_to(&keep.join("v2.so"));
     (v1, v2)
 }
+
+/// The built `fake-servicer` binary, running on a free loopback port with
+/// the plugins of `plugins` and the extra flags `args`; killed on drop.
+/// For what only a process shows: its resident memory.
+pub struct Process {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl Process {
+    pub fn start(plugins: &Path, args: &[&str]) -> Process {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
+            .args(["--listen", "127.0.0.1:0", "--docker", "off", "--plugins"])
+            .arg(plugins)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("fake-servicer starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut process = Process {
+            child,
+            url: String::new(),
+        };
+        let mut seen = Vec::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
+            if let Some(url) = line.strip_prefix("fake-servicer listening on ") {
+                process.url = url.trim().to_owned();
+                return process;
+            }
+            seen.push(line);
+        }
+        panic!("fake-servicer {args:?}: no 'listening on' line; got {seen:?}");
+    }
+
+    /// A figure of `/proc/<pid>/status` in KiB: `VmRSS` (resident now) or
+    /// `VmHWM` (the peak).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in {status}"))
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
