@@ -3,6 +3,11 @@
 # Targets:
 #   runtime (default)  the server, with the example plugins in /app/services;
 #                      mount your plugins (a cargo target/ dir) over it.
+#   dev                source mode: the Rust toolchain and the server; mount
+#                      plugin crates at /app/services and the server builds,
+#                      serves and rebuilds them (no Rust needed on the host).
+#                      Keep /app/target and /usr/local/cargo/registry in
+#                      named volumes so restarts build incrementally.
 #   sdk                the Rust toolchain on the runtime's glibc: build plugins
 #                      with it when your machine's glibc is newer than the
 #                      image's (a plugin built against a newer glibc does not
@@ -23,9 +28,37 @@ RUN if [ -d vendor ]; then \
         && printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "vendor"\n' >> .cargo/config.toml; \
     fi \
     && cargo build --release --locked -p fake-servicer -p example -p other_service \
-    && mkdir -p /out/services \
+    && mkdir -p /out/services /out/dev/app /out/dev/cargo \
     && cp target/release/fake-servicer /out/ \
-    && cp target/release/libexample.so target/release/libother_service.so /out/services/
+    && cp target/release/libexample.so target/release/libother_service.so /out/services/ \
+    && cp -r sdk sdk-macros /out/dev/app/ \
+    && if [ -d vendor ]; then \
+        mv vendor /out/dev/app/vendor \
+        && printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "/app/vendor"\n' > /out/dev/cargo/config.toml; \
+    fi
+
+# Source mode. The SDK sits at /app/sdk, so a plugin crate mounted at
+# /app/services/<name> depends on it as `path = "../../sdk"`, exactly as the
+# example plugins of this repository do.
+FROM sdk AS dev
+COPY --from=build /out/fake-servicer /usr/local/bin/fake-servicer
+COPY --from=build /out/dev/app/ /app/
+COPY --from=build /out/dev/cargo/ /usr/local/cargo/
+ENV FAKE_SERVICER_SOURCES=/app/services \
+    FAKE_SERVICER_TARGET_DIR=/app/target \
+    FAKE_SERVICER_SDK=/app/sdk \
+    FAKE_SERVICER_LISTEN=0.0.0.0:80
+# The SDK's dependencies, built once: the first build of a plugin compiles
+# only the plugin (a new named volume on /app/target starts from this).
+RUN mkdir -p /app/services \
+    && fake-servicer new warm /tmp/warm \
+    && cargo build --lib --manifest-path /tmp/warm/Cargo.toml --target-dir /app/target \
+    && rm -rf /tmp/warm /app/target/debug/libwarm.* /app/target/debug/deps/*warm*
+WORKDIR /app/services
+EXPOSE 80
+HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 \
+    CMD ["/usr/local/bin/fake-servicer", "--healthcheck"]
+ENTRYPOINT ["/usr/local/bin/fake-servicer"]
 
 FROM debian:bookworm-slim AS runtime
 COPY --from=build /out/fake-servicer /usr/local/bin/fake-servicer

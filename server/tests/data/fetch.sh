@@ -3,8 +3,12 @@
 # Docker's DNS with busybox's own resolver, then connect by address with the
 # name as Host, as an app does. (Debian's static busybox crashes in glibc's
 # resolver and on `wget -T`, so neither is used.)
-# Usage: fetch.sh <host> <path>
-host=$1; path=$2
+# Usage: fetch.sh <host> <path> [<JSON body to POST>]
+host=$1; path=$2; post=$3
 ip=$(busybox nslookup "$host" 2>/dev/null | busybox awk '/^Address: /{print $2}' | busybox head -n 1)
 [ -n "$ip" ] || { echo "cannot resolve $host" >&2; exit 2; }
+if [ -n "$post" ]; then
+  exec busybox timeout 10 busybox wget -q -O - --header "Host: $host" \
+    --header "Content-Type: application/json" --post-data "$post" "http://$ip$path"
+fi
 exec busybox timeout 10 busybox wget -q -O - --header "Host: $host" "http://$ip$path"
