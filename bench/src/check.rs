@@ -139,7 +139,8 @@ mod tests {
 
     #[test]
     fn another_status_is_wrong() {
-        let addr = serve("HTTP/1.1 404 Not Found\r\ncontent-length: 4\r\nconnection: close\r\n\r\npong");
+        let addr =
+            serve("HTTP/1.1 404 Not Found\r\ncontent-length: 4\r\nconnection: close\r\n\r\npong");
         let wrong = verify(addr, "/ping", PONG).unwrap();
         assert!(wrong.contains("answered 404"), "{wrong}");
     }
@@ -153,7 +154,9 @@ mod tests {
 
     #[test]
     fn sampling_checks_at_least_once_and_counts_wrong_answers() {
-        let addr = serve("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let addr = serve(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
         let ((), sample) = during(addr, "/ping", PONG, || ());
         assert!(sample.checked >= 1);
         assert_eq!(sample.wrong, sample.checked);

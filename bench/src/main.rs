@@ -153,8 +153,9 @@ fn run(args: &Args) -> Result<Results, String> {
         for k in 0..servers.len() {
             let i = (k + round) % servers.len();
             let ((key, _), server, path) = &servers[i];
-            let (run, sample) =
-                check::during(server.addr, path, PONG, || wrk::run(server.addr, path, load));
+            let (run, sample) = check::during(server.addr, path, PONG, || {
+                wrk::run(server.addr, path, load)
+            });
             let run = run?;
             scenarios[i].sample.add(sample);
             if let Some(at) = rss_of.iter().position(|k| k == key) {

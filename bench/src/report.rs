@@ -119,7 +119,10 @@ impl Results {
     /// What went wrong, one line per scenario with errors or wrong
     /// answers: any makes the run fail.
     pub fn failures(&self) -> Vec<String> {
-        self.scenarios.iter().filter_map(Scenario::failure).collect()
+        self.scenarios
+            .iter()
+            .filter_map(Scenario::failure)
+            .collect()
     }
 
     fn targets(&self) -> Vec<Target> {
@@ -378,7 +381,10 @@ mod tests {
         plugin.sample.first_wrong = Some("GET /example/ping answered 200 \"pang\"".to_owned());
         let failures = results(vec![good("bare_axum", 80_000.0), plugin]).failures();
         assert_eq!(failures.len(), 1, "{failures:?}");
-        assert!(failures[0].contains("1 of 100 sampled answers wrong"), "{failures:?}");
+        assert!(
+            failures[0].contains("1 of 100 sampled answers wrong"),
+            "{failures:?}"
+        );
         assert!(failures[0].contains("\"pang\""), "{failures:?}");
     }
 
@@ -387,7 +393,10 @@ mod tests {
         let mut plugin = good("plugin", 70_000.0);
         plugin.sample.checked = 0;
         let failures = results(vec![good("bare_axum", 80_000.0), plugin]).failures();
-        assert!(failures[0].contains("no answer was sampled"), "{failures:?}");
+        assert!(
+            failures[0].contains("no answer was sampled"),
+            "{failures:?}"
+        );
     }
 
     #[test]
