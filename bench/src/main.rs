@@ -1,19 +1,23 @@
 //! `fake-servicer-bench`: builds release binaries, then measures
 //! fake-servicer against a bare axum server on this machine — throughput
 //! and latency side by side in alternating rounds, start-up, memory, hot
-//! reload — and prints a table and one JSON line.
+//! reload — and prints a table and one JSON line. It fails (exit 1,
+//! naming the scenario) on any error or wrong answer under load; the
+//! throughput, latency and memory targets are only reported.
 //!
 //! ```text
 //! cargo run --release -p fake-servicer-bench            # about 3.5 minutes
 //! cargo run --release -p fake-servicer-bench -- --quick # a smoke run
 //! ```
 
+mod check;
 mod http;
 mod process;
 mod report;
 mod stats;
 mod wrk;
 
+use check::Expected;
 use clap::Parser;
 use process::Server;
 use report::{Results, Scenario};
@@ -59,6 +63,13 @@ struct Args {
 /// Stubs loaded in the "100 stubs" scenario; none matches the measured route.
 const STUBS: usize = 100;
 
+/// What every load scenario answers: bare axum's `/ping`, the example
+/// plugin's `/ping`, and the override armed with the same status and body.
+const PONG: Expected = Expected {
+    status: 200,
+    body: "pong",
+};
+
 fn main() -> ExitCode {
     let mut args = Args::parse();
     if args.quick {
@@ -71,7 +82,15 @@ fn main() -> ExitCode {
         Ok(results) => {
             print!("{}", results.table());
             println!("{}", results.json());
-            ExitCode::SUCCESS
+            let failures = results.failures();
+            for failure in &failures {
+                eprintln!("fake-servicer-bench: FAILED: {failure}");
+            }
+            if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("fake-servicer-bench: {e}");
@@ -118,8 +137,12 @@ fn run(args: &Args) -> Result<Results, String> {
         .collect();
 
     eprintln!("warming up");
-    for (_, server, path) in &servers {
-        wrk::run(server.addr, path, Load { seconds: 1, ..load })?;
+    for ((_, server, path), scenario) in servers.iter().zip(&mut scenarios) {
+        let (run, sample) = check::during(server.addr, path, PONG, || {
+            wrk::run(server.addr, path, Load { seconds: 1, ..load })
+        });
+        scenario.warmup.push(run?);
+        scenario.sample.add(sample);
     }
     // Peak RSS of the plugin-route servers, journal on and off.
     let rss_of = ["plugin", "plugin_journal_off"];
@@ -130,7 +153,11 @@ fn run(args: &Args) -> Result<Results, String> {
         for k in 0..servers.len() {
             let i = (k + round) % servers.len();
             let ((key, _), server, path) = &servers[i];
-            let run = wrk::run(server.addr, path, load)?;
+            let (run, sample) = check::during(server.addr, path, PONG, || {
+                wrk::run(server.addr, path, load)
+            });
+            let run = run?;
+            scenarios[i].sample.add(sample);
             if let Some(at) = rss_of.iter().position(|k| k == key) {
                 load_rss[at] = load_rss[at].max(server.rss_kib()?);
             }
@@ -382,8 +409,11 @@ fn reloads(
         }
         let reply =
             http::get(server.addr, "/example/ping").map_err(|e| server.failure(&e.to_string()))?;
-        if reply.status != 200 {
-            return Err(server.failure(&format!("the new build answered {}", reply.status)));
+        if reply.status != PONG.status || reply.body != PONG.body {
+            return Err(server.failure(&format!(
+                "the new build answered {} {:?}, expected {} {:?}",
+                reply.status, reply.body, PONG.status, PONG.body
+            )));
         }
         times.push(landed.elapsed().as_secs_f64() * 1e3);
     }

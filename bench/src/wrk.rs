@@ -9,8 +9,10 @@ pub struct Run {
     pub p50_us: f64,
     pub p99_us: f64,
     pub requests: u64,
-    /// Answers with a status outside 2xx/3xx.
-    pub non_2xx: u64,
+    /// Answers with a status of 400 or more: what `wrk` counts on its
+    /// "Non-2xx or 3xx responses" line, despite the name (a 1xx, 2xx or 3xx
+    /// status is not counted, and `wrk` reads no body).
+    pub status_errors: u64,
     /// Connect, read, write errors and timeouts.
     pub socket_errors: u64,
 }
@@ -84,7 +86,7 @@ pub fn parse(report: &str) -> Option<Run> {
         p50_us: f64::NAN,
         p99_us: f64::NAN,
         requests: 0,
-        non_2xx: 0,
+        status_errors: 0,
         socket_errors: 0,
     };
     for line in report.lines().map(str::trim) {
@@ -94,7 +96,7 @@ pub fn parse(report: &str) -> Option<Run> {
             ["50%", t] => run.p50_us = micros(t)?,
             ["99%", t] => run.p99_us = micros(t)?,
             [n, "requests", "in", ..] => run.requests = n.parse().ok()?,
-            ["Non-2xx", "or", "3xx", "responses:", n] => run.non_2xx = n.parse().ok()?,
+            ["Non-2xx", "or", "3xx", "responses:", n] => run.status_errors = n.parse().ok()?,
             ["Socket", "errors:", rest @ ..] => {
                 run.socket_errors = rest
                     .iter()
@@ -156,7 +158,7 @@ Transfer/sec:      9.24MB
                 p50_us: 398.0,
                 p99_us: 1120.0,
                 requests: 387615,
-                non_2xx: 7,
+                status_errors: 7,
                 socket_errors: 3,
             }
         );

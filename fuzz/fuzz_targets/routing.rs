@@ -1,4 +1,9 @@
 //! Host/prefix resolution and route matching with path parameters.
+//!
+//! Property: the service-relative path is a suffix of the request's path
+//! (what resolution removes is a prefix naming the service), except for a
+//! request to the service's root without a trailing slash (`/example`),
+//! which resolves to `/`; and the service is one of those loaded.
 #![no_main]
 
 use fake_servicer::__private::RStr;
@@ -30,6 +35,9 @@ fn table() -> &'static RouteTable {
     })
 }
 
+/// The services the fuzzed requests can name.
+const SERVICES: [&str; 2] = ["example", "other_service"];
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut parts = text.splitn(3, '\n');
@@ -37,12 +45,20 @@ fuzz_target!(|data: &[u8]| {
     let method = http::Method::from_bytes(parts.next().unwrap_or("GET").as_bytes())
         .unwrap_or(http::Method::GET);
     let path = parts.next().unwrap_or("/");
-    let known = |name: &str| {
-        ["example", "other_service"]
-            .contains(&name)
-            .then(|| name.to_owned())
-    };
+    let known = |name: &str| SERVICES.contains(&name).then(|| name.to_owned());
     if let Ok(target) = resolve(host, path, known) {
+        let rest = path.strip_prefix('/').unwrap_or(path);
+        let service_root = !rest.contains('/') && target.path == "/";
+        assert!(
+            path.ends_with(target.path) || service_root,
+            "{path:?} (host {host:?}) resolved to {:?}, not a suffix of it",
+            target.path
+        );
+        assert!(
+            SERVICES.contains(&target.service.as_str()),
+            "{path:?} (host {host:?}) resolved to an unknown service {:?}",
+            target.service
+        );
         let _ = table().find(&method, target.path);
     }
     let _ = table().find(&method, path);
