@@ -5,7 +5,6 @@
 //! name, in order).
 #![no_main]
 
-use fake_servicer::abi::FfiFault;
 use fake_servicer_server::{overrides::Override, plan::Plan};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use libfuzzer_sys::fuzz_target;
@@ -41,8 +40,7 @@ fn to_headers(o: &Override) -> HeaderMap {
         put("delay", HeaderValue::from(ms));
     }
     if let Some(fault) = o.fault {
-        let name = FfiFault::name(fault).expect("a parsed fault has a name");
-        put("fault", HeaderValue::from_static(name));
+        put("fault", HeaderValue::from_static(fault.name()));
     }
     headers
 }

@@ -615,30 +615,11 @@ pub fn sdk_variant(name: &str, edit: impl Fn(&str, String) -> String) -> PathBuf
     let _ = std::fs::remove_dir_all(&dest);
     copy_tree(&root.join("sdk/src"), &dest.join("src"), &edit);
 
-    // Resolve `x.workspace = true` against the workspace manifest.
-    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).expect("workspace manifest");
-    let lookup = |key: &str| -> String {
-        workspace
-            .lines()
-            .find(|l| l.split('=').next().is_some_and(|k| k.trim() == key))
-            .and_then(|l| l.split_once('='))
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_else(|| panic!("{key} in the workspace manifest"))
-    };
+    // The SDK's manifest stands alone but for the macros' relative path.
     let manifest = std::fs::read_to_string(root.join("sdk/Cargo.toml")).expect("sdk manifest");
-    let mut out = String::new();
-    for line in manifest.lines() {
-        match line.split_once(".workspace = true") {
-            Some((key, _)) => {
-                let mut value = lookup(key);
-                if key == "fake-servicer-macros" {
-                    value = format!("{{ path = {:?} }}", root.join("sdk-macros"));
-                }
-                out.push_str(&format!("{key} = {value}\n"));
-            }
-            None => out.push_str(&format!("{line}\n")),
-        }
-    }
+    let macros = format!("path = {:?}", root.join("sdk-macros").display().to_string());
+    assert!(manifest.contains(r#"path = "../sdk-macros""#), "{manifest}");
+    let mut out = manifest.replace(r#"path = "../sdk-macros""#, &macros);
     out.push_str("\n[workspace]\n");
     std::fs::write(dest.join("Cargo.toml"), edit("Cargo.toml", out)).expect("write manifest");
     dest
