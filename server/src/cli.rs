@@ -81,6 +81,18 @@ pub struct Args {
     /// and every call when this is 1, go to the blocking pool.
     #[arg(long, env = "FAKE_SERVICER_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
+
+    /// A plugin library larger than this many bytes is refused unread (a
+    /// log line and `/__admin/services` name the file and the cap).
+    #[arg(long, env = "FAKE_SERVICER_MAX_PLUGIN_BYTES", default_value_t = Config::default().max_plugin_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_plugin_bytes: u64,
+
+    /// A mapping file larger than this many bytes is refused unread (a log
+    /// line names the file and the cap).
+    #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", default_value_t = Config::default().max_mapping_file_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_mapping_file_bytes: u64,
 }
 
 impl Args {
@@ -101,6 +113,8 @@ impl Args {
             admin_token: self.admin_token.clone(),
             quiet_ms: self.quiet_ms,
             workers: self.workers,
+            max_plugin_bytes: self.max_plugin_bytes,
+            max_mapping_file_bytes: self.max_mapping_file_bytes,
         }
     }
 }
@@ -164,5 +178,31 @@ mod tests {
         assert_eq!(c.handler_timeout.0, Duration::from_millis(500));
         assert!(Args::try_parse_from(["fake-servicer", "--handler-timeout", "0"]).is_err());
         assert!(Args::try_parse_from(["fake-servicer", "--handler-timeout", "x"]).is_err());
+    }
+
+    #[test]
+    fn file_size_caps_default_to_512_mib_and_8_mib_and_refuse_zero() {
+        let c = Args::try_parse_from(["fake-servicer"]).unwrap().config();
+        assert_eq!(c.max_plugin_bytes, 536_870_912);
+        assert_eq!(c.max_mapping_file_bytes, 8_388_608);
+        let set = Args::try_parse_from([
+            "fake-servicer",
+            "--max-plugin-bytes",
+            "1000",
+            "--max-mapping-file-bytes",
+            "10",
+        ])
+        .unwrap()
+        .config();
+        assert_eq!(
+            (set.max_plugin_bytes, set.max_mapping_file_bytes),
+            (1000, 10)
+        );
+        for flag in ["--max-plugin-bytes", "--max-mapping-file-bytes"] {
+            assert!(
+                Args::try_parse_from(["fake-servicer", flag, "0"]).is_err(),
+                "{flag}"
+            );
+        }
     }
 }

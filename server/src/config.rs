@@ -42,6 +42,10 @@ pub struct Config {
     pub quiet_ms: u64,
     /// Async worker threads (`None`: as many as cores, at least 2).
     pub workers: Option<u16>,
+    /// A plugin library larger than this is refused unread.
+    pub max_plugin_bytes: u64,
+    /// A mapping file larger than this is refused unread.
+    pub max_mapping_file_bytes: u64,
 }
 
 impl Default for Config {
@@ -63,6 +67,8 @@ impl Default for Config {
             admin_token: None,
             quiet_ms: 100,
             workers: None,
+            max_plugin_bytes: 512 * 1024 * 1024,
+            max_mapping_file_bytes: 8 * 1024 * 1024,
         }
     }
 }

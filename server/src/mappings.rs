@@ -7,6 +7,7 @@
 
 use crate::matchers::{PatternError, RequestPattern};
 use crate::plan::{Plan, PlanBody};
+use crate::regular_file::{self, Cap};
 use crate::request::Recorded;
 use crate::sync::lock;
 use crate::{fault::Fault, headers};
@@ -547,10 +548,16 @@ impl Stubs {
     }
 
     /// Loads a mapping file (one mapping, or `{"mappings": [...]}`),
-    /// replacing what that file defined before. A bad file changes nothing.
-    pub fn load_file(&self, path: &Path) -> std::result::Result<usize, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    /// replacing what that file defined before. A bad file changes nothing;
+    /// only a regular file of at most `max_bytes` is read (see
+    /// [`crate::regular_file`]).
+    pub fn load_file(&self, path: &Path, max_bytes: u64) -> std::result::Result<usize, String> {
+        let cap = Cap {
+            bytes: max_bytes,
+            flag: "--max-mapping-file-bytes",
+        };
+        let (bytes, _) = regular_file::read(path, cap).map_err(|e| e.to_string())?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
         let items: Vec<(String, &Value)> = match value.get("mappings") {
             Some(Value::Array(list)) => list
                 .iter()
@@ -593,7 +600,12 @@ impl Stubs {
 }
 
 /// Feeds `--mappings` files to the stubs (through the directory watcher).
-pub struct MappingFiles(pub Arc<Stubs>);
+pub struct MappingFiles {
+    /// Where their stubs go.
+    pub stubs: Arc<Stubs>,
+    /// Larger files are refused unread.
+    pub max_file_bytes: u64,
+}
 
 /// Every `*.json` file below the mappings dir is a mapping file, whatever
 /// directory it is in.
@@ -608,13 +620,13 @@ impl crate::watch::WatchTarget for MappingFiles {
 
     fn load(&self, path: &Path) {
         if !path.exists() {
-            if self.0.files().iter().any(|f| f == path) {
-                self.0.remove_file(path);
+            if self.stubs.files().iter().any(|f| f == path) {
+                self.stubs.remove_file(path);
                 tracing::info!(file = %path.display(), "mapping file removed; its stubs are gone");
             }
             return;
         }
-        match self.0.load_file(path) {
+        match self.stubs.load_file(path, self.max_file_bytes) {
             Ok(n) => tracing::info!(file = %path.display(), stubs = n, "mapping file loaded"),
             Err(e) => {
                 tracing::warn!(file = %path.display(), "mapping file refused: {e}; its previous stubs stay")
@@ -623,7 +635,7 @@ impl crate::watch::WatchTarget for MappingFiles {
     }
 
     fn known_files(&self) -> Vec<PathBuf> {
-        self.0.files()
+        self.stubs.files()
     }
 }
 
@@ -785,7 +797,7 @@ mod tests {
         )
         .unwrap();
         let stubs = Stubs::default();
-        assert_eq!(stubs.load_file(&f), Ok(2));
+        assert_eq!(stubs.load_file(&f, 1 << 20), Ok(2));
         stubs
             .create(&json!({"request": {"urlPath": "/api"}}))
             .unwrap();
@@ -793,11 +805,11 @@ mod tests {
         stubs.reset();
         assert_eq!(stubs.len(), 2);
         std::fs::write(&f, r#"{"request": {"urlPath": "/f3"}}"#).unwrap();
-        assert_eq!(stubs.load_file(&f), Ok(1));
+        assert_eq!(stubs.load_file(&f, 1 << 20), Ok(1));
         assert!(stubs.find(&req("/f3")).is_some() && stubs.find(&req("/f1")).is_none());
         std::fs::write(&f, r#"{"request": {"urlPath": 5}}"#).unwrap();
         assert_eq!(
-            stubs.load_file(&f),
+            stubs.load_file(&f, 1 << 20),
             Err("/request/urlPath: expected a string".to_owned())
         );
         assert!(
@@ -806,5 +818,21 @@ mod tests {
         );
         stubs.remove_file(&f);
         assert!(stubs.is_empty());
+    }
+
+    #[test]
+    fn a_mapping_file_over_the_cap_is_refused_unread_naming_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.json");
+        let mapping = r#"{"request": {"urlPath": "/big"}}"#;
+        std::fs::write(&f, format!("{mapping}{}", " ".repeat(100))).unwrap();
+        let stubs = Stubs::default();
+        assert_eq!(
+            stubs.load_file(&f, 64),
+            Err("132 bytes, over the 64-byte cap (--max-mapping-file-bytes)".to_owned())
+        );
+        assert!(stubs.is_empty());
+        std::fs::write(&f, mapping).unwrap();
+        assert_eq!(stubs.load_file(&f, 64), Ok(1));
     }
 }

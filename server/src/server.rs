@@ -102,13 +102,19 @@ impl Server {
             .prefix("fake-servicer-")
             .tempdir()
             .map_err(StartError::Scratch)?;
-        let registry = Arc::new(Registry::new(scratch.path().to_owned()));
+        let registry = Arc::new(Registry::new(
+            scratch.path().to_owned(),
+            config.max_plugin_bytes,
+        ));
 
         let mut watchers = vec![load_and_watch(&plugins, registry.clone(), &config).await?];
         let stubs = Arc::new(Stubs::default());
         if let Some(dir) = &mappings_dir {
-            watchers
-                .push(load_and_watch(dir, Arc::new(MappingFiles(stubs.clone())), &config).await?);
+            let files = MappingFiles {
+                stubs: stubs.clone(),
+                max_file_bytes: config.max_mapping_file_bytes,
+            };
+            watchers.push(load_and_watch(dir, Arc::new(files), &config).await?);
         }
 
         let aliases = Aliases::start(config.docker, registry.clone())
