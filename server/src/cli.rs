@@ -124,6 +124,18 @@ pub struct Args {
     /// headers, paths); arming past it is answered 507.
     #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDE_BYTES", default_value_t = Config::default().max_armed_override_bytes)]
     pub max_armed_override_bytes: usize,
+
+    /// A plugin library larger than this many bytes is refused unread (a
+    /// log line and `/__admin/services` name the file and the cap).
+    #[arg(long, env = "FAKE_SERVICER_MAX_PLUGIN_BYTES", default_value_t = Config::default().max_plugin_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_plugin_bytes: u64,
+
+    /// A mapping file larger than this many bytes is refused unread (a log
+    /// line names the file and the cap).
+    #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", default_value_t = Config::default().max_mapping_file_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_mapping_file_bytes: u64,
 }
 
 /// What to do instead of serving.
@@ -172,6 +184,8 @@ impl Args {
             release: self.release,
             max_armed_overrides: self.max_armed_overrides,
             max_armed_override_bytes: self.max_armed_override_bytes,
+            max_plugin_bytes: self.max_plugin_bytes,
+            max_mapping_file_bytes: self.max_mapping_file_bytes,
         }
     }
 }
@@ -235,5 +249,31 @@ mod tests {
         assert_eq!(c.handler_timeout.0, Duration::from_millis(500));
         assert!(Args::try_parse_from(["fake-servicer", "--handler-timeout", "0"]).is_err());
         assert!(Args::try_parse_from(["fake-servicer", "--handler-timeout", "x"]).is_err());
+    }
+
+    #[test]
+    fn file_size_caps_default_to_512_mib_and_8_mib_and_refuse_zero() {
+        let c = Args::try_parse_from(["fake-servicer"]).unwrap().config();
+        assert_eq!(c.max_plugin_bytes, 536_870_912);
+        assert_eq!(c.max_mapping_file_bytes, 8_388_608);
+        let set = Args::try_parse_from([
+            "fake-servicer",
+            "--max-plugin-bytes",
+            "1000",
+            "--max-mapping-file-bytes",
+            "10",
+        ])
+        .unwrap()
+        .config();
+        assert_eq!(
+            (set.max_plugin_bytes, set.max_mapping_file_bytes),
+            (1000, 10)
+        );
+        for flag in ["--max-plugin-bytes", "--max-mapping-file-bytes"] {
+            assert!(
+                Args::try_parse_from(["fake-servicer", flag, "0"]).is_err(),
+                "{flag}"
+            );
+        }
     }
 }

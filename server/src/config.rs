@@ -65,6 +65,10 @@ pub struct Config {
     /// Most bytes (bodies, headers, keys) armed overrides hold together;
     /// arming past it is answered 507.
     pub max_armed_override_bytes: usize,
+    /// A plugin library larger than this is refused unread.
+    pub max_plugin_bytes: u64,
+    /// A mapping file larger than this is refused unread.
+    pub max_mapping_file_bytes: u64,
 }
 
 impl Default for Config {
@@ -94,6 +98,8 @@ impl Default for Config {
             release: false,
             max_armed_overrides: crate::overrides::DEFAULT_MAX_ARMED,
             max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
+            max_plugin_bytes: 512 * 1024 * 1024,
+            max_mapping_file_bytes: 8 * 1024 * 1024,
         }
     }
 }

@@ -46,6 +46,7 @@ pub mod runner;
 // Plugins and the files behind plugins and stubs.
 pub(crate) mod build;
 pub(crate) mod plugin;
+pub(crate) mod regular_file;
 pub(crate) mod watch;
 
 // Steering it: the admin API and its settings; Docker DNS aliases.

@@ -7,6 +7,7 @@
 
 use crate::matchers::{PatternError, RequestPattern};
 use crate::plan::{MAX_DELAY_MS, Plan, PlanBody};
+use crate::regular_file::{self, Cap};
 use crate::request::Recorded;
 use crate::sync::lock;
 use crate::{fault::Fault, headers};
@@ -617,14 +618,22 @@ impl Stubs {
     }
 
     /// Loads a mapping file (one mapping, or `{"mappings": [...]}`),
-    /// replacing what that file defined before. A bad file changes nothing.
+    /// replacing what that file defined before. A bad file changes nothing;
+    /// only a regular file of at most `max_bytes` is read (see
+    /// [`crate::regular_file`]). Its stubs that name no service belong to
+    /// `service`.
     pub fn load_file(
         &self,
         path: &Path,
         service: Option<&str>,
+        max_bytes: u64,
     ) -> std::result::Result<usize, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+        let cap = Cap {
+            bytes: max_bytes,
+            flag: "--max-mapping-file-bytes",
+        };
+        let (bytes, _) = regular_file::read(path, cap).map_err(|e| e.to_string())?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
         let items: Vec<(String, &Value)> = match value.get("mappings") {
             Some(Value::Array(list)) => list
                 .iter()
@@ -673,9 +682,12 @@ impl Stubs {
 /// A file in a subdirectory belongs to the service the subdirectory names:
 /// its stubs match only that service's requests unless they name another.
 pub struct MappingFiles {
+    /// Where their stubs go.
     pub stubs: Arc<Stubs>,
     /// The mappings dir.
     pub root: PathBuf,
+    /// Larger files are refused unread.
+    pub max_file_bytes: u64,
 }
 
 impl MappingFiles {
@@ -707,7 +719,10 @@ impl crate::watch::WatchTarget for MappingFiles {
             }
             return;
         }
-        match self.stubs.load_file(path, self.service_of(path)) {
+        match self
+            .stubs
+            .load_file(path, self.service_of(path), self.max_file_bytes)
+        {
             Ok(n) => tracing::info!(file = %path.display(), stubs = n, "mapping file loaded"),
             Err(e) => {
                 tracing::warn!(file = %path.display(), "mapping file refused: {e}; its previous stubs stay")
@@ -897,7 +912,7 @@ mod tests {
         )
         .unwrap();
         let stubs = Stubs::default();
-        assert_eq!(stubs.load_file(&f, None), Ok(2));
+        assert_eq!(stubs.load_file(&f, None, 1 << 20), Ok(2));
         stubs
             .create(&json!({"request": {"urlPath": "/api"}}))
             .unwrap();
@@ -905,11 +920,11 @@ mod tests {
         stubs.reset();
         assert_eq!(stubs.len(), 2);
         std::fs::write(&f, r#"{"request": {"urlPath": "/f3"}}"#).unwrap();
-        assert_eq!(stubs.load_file(&f, None), Ok(1));
+        assert_eq!(stubs.load_file(&f, None, 1 << 20), Ok(1));
         assert!(stubs.find(&req("/f3")).is_some() && stubs.find(&req("/f1")).is_none());
         std::fs::write(&f, r#"{"request": {"urlPath": 5}}"#).unwrap();
         assert_eq!(
-            stubs.load_file(&f, None),
+            stubs.load_file(&f, None, 1 << 20),
             Err("/request/urlPath: expected a string".to_owned())
         );
         assert!(
@@ -918,5 +933,21 @@ mod tests {
         );
         stubs.remove_file(&f);
         assert!(stubs.is_empty());
+    }
+
+    #[test]
+    fn a_mapping_file_over_the_cap_is_refused_unread_naming_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big.json");
+        let mapping = r#"{"request": {"urlPath": "/big"}}"#;
+        std::fs::write(&f, format!("{mapping}{}", " ".repeat(100))).unwrap();
+        let stubs = Stubs::default();
+        assert_eq!(
+            stubs.load_file(&f, None, 64),
+            Err("132 bytes, over the 64-byte cap (--max-mapping-file-bytes)".to_owned())
+        );
+        assert!(stubs.is_empty());
+        std::fs::write(&f, mapping).unwrap();
+        assert_eq!(stubs.load_file(&f, None, 64), Ok(1));
     }
 }

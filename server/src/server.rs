@@ -126,7 +126,10 @@ impl Server {
             .prefix("fake-servicer-")
             .tempdir()
             .map_err(StartError::Scratch)?;
-        let registry = Arc::new(Registry::new(scratch.path().to_owned()));
+        let registry = Arc::new(Registry::new(
+            scratch.path().to_owned(),
+            config.max_plugin_bytes,
+        ));
 
         let mut watchers = Vec::new();
         if let Some(dir) = &plugins {
@@ -159,17 +162,12 @@ impl Server {
             named.set_stub_services(names)
         })));
         if let Some(dir) = &mappings_dir {
-            watchers.push(
-                load_and_watch(
-                    dir,
-                    Arc::new(MappingFiles {
-                        stubs: stubs.clone(),
-                        root: dir.clone(),
-                    }),
-                    &config,
-                )
-                .await?,
-            );
+            let files = MappingFiles {
+                stubs: stubs.clone(),
+                root: dir.clone(),
+                max_file_bytes: config.max_mapping_file_bytes,
+            };
+            watchers.push(load_and_watch(dir, Arc::new(files), &config).await?);
         }
 
         let aliases = Aliases::start(config.docker, registry.clone())

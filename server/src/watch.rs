@@ -7,6 +7,11 @@
 //! period and a stable size, then is loaded (unchanged content is skipped by
 //! the registry). A path that is gone when its quiet period ends takes its
 //! service away.
+//!
+//! Symbolic links: a linked *file* is a file like any other (it is read
+//! through the link), but a linked *directory* is never entered — neither
+//! by the scan nor by the recursive watch — so a link to `/` or `/usr`
+//! cannot lead the watch out of the tree, and no directory is seen twice.
 
 use notify::{Event, EventKind, RecursiveMode};
 use std::{
@@ -56,7 +61,14 @@ pub fn scan(target: &dyn WatchTarget, root: &Path) -> Vec<PathBuf> {
     scan_below(target, root, root)
 }
 
-/// The files `target` loads in `dir`, a directory below `root`.
+/// Whether `path` is a directory itself, not a link to one.
+fn is_real_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// The files `target` loads in `dir`, a directory below `root`; linked
+/// directories are not entered (`DirEntry::file_type` does not follow
+/// links).
 fn scan_below(target: &dyn WatchTarget, root: &Path, dir: &Path) -> Vec<PathBuf> {
     if !target.enters(relative(root, dir)) {
         return Vec::new();
@@ -123,9 +135,14 @@ impl Watcher {
             None
         } else {
             let events = tx.clone();
-            let mut w = notify::recommended_watcher(move |res: notify::Result<Event>| {
-                let _ = events.send(Message::Event(res));
-            })?;
+            // notify follows linked directories by default, out of the
+            // tree and into every directory below them.
+            let mut w = <notify::RecommendedWatcher as notify::Watcher>::new(
+                move |res: notify::Result<Event>| {
+                    let _ = events.send(Message::Event(res));
+                },
+                notify::Config::default().with_follow_symlinks(false),
+            )?;
             notify::Watcher::watch(&mut w, &root, RecursiveMode::Recursive)?;
             Some(w)
         };
@@ -297,9 +314,10 @@ impl Debouncer {
         for path in event.paths {
             if is_candidate(&*self.target, &self.root, &path) {
                 self.touch(path);
-            } else if path.is_dir() {
+            } else if is_real_dir(&path) {
                 // A new directory (a fresh target/release, say): files made
-                // in it before the watch reached it produced no event.
+                // in it before the watch reached it produced no event. A
+                // link to a directory is not one.
                 for lib in scan_below(&*self.target, &self.root, &path) {
                     self.touch(lib);
                 }
@@ -411,5 +429,19 @@ mod tests {
         );
         assert!(!is_candidate(&Texts, root, &root.join("skip/d.txt")));
         assert!(is_candidate(&Texts, root, &root.join("sub/c.txt")));
+    }
+
+    #[test]
+    fn linked_directories_are_not_entered_and_linked_files_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(outside.path().join("far.txt"), b"x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("out")).unwrap();
+        std::os::unix::fs::symlink("/", root.join("slash")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("far.txt"), root.join("near.txt")).unwrap();
+        assert_eq!(scan(&Texts, root), [root.join("near.txt")]);
+        assert!(!is_real_dir(&root.join("out")));
+        assert!(is_real_dir(root));
     }
 }

@@ -48,7 +48,7 @@ mod tests {
     use crate::watch::scan;
 
     fn registry() -> Registry {
-        Registry::new(std::env::temp_dir())
+        Registry::new(std::env::temp_dir(), 1 << 20)
     }
 
     #[test]

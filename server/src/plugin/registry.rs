@@ -5,6 +5,7 @@
 //! change and in-flight requests finish on the version they started with.
 
 use super::loader::{self, Library, LoadError};
+use crate::regular_file::{self, Cap, ReadError};
 use arc_swap::ArcSwap;
 use serde::Serialize;
 use std::{
@@ -112,6 +113,8 @@ pub struct Registry {
     stub_services: Mutex<BTreeSet<Arc<str>>>,
     scratch: PathBuf,
     generation: std::sync::atomic::AtomicU64,
+    /// Larger libraries are refused unread.
+    max_file_bytes: u64,
 }
 
 /// A service as `/__admin/services` shows it.
@@ -136,8 +139,9 @@ pub struct RefusedFile {
 }
 
 impl Registry {
-    /// An empty registry whose private library copies go to `scratch`.
-    pub fn new(scratch: PathBuf) -> Registry {
+    /// An empty registry whose private library copies go to `scratch`;
+    /// libraries over `max_file_bytes` are refused unread.
+    pub fn new(scratch: PathBuf, max_file_bytes: u64) -> Registry {
         Registry {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             changes: tokio::sync::watch::Sender::new(0),
@@ -145,6 +149,7 @@ impl Registry {
             stub_services: Mutex::new(BTreeSet::new()),
             scratch,
             generation: std::sync::atomic::AtomicU64::new(0),
+            max_file_bytes,
         }
     }
 
@@ -160,18 +165,22 @@ impl Registry {
     }
 
     /// Loads (or reloads) the library at `path`. Unchanged content is not
-    /// reloaded; a refused version leaves the previous one serving.
+    /// reloaded; a refused version leaves the previous one serving. Only a
+    /// regular file within the size cap is read (see [`regular_file`]).
     pub fn load_file(&self, path: &Path) -> LoadOutcome {
-        let (bytes, modified) = match std::fs::read(path).and_then(|b| {
-            let m = std::fs::metadata(path)?.modified()?;
-            Ok((b, m))
-        }) {
+        let cap = Cap {
+            bytes: self.max_file_bytes,
+            flag: "--max-plugin-bytes",
+        };
+        let (bytes, modified) = match regular_file::read(path, cap)
+            .and_then(|(b, meta)| Ok((b, meta.modified().map_err(ReadError::Io)?)))
+        {
             Ok(x) => x,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ReadError::NotFound) => {
                 self.remove_file(path);
                 return LoadOutcome::Gone;
             }
-            Err(e) => return self.refuse(path, hash(&[]), format!("cannot read: {e}")),
+            Err(e) => return self.refuse(path, hash(&[]), e.to_string()),
         };
         let content_hash = hash(&bytes);
         if self
@@ -406,7 +415,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("libbroken.so");
         std::fs::write(&file, b"garbage").unwrap();
-        let reg = Registry::new(dir.path().to_owned());
+        let reg = Registry::new(dir.path().to_owned(), 1 << 20);
         let outcome = reg.load_file(&file);
         assert!(
             matches!(outcome, LoadOutcome::Refused(ref e) if e.contains("not a shared library")),
@@ -420,5 +429,23 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
         assert_eq!(reg.load_file(&file), LoadOutcome::Gone);
         assert!(reg.status().1.is_empty());
+    }
+
+    #[test]
+    fn a_library_over_the_cap_is_refused_unread_naming_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("libbig.so");
+        std::fs::File::create(&file).unwrap().set_len(4097).unwrap();
+        let reg = Registry::new(dir.path().to_owned(), 4096);
+        let outcome = reg.load_file(&file);
+        assert_eq!(
+            outcome,
+            LoadOutcome::Refused(
+                "4097 bytes, over the 4096-byte cap (--max-plugin-bytes)".to_owned()
+            )
+        );
+        let (_, refused) = reg.status();
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].error.contains("4096-byte cap"), "{refused:?}");
     }
 }
