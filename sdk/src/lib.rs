@@ -35,7 +35,9 @@
 //!
 //! - [`#[route]`](route) turns a plain, synchronous fn into a route.
 //! - Its arguments are [extractors](FromRequest): [`Path`], [`Query`],
-//!   [`Json`], [`Headers`], [`Body`], [`Method`], `String`.
+//!   [`Json`], [`Headers`], [`Body`], [`Method`], `String`, the
+//!   [`WholeRequest`], shared [`State`]; `Option<T>` and
+//!   `Result<T, Rejection>` of any of them to handle a refusal yourself.
 //! - It returns anything [`IntoResponse`]: [`Response`] (with delays, chunks
 //!   and faults), [`Json`], text, [`StatusCode`], tuples, `Result`, `Option`.
 //! - [`fake`] makes fake data, [`random`] random values.
@@ -52,7 +54,7 @@ mod rejection;
 mod request;
 mod response;
 
-pub use extract::{Body, FromRequest, Headers, Json, Path, Query};
+pub use extract::{Body, FromRequest, Headers, Json, Path, Query, State, WholeRequest};
 pub use http::{Method, StatusCode};
 pub use rejection::Rejection;
 pub use request::Request;
@@ -120,7 +122,7 @@ pub mod prelude {
     pub use crate::fake;
     pub use crate::{
         Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response,
-        StatusCode, random, route,
+        State, StatusCode, WholeRequest, random, route,
     };
     pub use serde::{Deserialize, Serialize};
 }

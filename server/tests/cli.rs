@@ -148,33 +148,27 @@ fn a_missing_plugin_dir_is_an_error_naming_it() {
     );
 }
 
-/// The README's plugin sample, as a user would copy it.
-const README_SAMPLE: &str = r#"
-use fake_servicer::prelude::*;
-
-#[derive(Serialize)]
-struct Thing { id: u64, name: String }
-#[derive(Deserialize)]
-struct ThingQuery { id: u64 }
-
-#[route(get, "/thing")]
-fn get_thing(Query(q): Query<ThingQuery>) -> Result<Json<Thing>, (StatusCode, &'static str)> {
-    if random::<f64>() < 0.1 {
-        return Err((StatusCode::FORBIDDEN, "Auth error"));
-    }
-    Ok(Json(Thing { id: q.id, name: fake::name() }))
+/// The README's plugin sample (the Rust block after `// src/lib.rs`), as
+/// a user would copy it.
+fn readme_sample() -> String {
+    let readme = std::fs::read_to_string(common::workspace_root().join("README.md")).unwrap();
+    let start = readme
+        .find("// src/lib.rs\n")
+        .expect("the sample in the README");
+    let rest = &readme[start..];
+    rest[..rest.find("```").expect("the end of the sample")].to_owned()
 }
-
-#[route(get, "/users/{id}")]
-fn get_user(Path(id): Path<u64>) -> Option<Json<Thing>> { None } // None → 404
-
-fake_servicer::service!(get_thing, get_user); // exports these routes
-"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_sample_plugin_is_served_by_host_and_by_prefix() {
-    let krate = PluginCrate::new("thing_service", README_SAMPLE);
-    let lib = krate.build();
+    let krate = PluginCrate::new("thing_service", &readme_sample());
+    let (built, stderr) = krate.try_build();
+    assert!(built, "the README's sample builds:\n{stderr}");
+    assert!(
+        !stderr.contains("warning"),
+        "and without warnings:\n{stderr}"
+    );
+    let lib = common::built_library("thing_service");
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&lib, dir.path().join("libthing_service.so")).unwrap();
     let server = run_binary(dir.path());
@@ -201,9 +195,20 @@ async fn the_readme_sample_plugin_is_served_by_host_and_by_prefix() {
     }
     assert!(ok > 0);
     let none = http
-        .get(&format!("{}/thing_service/users/1", server.url))
+        .get(&format!("{}/thing_service/users/2", server.url))
         .await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
+    let one = http
+        .get(&format!("{}/thing_service/users/1", server.url))
+        .await;
+    assert_eq!(one.json()["id"], 1);
+    let echoed = http
+        .post_json(
+            &format!("{}/thing_service/echo", server.url),
+            r#"{"a":[1]}"#,
+        )
+        .await;
+    assert_eq!(echoed.json(), serde_json::json!({"received": {"a": [1]}}));
     let missing = http
         .get(&format!("{}/thing_service/thing", server.url))
         .await;

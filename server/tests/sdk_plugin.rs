@@ -732,3 +732,87 @@ async fn proven_fast_routes_that_panic_keep_answering_500() {
     );
     server.shutdown().await;
 }
+
+/// A plugin with the extractors axum users reach for first.
+const AXUM_LIKE: &str = r#"
+use fake_servicer::prelude::*;
+use fake_servicer::Rejection;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+#[derive(Default)]
+struct Hits(AtomicU32);
+
+#[route(get, "/hits")]
+fn hits(State(hits): State<Hits>) -> String {
+    (hits.0.fetch_add(1, Ordering::SeqCst) + 1).to_string()
+}
+
+#[route(post, "/whole/{id}")]
+fn whole(req: WholeRequest) -> String {
+    format!(
+        "{} {} {} {} {} {}",
+        req.method(),
+        req.path(),
+        req.param("id").unwrap_or("-"),
+        req.query(),
+        req.header("x-a").unwrap_or("-"),
+        req.text().unwrap_or("-")
+    )
+}
+
+#[derive(Deserialize)]
+struct Page { page: u32 }
+
+#[route(get, "/page")]
+fn page(p: Option<Query<Page>>) -> String {
+    format!("page {}", p.map_or(1, |Query(p)| p.page))
+}
+
+#[derive(Deserialize)]
+struct Order { item: String }
+
+#[route(post, "/order")]
+fn order(body: Result<Json<Order>, Rejection>) -> (StatusCode, String) {
+    match body {
+        Ok(Json(o)) => (StatusCode::CREATED, o.item),
+        Err(why) => (StatusCode::UNPROCESSABLE_ENTITY, format!("refused: {}", why.error)),
+    }
+}
+
+fake_servicer::service!(hits, whole, page, order);
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_whole_request_and_optional_extractors_work_as_in_axum() {
+    let lib = common::PluginCrate::new("axum_like", AXUM_LIKE).build();
+    let (server, _dir) = common::serve(&[lib], |_| {}).await;
+    let http = Http::new();
+    let url = |p: &str| format!("{}/axum_like{p}", server.url());
+    for want in ["1", "2", "3"] {
+        assert_eq!(
+            http.get(&url("/hits")).await.text(),
+            want,
+            "state shared across calls"
+        );
+    }
+    let whole = http
+        .send(Method::POST, &url("/whole/7?q=1"), &[("x-a", "b")], "body")
+        .await
+        .unwrap();
+    assert_eq!(whole.text(), "POST /whole/7 7 q=1 b body");
+    assert_eq!(http.get(&url("/page?page=3")).await.text(), "page 3");
+    assert_eq!(http.get(&url("/page?page=x")).await.text(), "page 1");
+    let ok = http.post_json(&url("/order"), r#"{"item":"tea"}"#).await;
+    assert_eq!(
+        (ok.status, ok.text().as_str()),
+        (StatusCode::CREATED, "tea")
+    );
+    let refused = http.post_json(&url("/order"), r#"{"nope":1}"#).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().starts_with("refused: "),
+        "{}",
+        refused.text()
+    );
+    server.shutdown().await;
+}

@@ -11,12 +11,16 @@ mod method;
 mod params;
 mod path;
 mod query;
+mod state;
+mod whole;
 
 pub use body::Body;
 pub use headers::Headers;
 pub use json::Json;
 pub use path::Path;
 pub use query::Query;
+pub use state::State;
+pub use whole::WholeRequest;
 
 use crate::{Request, response::IntoResponse};
 
@@ -51,6 +55,53 @@ pub trait FromRequest: Sized {
 
     /// Extracts `Self` from the request.
     fn from_request(req: &Request<'_>) -> Result<Self, Self::Rejection>;
+}
+
+/// An extractor that may fail without refusing the request: `None` where
+/// `T` would have answered its rejection.
+///
+/// ```
+/// use fake_servicer::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Page { page: u32 }
+///
+/// #[route(get, "/items")]
+/// fn items(page: Option<Query<Page>>) -> String {
+///     format!("page {}", page.map_or(1, |Query(p)| p.page))
+/// }
+/// # fn main() {}
+/// ```
+impl<T: FromRequest> FromRequest for Option<T> {
+    type Rejection = std::convert::Infallible;
+    fn from_request(req: &Request<'_>) -> Result<Self, Self::Rejection> {
+        Ok(T::from_request(req).ok())
+    }
+}
+
+/// An extractor's result as it is: the handler answers a refusal itself.
+///
+/// ```
+/// use fake_servicer::prelude::*;
+/// use fake_servicer::Rejection;
+///
+/// #[derive(Deserialize)]
+/// struct Order { item: String }
+///
+/// #[route(post, "/orders")]
+/// fn order(body: Result<Json<Order>, Rejection>) -> (StatusCode, String) {
+///     match body {
+///         Ok(Json(o)) => (StatusCode::CREATED, o.item),
+///         Err(why) => (StatusCode::UNPROCESSABLE_ENTITY, why.reason),
+///     }
+/// }
+/// # fn main() {}
+/// ```
+impl<T: FromRequest> FromRequest for Result<T, T::Rejection> {
+    type Rejection = std::convert::Infallible;
+    fn from_request(req: &Request<'_>) -> Result<Self, Self::Rejection> {
+        Ok(T::from_request(req))
+    }
 }
 
 /// The raw body as text (400 when it is not UTF-8).

@@ -87,9 +87,17 @@ class HttpAnswer:
         return json.loads(self.body)
 
 
-def http_get(path):
+class ServicePattern(NearMissMatchPatternRequest):
+    """A request pattern with fake-servicer's ``service`` extension key."""
+
+    service = JsonProperty("service")
+
+
+def http_get(path, host=None):
     """Plain GET to the mock server (not the admin API); 4xx/5xx are returned, not raised."""
     request = urllib.request.Request(BASE_URL + path, method="GET")
+    if host:
+        request.add_header("Host", host)
     try:
         with _opener.open(request, timeout=10) as response:
             return HttpAnswer(response.status, response.headers, response.read())
@@ -238,6 +246,28 @@ def test_service_scoped_stub_overrides_plugin_route_until_deleted():
     assert isinstance(restored.json(), list)
     assert len(restored.json()) == len(plugin_answer.json())
     assert all("email" in user for user in restored.json())
+
+
+def test_the_readme_stub_matches_calls_by_host_and_by_prefix_and_counts_both():
+    Requests.reset_request_journal()
+    Mappings.create_mapping(
+        Mapping(
+            request=ServiceMappingRequest(
+                method=HttpMethods.GET, url_path="/users", service="example"
+            ),
+            response=MappingResponse(status=503, body="down for maintenance"),
+        )
+    )
+
+    by_host = http_get("/users", host="example")
+    by_prefix = http_get("/example/users")
+
+    assert (by_host.status, by_host.text()) == (503, "down for maintenance")
+    assert (by_prefix.status, by_prefix.text()) == (503, "down for maintenance")
+    count = Requests.get_matching_request_count(
+        ServicePattern(method=HttpMethods.GET, url_path="/users", service="example")
+    ).count
+    assert count == 2
 
 
 # --------------------------------------------------------------------------
