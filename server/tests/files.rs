@@ -441,3 +441,36 @@ async fn a_symlinked_directory_added_at_run_time_is_not_scanned() {
     assert_eq!(stubs["meta"]["total"], 1, "{stubs}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn macos_and_windows_libraries_are_refused_saying_how_to_build_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("libpayments.dylib"),
+        b"\xcf\xfa\xed\xfe\x07\x00\x00\x01 a Mach-O library",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("payments.dll"), b"MZ\x90\x00 a PE library").unwrap();
+    let server = common::start_server(dir.path()).await;
+    let refusals = refused(&Http::new(), &server.url()).await;
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    for r in &refusals {
+        let error = r["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("this server loads Linux (ELF) libraries")
+                && error.contains("--sources"),
+            "{error}"
+        );
+    }
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r["error"].as_str().unwrap_or("").contains("Mach-O"))
+    );
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r["error"].as_str().unwrap_or("").contains("Windows (PE)"))
+    );
+    server.shutdown().await;
+}

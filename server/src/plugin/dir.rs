@@ -22,9 +22,11 @@ impl WatchTarget for Registry {
         "plugins"
     }
 
+    /// This platform's libraries, and macOS and Windows ones, which are
+    /// refused saying what to do instead of being passed over in silence.
     fn wants(&self, rel: &Path) -> bool {
         rel.extension()
-            .is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
+            .is_some_and(|e| e == std::env::consts::DLL_EXTENSION || e == "dylib" || e == "dll")
     }
 
     fn enters(&self, rel: &Path) -> bool {
@@ -65,6 +67,14 @@ mod tests {
         assert!(!plugin("debug/examples/libz.so"));
         assert!(!plugin("debug/libexample.rlib"));
         assert!(!plugin("debug/libexample.d"));
+        assert!(
+            plugin("debug/libexample.dylib"),
+            "refused with a message, not ignored"
+        );
+        assert!(
+            plugin("debug/example.dll"),
+            "refused with a message, not ignored"
+        );
         assert!(!plugin("tmp/plugin-target/debug/libx.so"));
     }
 

@@ -9,6 +9,10 @@ use thiserror::Error;
 pub enum ElfError {
     #[error("not a shared library (no ELF header)")]
     NotElf,
+    #[error(
+        "a {0} library: this server loads Linux (ELF) libraries; build plugins where the server runs — source mode (--sources, the dev image) or the sdk image"
+    )]
+    Foreign(&'static str),
     #[error("built for {found}, this server runs on {expected}")]
     WrongArch { found: String, expected: String },
     #[error("not a 64-bit little-endian ELF library")]
@@ -58,7 +62,13 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 /// this machine's architecture.
 pub fn check(bytes: &[u8]) -> Result<(), ElfError> {
     if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
-        return Err(ElfError::NotElf);
+        return Err(match bytes.get(..4) {
+            Some(
+                [0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe],
+            ) => ElfError::Foreign("macOS (Mach-O)"),
+            Some([b'M', b'Z', _, _]) => ElfError::Foreign("Windows (PE)"),
+            _ => ElfError::NotElf,
+        });
     }
     let len = bytes.len() as u64;
     if bytes.len() < 64 {
@@ -133,6 +143,14 @@ mod tests {
     fn refuses_text() {
         assert_eq!(check(b"hello, I am not a library"), Err(ElfError::NotElf));
         assert_eq!(check(b""), Err(ElfError::NotElf));
+        assert_eq!(
+            check(b"\xcf\xfa\xed\xfe rest of a dylib"),
+            Err(ElfError::Foreign("macOS (Mach-O)"))
+        );
+        assert_eq!(
+            check(b"MZ\x90\x00 a dll"),
+            Err(ElfError::Foreign("Windows (PE)"))
+        );
     }
 
     #[test]
