@@ -36,12 +36,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// `RUST_LOG` (default `info`), with the file watcher's own chatter
+/// ("unable to remove watch descriptor", …) kept to warnings unless
+/// `RUST_LOG` names `notify` itself.
+fn log_filter(rust_log: Option<&str>) -> EnvFilter {
+    let wanted = rust_log.filter(|s| !s.trim().is_empty()).unwrap_or("info");
+    let directives = if wanted.contains("notify") {
+        wanted.to_owned()
+    } else {
+        format!("{wanted},notify=warn")
+    };
+    EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!("fake-servicer: RUST_LOG={wanted:?} is not a log filter ({e}); using info");
+        EnvFilter::new("info,notify=warn")
+    })
+}
+
 async fn run(config: Config) -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,notify=warn")),
-        )
+        .with_env_filter(log_filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -166,5 +179,18 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn the_watchers_chatter_stays_at_warn_unless_asked_for() {
+        assert_eq!(log_filter(None).to_string(), "notify=warn,info");
+        assert_eq!(log_filter(Some("debug")).to_string(), "notify=warn,debug");
+        assert_eq!(log_filter(Some("notify=debug")).to_string(), "notify=debug");
+        assert_eq!(log_filter(Some("[[[")).to_string(), "notify=warn,info");
     }
 }
