@@ -14,7 +14,7 @@
 #                      load), or on macOS/Windows.
 #
 # A vendor/ directory in the build context (from `cargo vendor`) makes the
-# build work without network.
+# build work without network (the dev image then builds plugins from it too).
 
 FROM rust:1-slim-bookworm AS sdk
 WORKDIR /work
@@ -22,19 +22,37 @@ WORKDIR /work
 FROM sdk AS build
 LABEL fake-servicer.stage=build
 WORKDIR /src
-COPY . .
-RUN if [ -d vendor ]; then \
-        mkdir -p .cargo \
-        && printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "vendor"\n' >> .cargo/config.toml; \
+# The dependencies first, in a layer of their own: building the image again
+# after an edit to the sources compiles only this workspace's crates. (The
+# `vendo[r]` pattern copies a vendor/ directory's crates when there is one.)
+COPY Cargo.toml Cargo.lock vendo[r] /deps/
+COPY server/Cargo.toml server/
+COPY sdk/Cargo.toml sdk/
+COPY sdk-macros/Cargo.toml sdk-macros/
+COPY plugins/example/Cargo.toml plugins/example/
+COPY plugins/other_service/Cargo.toml plugins/other_service/
+COPY bench/Cargo.toml bench/
+RUN mv /deps/Cargo.toml /deps/Cargo.lock . \
+    && if [ -n "$(ls /deps)" ]; then \
+        printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "/deps"\n' > "$CARGO_HOME/config.toml"; \
     fi \
+    && for d in server sdk sdk-macros plugins/example plugins/other_service; do \
+        mkdir -p "$d/src" && touch "$d/src/lib.rs"; \
+    done \
+    && mkdir -p bench/src/bin \
+    && for f in server/src/main.rs bench/src/main.rs bench/src/bin/bare_axum.rs; do echo 'fn main() {}' > "$f"; done \
+    && cargo build --release --locked -p fake-servicer -p example -p other_service \
+    && rm -rf server/src sdk/src sdk-macros/src plugins/*/src bench/src
+COPY . .
+RUN find server sdk sdk-macros plugins bench -name '*.rs' -exec touch {} + \
     && cargo build --release --locked -p fake-servicer -p example -p other_service \
     && mkdir -p /out/services /out/dev/app /out/dev/cargo \
     && cp target/release/fake-servicer /out/ \
     && cp target/release/libexample.so target/release/libother_service.so /out/services/ \
     && cp -r sdk sdk-macros /out/dev/app/ \
-    && if [ -d vendor ]; then \
-        mv vendor /out/dev/app/vendor \
-        && printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "/app/vendor"\n' > /out/dev/cargo/config.toml; \
+    && if [ -f "$CARGO_HOME/config.toml" ]; then \
+        mv /deps /out/dev/app/vendor \
+        && sed 's#"/deps"#"/app/vendor"#' "$CARGO_HOME/config.toml" > /out/dev/cargo/config.toml; \
     fi
 
 # Source mode. The SDK sits at /app/sdk, so a plugin crate mounted at
