@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Http, eventually};
+use common::{Admin, Http, eventually};
 use fake_servicer_server::{Config, Server};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,14 +18,8 @@ async fn stubs_only(mappings: Option<&std::path::Path>) -> (Server, tempfile::Te
 }
 
 async fn create(server: &Server, mapping: Value) -> String {
-    let r = Http::new()
-        .post_json(
-            &format!("{}/__admin/mappings", server.url()),
-            &mapping.to_string(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    r.json()["id"].as_str().unwrap().to_owned()
+    let stored = Admin::new(server).stub(mapping).await;
+    stored["id"].as_str().unwrap_or_default().to_owned()
 }
 
 fn write(path: &std::path::Path, mapping: Value) {

@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{Http, build_example, eventually};
+use common::{Admin, Http, build_example, eventually};
 use fake_servicer_server::{Config, Server};
 use http::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -73,27 +73,15 @@ async fn exchange(server: &Server, raw: &[u8]) -> (u16, String, Vec<u8>) {
     read_answer(&mut s).await
 }
 
-async fn create_stub(server: &Server, mapping: Value) {
-    let r = Http::new()
-        .post_json(
-            &format!("{}/__admin/mappings", server.url()),
-            &mapping.to_string(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stubs_content_length_never_frames_the_answer() {
     let (server, _dir) = server_with(|_| {}).await;
     let forged =
         "x\r\n\r\nHTTP/1.1 302 Found\r\nLocation: http://evil/\r\nContent-Length: 0\r\n\r\n";
-    create_stub(
-        &server,
-        json!({"request": {"urlPath": "/forge"},
-               "response": {"status": 200, "body": forged, "headers": {"Content-Length": "1"}}}),
-    )
-    .await;
+    Admin::new(&server)
+        .stub(json!({"request": {"urlPath": "/forge"},
+               "response": {"status": 200, "body": forged, "headers": {"Content-Length": "1"}}}))
+        .await;
     let mut s = TcpStream::connect(addr(&server)).await.unwrap();
     s.write_all(b"GET /forge HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
@@ -422,7 +410,7 @@ async fn an_admin_body_over_its_cap_is_answered_413_naming_the_flag() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
     assert!(r.text().contains("--max-admin-body-bytes"), "{}", r.text());
     let small = json!({"request": {"urlPath": "/b"}, "response": {"body": "x"}});
-    create_stub(&server, small).await;
+    Admin::new(&server).stub(small).await;
     server.shutdown().await;
 }
 
