@@ -101,27 +101,17 @@ impl Server {
             Some("") => return Err(StartError::EmptyAdminToken),
             token => token.map(Arc::from),
         };
-        let plugins = match &config.plugins {
-            Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::PluginDir {
-                path: dir.clone(),
-                reason,
-            })?),
-            None => None,
-        };
-        let sources = match &config.sources {
-            Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::SourcesDir {
-                path: dir.clone(),
-                reason,
-            })?),
-            None => None,
-        };
-        let mappings_dir = match &config.mappings {
-            Some(dir) => Some(check_dir(dir).map_err(|reason| StartError::MappingsDir {
-                path: dir.clone(),
-                reason,
-            })?),
-            None => None,
-        };
+        let plugins = optional_dir(&config.plugins, |path, reason| StartError::PluginDir {
+            path,
+            reason,
+        })?;
+        let sources = optional_dir(&config.sources, |path, reason| StartError::SourcesDir {
+            path,
+            reason,
+        })?;
+        let mappings_dir = optional_dir(&config.mappings, |path, reason| {
+            StartError::MappingsDir { path, reason }
+        })?;
         let scratch = tempfile::Builder::new()
             .prefix("fake-servicer-")
             .tempdir()
@@ -300,6 +290,17 @@ fn inline_slots() -> usize {
         .metrics()
         .num_workers()
         .saturating_sub(1)
+}
+
+/// The directory `dir` names, if any, checked by [`check_dir`]; `error`
+/// says which setting was wrong.
+fn optional_dir(
+    dir: &Option<PathBuf>,
+    error: impl FnOnce(PathBuf, String) -> StartError,
+) -> Result<Option<PathBuf>, StartError> {
+    dir.as_ref()
+        .map(|d| check_dir(d).map_err(|reason| error(d.clone(), reason)))
+        .transpose()
 }
 
 /// An existing directory, canonicalized; otherwise why not.
