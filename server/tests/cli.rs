@@ -25,34 +25,10 @@ impl Drop for Running {
     }
 }
 
+/// The binary on a free port with the plugins in `plugins`.
 fn run_binary(plugins: &std::path::Path) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
-        .args(["--listen", "127.0.0.1:0", "--plugins"])
-        .arg(plugins)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("fake-servicer starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut running = Running {
-        child,
-        url: String::new(),
-    };
-    let mut banner = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        if let Some(url) = line.strip_prefix("fake-servicer listening on ") {
-            running.url = url.trim().to_owned();
-            return running;
-        }
-        banner.push(line);
-    }
-    panic!("no 'listening on' line; got {banner:?}");
+    let plugins = plugins.to_str().expect("a UTF-8 temporary path");
+    run_logged(&["--listen", "127.0.0.1:0", "--plugins", plugins], &[]).running
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
