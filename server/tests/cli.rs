@@ -27,8 +27,13 @@ impl Drop for Running {
 
 /// The binary on a free port with the plugins in `plugins`.
 fn run_binary(plugins: &std::path::Path) -> Running {
+    run_plugins_logged(plugins).running
+}
+
+/// [`run_binary`], keeping what it logs.
+fn run_plugins_logged(plugins: &std::path::Path) -> Logged {
     let plugins = plugins.to_str().expect("a UTF-8 temporary path");
-    run_logged(&["--listen", "127.0.0.1:0", "--plugins", plugins], &[]).running
+    run_logged(&["--listen", "127.0.0.1:0", "--plugins", plugins], &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -581,15 +586,7 @@ async fn two_libraries_claiming_one_service_are_logged_as_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(v1, dir.path().join("libversioned.so")).unwrap();
     std::fs::copy(v2, dir.path().join("libversioned_again.so")).unwrap();
-    let server = run_logged(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--plugins",
-            dir.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let server = run_plugins_logged(dir.path());
     let log = server
         .log_eventually(&["several libraries provide this service"])
         .await;
@@ -679,15 +676,7 @@ async fn a_plugin_needing_a_newer_glibc_is_refused_saying_so() {
     let (patched, needed) = needing_newer_glibc(&std::fs::read(v1).unwrap());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("libnewer_glibc.so"), patched).unwrap();
-    let server = run_logged(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--plugins",
-            dir.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let server = run_plugins_logged(dir.path());
     let all = Http::new()
         .get(&format!("{}/__admin/services", server.running.url))
         .await
