@@ -191,10 +191,9 @@ impl WatchTarget for Sources {
     }
 
     fn enters(&self, rel: &Path) -> bool {
-        !rel.components().any(|c| {
-            let c = c.as_os_str().to_string_lossy();
-            c == "target" || c.starts_with('.')
-        }) && !self.root.join(rel).starts_with(&self.target_dir)
+        !rel.components()
+            .any(|c| skipped(&c.as_os_str().to_string_lossy()))
+            && !self.root.join(rel).starts_with(&self.target_dir)
     }
 
     fn load(&self, path: &Path) {
@@ -249,6 +248,12 @@ fn run(
     }
 }
 
+/// A directory of the sources that holds no package: cargo's `target`, and
+/// hidden ones (`.git`).
+fn skipped(dir_name: &str) -> bool {
+    dir_name == "target" || dir_name.starts_with('.')
+}
+
 fn is_manifest(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == "Cargo.toml" || n == "Cargo.lock")
@@ -287,8 +292,7 @@ fn discover(root: &Path, target_dir: &Path) -> BTreeSet<Package> {
             let path = entry.path();
             // Directories only, never through a link.
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir && name != "target" && !name.starts_with('.') && !path.starts_with(target_dir)
-            {
+            if is_dir && !skipped(&name) && !path.starts_with(target_dir) {
                 stack.push(path);
             }
         }
