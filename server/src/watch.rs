@@ -224,6 +224,18 @@ struct Debouncer {
     /// The watched directory went away (`cargo clean`, say): its watch is
     /// dead until the directory is back and watched again.
     lost: bool,
+    /// Directories that appeared, scanned again when their quiet period is
+    /// over: the watch on a new directory is added after its creation is
+    /// reported, so a file made in between has no event and may not yet
+    /// exist at the first scan.
+    fresh_dirs: HashMap<PathBuf, FreshDir>,
+}
+
+/// A directory that appeared: when to scan it again, and what the first
+/// scan found.
+struct FreshDir {
+    due: Instant,
+    seen: Vec<PathBuf>,
 }
 
 impl Debouncer {
@@ -236,6 +248,7 @@ impl Debouncer {
             poll: None,
             watch: None,
             lost: false,
+            fresh_dirs: HashMap::new(),
         }
     }
 
@@ -274,6 +287,7 @@ impl Debouncer {
                 .values()
                 .map(|p| p.due)
                 .chain(self.poll.as_ref().map(|p| p.next))
+                .chain(self.fresh_dirs.values().map(|d| d.due))
                 .chain(self.lost.then(|| Instant::now() + POLL_INTERVAL))
                 .min()
                 .map_or(Duration::from_secs(3600), |due| {
@@ -318,9 +332,12 @@ impl Debouncer {
                 // A new directory (a fresh target/release, say): files made
                 // in it before the watch reached it produced no event. A
                 // link to a directory is not one.
-                for lib in scan_below(&*self.target, &self.root, &path) {
-                    self.touch(lib);
+                let seen = scan_below(&*self.target, &self.root, &path);
+                for lib in &seen {
+                    self.touch(lib.clone());
                 }
+                let due = Instant::now() + self.quiet;
+                self.fresh_dirs.insert(path, FreshDir { due, seen });
             } else if !path.exists() {
                 // A removed directory takes its files with it.
                 for known in self.target.known_files() {
@@ -356,6 +373,22 @@ impl Debouncer {
     /// Handles every path whose quiet period is over and whose size held.
     fn settle(&mut self) {
         let now = Instant::now();
+        let rescan: Vec<PathBuf> = self
+            .fresh_dirs
+            .iter()
+            .filter(|(_, d)| d.due <= now)
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        for dir in rescan {
+            let Some(fresh) = self.fresh_dirs.remove(&dir) else {
+                continue;
+            };
+            for lib in scan_below(&*self.target, &self.root, &dir) {
+                if !fresh.seen.contains(&lib) {
+                    self.touch(lib);
+                }
+            }
+        }
         let due: Vec<PathBuf> = self
             .pending
             .iter()

@@ -1,0 +1,62 @@
+//! Stubs: WireMock mappings (a request pattern and a response definition),
+//! created through the admin API or loaded from `--mappings` files, matched
+//! by priority (lower first, then newest first), with WireMock's scenarios.
+//!
+//! Readers take a lock-free snapshot of the live stubs; writers rebuild it
+//! under a mutex.
+
+mod files;
+mod parse;
+mod response;
+mod scenarios;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub use files::MappingFiles;
+pub use parse::parse_mapping;
+pub use response::{Delay, StubResponse};
+pub use scenarios::{STARTED, ScenarioRule};
+pub use store::{ServicesHook, Stubs};
+
+use crate::matchers::{PatternError, RequestPattern};
+use crate::plan::{MAX_DELAY_MS, Plan, PlanBody};
+use crate::regular_file::{self, Cap};
+use crate::request::Recorded;
+use crate::sync::lock;
+use crate::{fault::Fault, headers};
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    path::{Path, PathBuf},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+use uuid::Uuid;
+
+type Result<T> = std::result::Result<T, PatternError>;
+
+/// WireMock's default priority.
+pub const DEFAULT_PRIORITY: i64 = 5;
+
+/// One stub.
+#[derive(Debug)]
+pub struct Stub {
+    pub id: Uuid,
+    /// Creation order: ties in priority go to the newest.
+    pub seq: u64,
+    pub priority: i64,
+    pub request: RequestPattern,
+    pub response: StubResponse,
+    pub scenario: Option<ScenarioRule>,
+    /// The mapping as stored (the client's JSON with `id` and `uuid`).
+    pub json: Value,
+    /// The file it came from, for file-defined stubs.
+    pub file: Option<PathBuf>,
+}

@@ -1,0 +1,200 @@
+//! The live stubs: a lock-free snapshot for readers, rebuilt under a
+//! mutex by writers.
+
+use super::*;
+
+#[derive(Default)]
+pub(super) struct Inner {
+    pub(super) live: Vec<Arc<Stub>>,
+    pub(super) files: BTreeMap<PathBuf, Vec<Arc<Stub>>>,
+}
+
+/// All stubs and scenario states.
+pub struct Stubs {
+    pub(super) inner: Mutex<Inner>,
+    /// Live stubs in match order.
+    ordered: ArcSwap<Vec<Arc<Stub>>>,
+    seq: AtomicU64,
+    scenarios: Mutex<HashMap<String, String>>,
+    /// Told the services the live stubs name, whenever stubs change.
+    on_services: Option<ServicesHook>,
+}
+
+/// Receives the (canonical) names of the services the live stubs name.
+pub type ServicesHook = Box<dyn Fn(BTreeSet<Arc<str>>) + Send + Sync>;
+
+impl Default for Stubs {
+    fn default() -> Self {
+        Stubs {
+            inner: Mutex::new(Inner::default()),
+            ordered: ArcSwap::from_pointee(Vec::new()),
+            seq: AtomicU64::new(0),
+            scenarios: Mutex::new(HashMap::new()),
+            on_services: None,
+        }
+    }
+}
+
+impl Stubs {
+    /// Stubs that tell `on_services` which services they name, so that a
+    /// service no plugin provides still exists.
+    pub fn new(on_services: ServicesHook) -> Stubs {
+        Stubs {
+            on_services: Some(on_services),
+            ..Stubs::default()
+        }
+    }
+
+    pub(super) fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(super) fn publish(&self, inner: &Inner) {
+        let mut v = inner.live.clone();
+        v.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.seq.cmp(&a.seq)));
+        self.ordered.store(Arc::new(v));
+        if let Some(hook) = &self.on_services {
+            hook(
+                inner
+                    .live
+                    .iter()
+                    .filter_map(|s| s.request.service.as_deref())
+                    .map(|name| Arc::from(crate::routing::canonical(name)))
+                    .collect(),
+            );
+        }
+    }
+
+    /// Creates a stub (replacing one with the same id).
+    pub fn create(&self, v: &Value) -> Result<Arc<Stub>> {
+        let stub = Arc::new(parse_mapping(v, self.next_seq(), None)?);
+        let mut inner = lock(&self.inner);
+        inner.live.retain(|s| s.id != stub.id);
+        inner.live.push(stub.clone());
+        self.publish(&inner);
+        Ok(stub)
+    }
+
+    /// Replaces stub `id`; `Ok(None)` when there is none.
+    pub fn replace(&self, id: Uuid, v: &Value) -> Result<Option<Arc<Stub>>> {
+        let mut with_id = v.clone();
+        if let Some(o) = with_id.as_object_mut() {
+            o.insert("id".into(), Value::String(id.to_string()));
+            o.remove("uuid");
+        }
+        let mut inner = lock(&self.inner);
+        let Some(pos) = inner.live.iter().position(|s| s.id == id) else {
+            return Ok(None);
+        };
+        let stub = Arc::new(parse_mapping(
+            &with_id,
+            self.next_seq(),
+            inner.live[pos].file.as_deref(),
+        )?);
+        inner.live[pos] = stub.clone();
+        self.publish(&inner);
+        Ok(Some(stub))
+    }
+
+    /// The stub `id`.
+    pub fn get(&self, id: Uuid) -> Option<Arc<Stub>> {
+        lock(&self.inner).live.iter().find(|s| s.id == id).cloned()
+    }
+
+    /// All live stubs, newest first.
+    pub fn list(&self) -> Vec<Arc<Stub>> {
+        let mut v = lock(&self.inner).live.clone();
+        v.sort_by_key(|s| std::cmp::Reverse(s.seq));
+        v
+    }
+
+    /// Removes stub `id`; whether it existed.
+    pub fn delete(&self, id: Uuid) -> bool {
+        let mut inner = lock(&self.inner);
+        let before = inner.live.len();
+        inner.live.retain(|s| s.id != id);
+        let removed = inner.live.len() != before;
+        self.publish(&inner);
+        removed
+    }
+
+    /// Removes every stub (file-defined ones too, until a reset).
+    pub fn clear(&self) {
+        let mut inner = lock(&self.inner);
+        inner.live.clear();
+        self.publish(&inner);
+    }
+
+    /// Back to exactly the file-defined stubs.
+    pub fn reset(&self) {
+        let mut inner = lock(&self.inner);
+        inner.live = inner.files.values().flatten().cloned().collect();
+        self.publish(&inner);
+    }
+
+    /// Number of live stubs.
+    pub fn len(&self) -> usize {
+        self.ordered.load().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The stub answering `req`, by priority; moves its scenario on.
+    pub fn find(&self, req: &Recorded) -> Option<Arc<Stub>> {
+        let ordered = self.ordered.load();
+        if ordered.is_empty() {
+            return None;
+        }
+        let mut scenarios = None;
+        for stub in ordered.iter() {
+            if let Some(rule) = &stub.scenario
+                && let Some(required) = &rule.required
+            {
+                let states = scenarios.get_or_insert_with(|| lock(&self.scenarios));
+                let current = states.get(&rule.name).map_or(STARTED, String::as_str);
+                if current != required {
+                    continue;
+                }
+            }
+            if stub.request.matches(req) {
+                if let Some(rule) = &stub.scenario
+                    && let Some(next) = &rule.new_state
+                {
+                    let states = scenarios.get_or_insert_with(|| lock(&self.scenarios));
+                    states.insert(rule.name.clone(), next.clone());
+                }
+                return Some(stub.clone());
+            }
+        }
+        None
+    }
+
+    /// Every scenario back to `Started`.
+    pub fn reset_scenarios(&self) {
+        lock(&self.scenarios).clear();
+    }
+
+    /// Scenario names and states, for the admin API.
+    pub fn scenarios(&self) -> Vec<(String, String)> {
+        let states = lock(&self.scenarios);
+        let mut names: Vec<String> = lock(&self.inner)
+            .live
+            .iter()
+            .filter_map(|s| s.scenario.as_ref().map(|r| r.name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|n| {
+                let state = states
+                    .get(&n)
+                    .cloned()
+                    .unwrap_or_else(|| STARTED.to_owned());
+                (n, state)
+            })
+            .collect()
+    }
+}
