@@ -178,7 +178,9 @@ async fn the_official_java_client_observes_the_same_on_both_servers() {
         common::skip(TEST, "no javac/java on this machine (a JDK 17)");
         return;
     }
-    let classes = tokio::task::spawn_blocking(compile).await.unwrap();
+    let classes = tokio::task::spawn_blocking(compile)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     let (reference, upstream) = tokio::task::spawn_blocking(|| {
         let r = Reference::start();
         let u = Reference::start();
