@@ -173,8 +173,8 @@ public final class StubbingCases {
                   String.valueOf(got.getName()),
                   got.getRequest().getMethod().toString(),
                   got.getRequest().getUrlPath(),
-                  got.getRequest().getHeaders().get("Accept").getValuePattern().getExpected(),
-                  got.getRequest().getQueryParameters().get("q").getValuePattern().getExpected(),
+                  got.getRequest().getHeaders().get("Accept").getExpected(),
+                  got.getRequest().getQueryParameters().get("q").getExpected(),
                   got.getResponse().getStatus(),
                   got.getResponse().getBody(),
                   String.valueOf(got.getResponse().getHeaders()));
