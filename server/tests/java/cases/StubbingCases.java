@@ -203,7 +203,9 @@ public final class StubbingCases {
             "global_settings_round_trip",
             c -> {
               c.wm.setGlobalFixedDelayVariable(20);
-              return c.wm.getGlobalSettings().getFixedDelay();
+              Integer seen = c.wm.getGlobalSettings().getFixedDelay();
+              c.wm.setGlobalFixedDelayVariable(0);
+              return seen;
             }),
         new Case(
             "remove_mappings_empties_the_list",
