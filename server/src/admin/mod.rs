@@ -5,6 +5,7 @@
 //! never 5xx.
 
 mod mappings;
+mod recordings;
 mod requests;
 pub(crate) mod token;
 
@@ -81,6 +82,7 @@ fn protected() -> Router<Arc<App>> {
         )
         .merge(mappings::routes())
         .merge(requests::routes())
+        .merge(recordings::routes())
         .route("/__admin/{*rest}", any(unknown))
 }
 
@@ -210,6 +212,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     app.stubs.reset_scenarios();
     app.journal.clear();
     app.overrides.clear();
+    app.recorder.clear();
     crate::trim::return_freed_memory();
     ok_empty()
 }
