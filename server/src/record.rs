@@ -534,20 +534,6 @@ fn is_text(content_type: &str) -> bool {
         .any(|t| ct.contains(t))
 }
 
-/// `content-type` → `Content-Type`.
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// The response definition replaying `up`: status, body (`body` for text,
 /// else `base64Body`), headers.
 fn response_json(up: &Upstream) -> Value {
@@ -579,7 +565,7 @@ fn response_json(up: &Upstream) -> Value {
     let mut headers: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in &up.headers {
         let Ok(v) = value.to_str() else { continue };
-        let name = title_case(name.as_str());
+        let name = crate::headers::title_case(name.as_str());
         match headers.iter_mut().find(|(n, _)| *n == name) {
             Some((_, values)) => values.push(v.to_owned()),
             None => headers.push((name, vec![v.to_owned()])),
@@ -617,11 +603,5 @@ mod tests {
         assert_eq!(stub_name("/users/7"), "users_7");
         assert_eq!(stub_name("/"), "(root)");
         assert_eq!(stub_name("/a b"), "a-b");
-    }
-
-    #[test]
-    fn header_names_are_title_cased() {
-        assert_eq!(title_case("content-type"), "Content-Type");
-        assert_eq!(title_case("x-up"), "X-Up");
     }
 }
