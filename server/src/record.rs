@@ -534,8 +534,9 @@ fn is_text(content_type: &str) -> bool {
         .any(|t| ct.contains(t))
 }
 
-/// The response definition replaying `up`: status, body (`body` for text,
-/// else `base64Body`), headers.
+/// The response definition replaying `up`: status, body (`body` for a
+/// text content type, else — no content type too — `base64Body`, as
+/// WireMock records), headers.
 fn response_json(up: &Upstream) -> Value {
     let mut r = Map::new();
     r.insert("status".into(), json!(up.status.as_u16()));
@@ -551,7 +552,7 @@ fn response_json(up: &Upstream) -> Value {
         .any(|(n, _)| n == http::header::CONTENT_ENCODING);
     if !up.body.is_empty() {
         match std::str::from_utf8(&up.body) {
-            Ok(text) if !encoded && (is_text(content_type) || content_type.is_empty()) => {
+            Ok(text) if !encoded && is_text(content_type) => {
                 r.insert("body".into(), json!(text));
             }
             _ => {
