@@ -459,3 +459,44 @@ async fn a_snapshot_makes_stubs_of_every_proxied_exchange_and_a_reset_forgets_th
     up.shutdown().await;
     me.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayed_exchanges_are_kept_within_their_count_and_byte_caps() {
+    let (up, _d1) = server(|_| {}).await;
+    let (me, _d2) = server(|c| {
+        c.max_recorded_exchanges = 2;
+        c.max_recorded_bytes = 2000;
+    })
+    .await;
+    let (upa, a) = (Admin::new(&up), Admin::new(&me));
+    upa.stub(json!({"request": {"urlPathPattern": "/small/.*"}, "response": {"body": "s"}}))
+        .await;
+    upa.stub(json!({"request": {"urlPath": "/big"}, "response": {"body": "b".repeat(5000)}}))
+        .await;
+    a.stub(json!({"request": {"method": "ANY"}, "response": {"proxyBaseUrl": up.url()}}))
+        .await;
+    let http = Http::new();
+    for path in ["/small/1", "/small/2", "/small/3", "/big"] {
+        assert_eq!(
+            http.get(&format!("{}{path}", me.url())).await.status,
+            StatusCode::OK
+        );
+    }
+    let snap = a
+        .post("/__admin/recordings/snapshot", json!({"persist": false}))
+        .await
+        .json();
+    let urls: Vec<Value> = snap["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["request"]["url"].clone())
+        .collect();
+    assert_eq!(
+        urls,
+        [json!("/small/3"), json!("/small/2")],
+        "the oldest dropped; one over the byte cap never kept"
+    );
+    up.shutdown().await;
+    me.shutdown().await;
+}
