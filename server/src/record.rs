@@ -218,7 +218,7 @@ impl Recorder {
             + header_bytes(&mut req.headers.iter())
             + header_bytes(&mut response.headers.iter().map(|(n, v)| (n, v)));
         if bytes > self.max_bytes {
-            tracing::warn!(
+            tracing::debug!(
                 "a proxied exchange of {bytes} bytes is not kept for recording (--max-recorded-bytes {})",
                 self.max_bytes
             );
