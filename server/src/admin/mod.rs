@@ -6,6 +6,7 @@
 
 mod mappings;
 mod metadata;
+mod recordings;
 mod requests;
 pub(crate) mod token;
 
@@ -88,6 +89,7 @@ fn protected() -> Router<Arc<App>> {
         .merge(metadata::routes())
         .merge(mappings::routes())
         .merge(requests::routes())
+        .merge(recordings::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)
 }
@@ -227,6 +229,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     app.stubs.reset_scenarios();
     app.journal.clear();
     app.overrides.clear();
+    app.recorder.clear();
     crate::trim::return_freed_memory();
     ok_empty()
 }
