@@ -675,7 +675,12 @@ pub struct Process {
 impl Process {
     pub fn start(plugins: &Path, args: &[&str]) -> Process {
         use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fake-servicer"))
+        // `option_env!`: the client's tests share this module and have no
+        // such binary.
+        let Some(bin) = option_env!("CARGO_BIN_EXE_fake-servicer") else {
+            panic!("only the fake-servicer package's tests have its binary");
+        };
+        let mut child = Command::new(bin)
             .args(["--listen", "127.0.0.1:0", "--docker", "off", "--plugins"])
             .arg(plugins)
             .args(args)

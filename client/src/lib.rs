@@ -1,0 +1,94 @@
+//! A Rust client for [fake-servicer](https://docs.rs/fake-servicer-client)
+//! mock servers (and WireMock-style admin APIs), for integration tests:
+//! stubs, next-request overrides, verification, journal queries and
+//! resets, with builders that read as prose. Async on `reqwest`; the
+//! `blocking` feature adds a synchronous client, the `testcontainers`
+//! feature an image that starts the server in a container.
+//!
+//! ```no_run
+//! # async fn demo() -> fake_servicer_client::Result<()> {
+//! use fake_servicer_client::prelude::*;
+//!
+//! let server = Client::new("http://127.0.0.1:8080");
+//!
+//! // A stub: GET /users/7 on service `example` answers this JSON.
+//! server
+//!     .stub(get("/users/7").service("example"))
+//!     .respond(json(serde_json::json!({"id": 7, "name": "Stubbed"})))
+//!     .await?;
+//!
+//! // An override: the next GET /users on `example` answers 403.
+//! server.next_request("example", GET, "/users").status(403).arm().await?;
+//!
+//! // … exercise the app under test …
+//!
+//! server.verify(get("/users/7").service("example"), 1).await?;
+//! assert!(server.unmatched().await?.is_empty());
+//! server.reset().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Errors say what the server answered: a refused stub is an
+//! [`Error::Server`] with the status (422) and WireMock's error body.
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+mod client;
+mod error;
+mod journal;
+mod matchers;
+mod next_request;
+mod ops;
+mod pattern;
+mod response;
+mod services;
+mod stub;
+#[cfg(feature = "testcontainers")]
+pub mod testcontainers;
+
+pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT};
+pub use error::{Error, Result};
+pub use http::Method;
+pub use journal::{LoggedRequest, ServeEvent, Times, at_least, at_most, exactly, never};
+pub use matchers::{
+    Matcher, absent, binary_equal_to, contains, does_not_contain, does_not_match, equal_to,
+    equal_to_json, matches, matches_json_path, matches_json_path_with,
+};
+pub use next_request::NextRequest;
+pub use pattern::{
+    RequestPattern, UrlMatcher, any, any_url, delete, get, patch, post, put, request, url,
+    url_path, url_path_pattern, url_path_template, url_pattern,
+};
+pub use response::{Fault, Response, fault, json, ok, proxy_to, status};
+pub use services::{Health, Refused, Service, Services};
+pub use stub::{Stub, StubBuilder};
+
+/// `GET`, for [`Client::next_request`].
+pub const GET: Method = Method::GET;
+/// `POST`, for [`Client::next_request`].
+pub const POST: Method = Method::POST;
+/// `PUT`, for [`Client::next_request`].
+pub const PUT: Method = Method::PUT;
+/// `DELETE`, for [`Client::next_request`].
+pub const DELETE: Method = Method::DELETE;
+/// `PATCH`, for [`Client::next_request`].
+pub const PATCH: Method = Method::PATCH;
+
+/// Everything a test needs, in one import.
+///
+/// ```
+/// use fake_servicer_client::prelude::*;
+///
+/// let pattern = get("/users").service("example").header("Accept", contains("json"));
+/// let answer = status(503).body("down");
+/// # let _ = (pattern, answer, GET);
+/// ```
+pub mod prelude {
+    pub use crate::{
+        Client, DELETE, Fault, GET, Method, PATCH, POST, PUT, Times, absent, any, any_url,
+        at_least, at_most, binary_equal_to, contains, delete, does_not_contain, does_not_match,
+        equal_to, equal_to_json, exactly, fault, get, json, matches, matches_json_path,
+        matches_json_path_with, never, ok, patch, post, proxy_to, put, request, status, url,
+        url_path, url_path_pattern, url_path_template, url_pattern,
+    };
+}
