@@ -1,4 +1,4 @@
-//! A Rust client for [fake-servicer](https://docs.rs/fake-servicer-client)
+//! A Rust client for fake-servicer
 //! mock servers (and WireMock-style admin APIs), for integration tests:
 //! stubs, next-request overrides, verification, journal queries and
 //! resets, with builders that read as prose. Async on `reqwest`; the
