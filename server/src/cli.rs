@@ -136,6 +136,12 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", default_value_t = Config::default().max_mapping_file_bytes,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_mapping_file_bytes: u64,
+
+    /// Render every stub's body and header values as a Handlebars response
+    /// template (as WireMock's `--global-response-templating`); without it,
+    /// only stubs whose response names the `response-template` transformer.
+    #[arg(long, env = "FAKE_SERVICER_GLOBAL_RESPONSE_TEMPLATING")]
+    pub global_response_templating: bool,
 }
 
 /// What to do instead of serving.
@@ -186,6 +192,7 @@ impl Args {
             max_armed_override_bytes: self.max_armed_override_bytes,
             max_plugin_bytes: self.max_plugin_bytes,
             max_mapping_file_bytes: self.max_mapping_file_bytes,
+            global_response_templating: self.global_response_templating,
         }
     }
 }

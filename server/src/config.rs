@@ -69,6 +69,9 @@ pub struct Config {
     pub max_plugin_bytes: u64,
     /// A mapping file larger than this is refused unread.
     pub max_mapping_file_bytes: u64,
+    /// Render every stub's body and headers as a response template, as if
+    /// each named the `response-template` transformer.
+    pub global_response_templating: bool,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
             max_plugin_bytes: 512 * 1024 * 1024,
             max_mapping_file_bytes: 8 * 1024 * 1024,
+            global_response_templating: false,
         }
     }
 }

@@ -187,6 +187,7 @@ impl Server {
             body_timeout: config.body_timeout,
             admin_token: admin_token.clone(),
             builds,
+            global_templating: config.global_response_templating,
         });
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)

@@ -25,4 +25,6 @@ pub struct App {
     pub admin_token: Option<Arc<str>>,
     /// Source mode's builds (empty without `--sources`).
     pub builds: Arc<crate::build::Builds>,
+    /// `--global-response-templating`: every stub's response is a template.
+    pub global_templating: bool,
 }
