@@ -283,4 +283,14 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn global_response_templating_is_off_unless_asked() {
+        let c = Args::try_parse_from(["fake-servicer"]).unwrap().config();
+        assert!(!c.global_response_templating);
+        let on = Args::try_parse_from(["fake-servicer", "--global-response-templating"])
+            .unwrap()
+            .config();
+        assert!(on.global_response_templating);
+    }
 }
