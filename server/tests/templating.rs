@@ -201,7 +201,7 @@ async fn random_values_and_now_have_the_asked_shape() {
     let t = rendered(&s, "{{randomValue type='UUID'}}", "/t", "").await;
     assert!(uuid_like(&t), "{t}");
     let t = rendered(&s, "{{randomInt lower=3 upper=5}}", "/t", "").await;
-    assert!(["3", "4", "5"].contains(&t.as_str()), "{t}");
+    assert!(["3", "4"].contains(&t.as_str()), "{t}");
     let t = rendered(&s, "{{now format='yyyy-MM-dd'}}", "/t", "").await;
     assert!(t.len() == 10 && t.as_bytes()[4] == b'-', "{t}");
     let t = rendered(&s, "{{now offset='1 days' format='epoch'}}", "/t", "").await;

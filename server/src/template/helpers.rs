@@ -83,9 +83,58 @@ impl HelperDef for ValueHelper {
             }
             return Ok(());
         }
-        out.write(&text(&v))?;
+        match &v {
+            Value::Object(_) if h.name() == "jsonPath" => out.write(&pretty(&v))?,
+            _ => out.write(&text(&v))?,
+        }
         Ok(())
     }
+}
+
+/// An object as WireMock's `jsonPath` writes one (Jackson's default pretty
+/// printer, null members left out): members one a line, indented by two
+/// spaces per object level, `"key" : value`; lists on one line, `[ 1, 2 ]`.
+fn pretty(v: &Value) -> String {
+    fn write(v: &Value, depth: usize, out: &mut String) {
+        match v {
+            Value::Object(o) => {
+                let members: Vec<_> = o.iter().filter(|(_, v)| !v.is_null()).collect();
+                if members.is_empty() {
+                    out.push_str("{ }");
+                    return;
+                }
+                out.push('{');
+                for (i, (k, v)) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('\n');
+                    out.push_str(&"  ".repeat(depth + 1));
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push_str(" : ");
+                    write(v, depth + 1, out);
+                }
+                out.push('\n');
+                out.push_str(&"  ".repeat(depth));
+                out.push('}');
+            }
+            Value::Array(a) if a.is_empty() => out.push_str("[ ]"),
+            Value::Array(a) => {
+                out.push_str("[ ");
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(v, depth, out);
+                }
+                out.push_str(" ]");
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, 0, &mut out);
+    out
 }
 
 /// Helpers whose block form takes the block's text as input.
@@ -340,7 +389,10 @@ fn regex_extract<'reg: 'rc, 'rc>(
         .build()
         .map_err(|e| fail(h, e))?;
     let Some(caps) = re.captures(&haystack) else {
-        return Ok(opt(h, "default").map(Value::String).unwrap_or(Value::Null));
+        // WireMock writes this marker when nothing matches and there is no
+        // default.
+        let marker = || format!("[ERROR: Nothing matched {}]", re.as_str());
+        return Ok(opt(h, "default").unwrap_or_else(marker).into());
     };
     match h.param(2) {
         None => Ok(caps.get(0).map(|m| m.as_str()).unwrap_or_default().into()),
@@ -455,10 +507,10 @@ fn random_value(h: &Helper) -> Res {
     if kind == "UUID" {
         return Ok(uuid::Uuid::new_v4().to_string().into());
     }
-    let length = h
-        .hash_get("length")
-        .and_then(|p| number(p.value()))
-        .ok_or_else(|| fail(h, "needs length"))?;
+    let length = match h.hash_get("length") {
+        None => 36.0,
+        Some(p) => number(p.value()).ok_or_else(|| fail(h, "length is not a number"))?,
+    };
     if !(0.0..=MAX_RANDOM_LENGTH as f64).contains(&length) {
         return Err(fail(
             h,
@@ -497,10 +549,11 @@ fn random_int(h: &Helper) -> Res {
     };
     let lower = bound("lower", i64::from(i32::MIN))?;
     let upper = bound("upper", i64::from(i32::MAX))?;
-    if upper < lower {
-        return Err(fail(h, "upper is below lower"));
+    if upper <= lower {
+        return Err(fail(h, "upper must be above lower"));
     }
-    Ok(rand::random_range(lower..=upper).into())
+    // As WireMock: upper is excluded.
+    Ok(rand::random_range(lower..upper).into())
 }
 
 /// WireMock's `math`: `{{math a "+" b}}` with `+ - * / %`; whole numbers
