@@ -42,6 +42,7 @@ impl Compiled {
         if !source.contains("{{") {
             return Ok(None);
         }
+        check_nesting(source)?;
         let mut t = Template::compile(source).map_err(|e| e.to_string())?;
         rewrite::template(&mut t);
         Ok(Some(Compiled(t)))
@@ -56,6 +57,47 @@ impl Compiled {
             .map_err(|e| render_error(&e))?;
         Ok(out.0)
     }
+}
+
+/// Deepest nesting of blocks and subexpressions a template may have:
+/// rendering recurses once per level, on a worker thread's stack.
+pub const MAX_NESTING: usize = 64;
+
+/// Refuses a template nested deeper than [`MAX_NESTING`] (blocks opened by
+/// `{{#`/`{{^` and not yet closed, plus parentheses open in the current
+/// `{{…}}`), before the parser or the renderer recurses that deep.
+fn check_nesting(source: &str) -> Result<(), String> {
+    let mut blocks = 0usize;
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        let tag = rest[start + 2..].trim_start_matches(['{', '~']);
+        let end = tag.find("}}").unwrap_or(tag.len());
+        let body = &tag[..end];
+        match body.as_bytes().first() {
+            Some(b'#' | b'^') => blocks += 1,
+            Some(b'/') => blocks = blocks.saturating_sub(1),
+            _ => {}
+        }
+        let mut parens = 0usize;
+        let mut deepest = 0usize;
+        for b in body.bytes() {
+            match b {
+                b'(' => {
+                    parens += 1;
+                    deepest = deepest.max(parens);
+                }
+                b')' => parens = parens.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if blocks + deepest > MAX_NESTING {
+            return Err(format!(
+                "the template nests blocks and subexpressions more than {MAX_NESTING} deep"
+            ));
+        }
+        rest = &tag[end..];
+    }
+    Ok(())
 }
 
 /// A render error as one line: the reason and, when known, where.

@@ -183,3 +183,30 @@ fn output_is_capped() {
     let t = "{{#each request.query.a}}{{randomValue length=1048576}}{{/each}}".repeat(9);
     assert!(r(&t).contains("larger than"), "capped");
 }
+
+#[test]
+fn deeply_nested_templates_fail_or_render_within_a_worker_stack() {
+    for n in [MAX_NESTING, MAX_NESTING + 1, 1_000, 100_000] {
+        let t = format!("{}x{}", "{{#if true}}".repeat(n), "{{/if}}".repeat(n));
+        let done = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                Compiled::new(&t).map(|c| c.map(|c| c.render(&Context::from(json!({})))))
+            })
+            .map(|h| h.join().is_ok());
+        assert!(matches!(done, Ok(true)), "{n} levels");
+    }
+    let deep = format!("{}x{}", "{{#if true}}".repeat(65), "{{/if}}".repeat(65));
+    assert!(Compiled::new(&deep).unwrap_err().contains("64 deep"));
+    let ok = format!("{}x{}", "{{#if true}}".repeat(64), "{{/if}}".repeat(64));
+    assert_eq!(
+        Compiled::new(&ok).map(|c| c.map(|c| c.render(&Context::from(json!({}))))),
+        Ok(Some(Ok("x".to_owned())))
+    );
+    let parens = format!(
+        "{{{{upper {}'x'{}}}}}",
+        "(upper ".repeat(65),
+        ")".repeat(65)
+    );
+    assert!(Compiled::new(&parens).unwrap_err().contains("64 deep"));
+}
