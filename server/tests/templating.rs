@@ -261,6 +261,29 @@ async fn the_global_flag_templates_every_stub() {
     let r = ask(&s, "/plain?p=v", "").await;
     assert_eq!(r.text(), "POST /plain");
     assert_eq!(r.header("x-p"), Some("v"));
+    // Header values beyond ASCII are templated too, and sent as UTF-8.
+    admin
+        .stub(json!({"request": {"urlPath": "/utf8"},
+                     "response": {"headers": {"X-U": "café {{request.method}}", "X-V": "thé"}}}))
+        .await;
+    let r = ask(&s, "/utf8", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.headers.get("x-u").map(|v| v.as_bytes()),
+        Some("café POST".as_bytes())
+    );
+    assert_eq!(
+        r.headers.get("x-v").map(|v| v.as_bytes()),
+        Some("thé".as_bytes())
+    );
+    // A rendered value that cannot be a header value is a render error.
+    admin
+        .stub(json!({"request": {"urlPath": "/crlf"},
+                     "response": {"headers": {"X-C": "{{request.query.v}}"}}}))
+        .await;
+    let r = ask(&s, "/crlf?v=a%0Ab", "").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(r.text().contains("header x-c"), "{}", r.text());
     // base64Body is never templated.
     admin
         .stub(json!({"request": {"urlPath": "/b64"},

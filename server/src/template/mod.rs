@@ -136,10 +136,11 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
-    /// The render context: `{request: …, parameters: …}`.
-    pub fn model(&self) -> Context {
+    /// The render context: `{request: …, parameters: …}`; `base64`: with
+    /// `request.bodyAsBase64`.
+    pub fn model(&self, base64: bool) -> Context {
         let data = serde_json::json!({
-            "request": model::request(self),
+            "request": model::request(self, base64),
             "parameters": self.parameters,
         });
         Context::from(data)
@@ -161,6 +162,9 @@ pub struct ResponseTemplate {
     parts: Result<Parts, String>,
     /// `transformerParameters`, as `parameters` in the model.
     pub parameters: Value,
+    /// Whether a template names `bodyAsBase64` (else the model leaves it
+    /// out rather than encode every body).
+    base64: bool,
 }
 
 #[derive(Debug)]
@@ -192,7 +196,10 @@ impl ResponseTemplate {
             let mut compiled = Vec::new();
             for (i, (name, value)) in headers.iter().enumerate() {
                 let at = || format!("/response/headers/{name}");
-                let text = value.to_str().map_err(|e| (at(), e.to_string()))?;
+                // A value that is not text holds no template.
+                let Ok(text) = std::str::from_utf8(value.as_bytes()) else {
+                    continue;
+                };
                 if let Some(c) = Compiled::new(text).map_err(|e| (at(), e))? {
                     compiled.push((i, c));
                 }
@@ -202,18 +209,24 @@ impl ResponseTemplate {
                 headers: compiled,
             })
         })();
+        let base64 = body.is_some_and(|(_, b)| b.contains("bodyAsBase64"))
+            || headers
+                .iter()
+                .any(|(_, v)| v.as_bytes().windows(12).any(|w| w == b"bodyAsBase64"));
         match parts {
             Ok(p) if p.body.is_none() && p.headers.is_empty() => Ok(None),
             Ok(p) => Ok(Some(ResponseTemplate {
                 always,
                 parts: Ok(p),
                 parameters,
+                base64,
             })),
             Err(e) if always => Err(e),
             Err((at, e)) => Ok(Some(ResponseTemplate {
                 always,
                 parts: Err(format!("{at}: {e}")),
                 parameters,
+                base64,
             })),
         }
     }
@@ -232,7 +245,7 @@ impl ResponseTemplate {
         headers: &[(http::HeaderName, http::HeaderValue)],
     ) -> Result<Rendered, String> {
         let parts = self.parts.as_ref().map_err(Clone::clone)?;
-        let model = input.model();
+        let model = input.model(self.base64);
         let body = match &parts.body {
             Some(t) => bytes::Bytes::from(t.render(&model)?),
             None => body.clone(),
@@ -243,7 +256,7 @@ impl ResponseTemplate {
                 let text = t
                     .render(&model)
                     .map_err(|e| format!("header {name}: {e}"))?;
-                *value = http::HeaderValue::from_str(&text).map_err(|_| {
+                *value = http::HeaderValue::from_bytes(text.as_bytes()).map_err(|_| {
                     format!("header {name}: the rendered value is not a valid header value")
                 })?;
             }

@@ -11,8 +11,8 @@ use super::Input;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-/// The `request` object for `input`.
-pub fn request(input: &Input) -> Value {
+/// The `request` object for `input`; `base64`: with `bodyAsBase64`.
+pub fn request(input: &Input, base64: bool) -> Value {
     let req = input.req;
     let path = req
         .path_for(input.service)
@@ -67,7 +67,7 @@ pub fn request(input: &Input) -> Value {
         "headers": headers,
         "cookies": cookies,
         "body": String::from_utf8_lossy(&req.body),
-        "bodyAsBase64": base64::engine::general_purpose::STANDARD.encode(&req.body),
+        "bodyAsBase64": base64.then(|| base64::engine::general_purpose::STANDARD.encode(&req.body)),
         "clientIp": req.client.map(|c| c.ip().to_string()),
     })
 }

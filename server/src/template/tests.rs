@@ -28,7 +28,7 @@ fn render(template: &str, path: &str, query: Option<&str>, body: &str) -> Result
         parameters: &params,
     };
     match Compiled::new(template)? {
-        Some(c) => c.render(&input.model()),
+        Some(c) => c.render(&input.model(template.contains("bodyAsBase64"))),
         None => Ok(template.to_owned()),
     }
 }
