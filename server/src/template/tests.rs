@@ -210,3 +210,66 @@ fn deeply_nested_templates_fail_or_render_within_a_worker_stack() {
     );
     assert!(Compiled::new(&parens).unwrap_err().contains("64 deep"));
 }
+
+/// Prints what a templated answer costs over a plain one (run with
+/// `cargo test --release -p fake-servicer --lib render_cost -- --ignored --nocapture`).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn render_cost() {
+    use std::time::Instant;
+    let n = 50_000u32;
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("example:8080"));
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let req = Recorded {
+        method: Method::POST,
+        path: "/users/7".to_owned(),
+        query: Some("a=1&b=2".to_owned()),
+        headers,
+        body: Bytes::from_static(br#"{"a":{"b":"B"},"list":[1,2,3]}"#),
+        service: None,
+        client: None,
+        received_at: SystemTime::now(),
+    };
+    let params = json!({});
+    let input = Input {
+        req: &req,
+        service: None,
+        path_template: Some("/users/{id}"),
+        parameters: &params,
+    };
+    let source = r#"{"id": "{{request.path.id}}", "q": "{{request.query.a}}", "m": "{{request.method}}", "name": "{{jsonPath request.body '$.a.b'}}"}"#;
+    let per = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        t.elapsed().as_nanos() / u128::from(n)
+    };
+    let plain = Bytes::from(source);
+    let plain_ns = per(&mut || {
+        std::hint::black_box(plain.clone());
+    });
+    let compile_ns = per(&mut || {
+        std::hint::black_box(Compiled::new(source).ok());
+    });
+    let Ok(Some(big)) = Compiled::new(source) else {
+        panic!("compiles")
+    };
+    let Ok(Some(small)) = Compiled::new("{{request.method}}") else {
+        panic!("compiles")
+    };
+    let model_ns = per(&mut || {
+        std::hint::black_box(input.model(false));
+    });
+    let big_ns = per(&mut || {
+        std::hint::black_box(big.render(&input.model(false)).ok());
+    });
+    let small_ns = per(&mut || {
+        std::hint::black_box(small.render(&input.model(false)).ok());
+    });
+    eprintln!(
+        "plain body {plain_ns} ns; compile {compile_ns} ns (once per stub); model {model_ns} ns; \
+         model + {{{{request.method}}}} {small_ns} ns; model + 4-field JSON with jsonPath {big_ns} ns"
+    );
+}
