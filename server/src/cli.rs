@@ -156,6 +156,11 @@ pub struct Args {
     /// together (oldest dropped first).
     #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_BYTES", default_value_t = Config::default().max_recorded_bytes)]
     pub max_recorded_bytes: usize,
+    /// Render every stub's body and header values as a Handlebars response
+    /// template (as WireMock's `--global-response-templating`); without it,
+    /// only stubs whose response names the `response-template` transformer.
+    #[arg(long, env = "FAKE_SERVICER_GLOBAL_RESPONSE_TEMPLATING")]
+    pub global_response_templating: bool,
 }
 
 /// What to do instead of serving.
@@ -210,6 +215,7 @@ impl Args {
             proxy_max_body_bytes: self.proxy_max_body_bytes,
             max_recorded_exchanges: self.max_recorded_exchanges,
             max_recorded_bytes: self.max_recorded_bytes,
+            global_response_templating: self.global_response_templating,
         }
     }
 }
@@ -299,5 +305,15 @@ mod tests {
                 "{flag}"
             );
         }
+    }
+
+    #[test]
+    fn global_response_templating_is_off_unless_asked() {
+        let c = Args::try_parse_from(["fake-servicer"]).unwrap().config();
+        assert!(!c.global_response_templating);
+        let on = Args::try_parse_from(["fake-servicer", "--global-response-templating"])
+            .unwrap()
+            .config();
+        assert!(on.global_response_templating);
     }
 }

@@ -79,6 +79,9 @@ pub struct Config {
     pub max_recorded_exchanges: usize,
     /// Most bytes the kept proxied exchanges hold together.
     pub max_recorded_bytes: usize,
+    /// Render every stub's body and headers as a response template, as if
+    /// each named the `response-template` transformer.
+    pub global_response_templating: bool,
 }
 
 impl Default for Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             proxy_max_body_bytes: crate::proxy::DEFAULT_MAX_BODY,
             max_recorded_exchanges: crate::record::DEFAULT_MAX_EXCHANGES,
             max_recorded_bytes: crate::record::DEFAULT_MAX_BYTES,
+            global_response_templating: false,
         }
     }
 }

@@ -224,7 +224,7 @@ async fn normal(
             };
         }
         return Answer {
-            plan: stub.response.plan(app.settings.fixed_delay()),
+            plan: stub_plan(app, req, &stub),
             by: AnsweredBy::Stub(stub.id),
             stub: Some(Arc::downgrade(&stub)),
         };
@@ -268,6 +268,39 @@ async fn normal(
         ));
     };
     call_plugin(app, service, req.clone(), rel_path, conn).await
+}
+
+/// A stub's answer to `req`: its body and headers rendered when it is a
+/// response template (500 naming the stub when rendering fails).
+fn stub_plan(app: &App, req: &Recorded, stub: &Stub) -> Plan {
+    let delay = app.settings.fixed_delay();
+    let response = &stub.response;
+    let Some(t) = response
+        .template
+        .as_deref()
+        .filter(|t| t.applies(app.global_templating))
+    else {
+        return response.plan(delay);
+    };
+    let input = crate::template::Input {
+        req,
+        service: stub.request.service.as_deref(),
+        path_template: stub
+            .json
+            .pointer("/request/urlPathTemplate")
+            .and_then(Value::as_str),
+        parameters: &t.parameters,
+    };
+    match t.render(&input, &response.body, &response.headers) {
+        Ok((body, headers)) => response.plan_with(body, headers, delay),
+        Err(e) => Plan::json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({
+                "error": format!("stub {}: response template: {e}", stub.id),
+                "stub": stub.id.to_string(),
+            }),
+        ),
+    }
 }
 
 async fn call_plugin(

@@ -349,6 +349,7 @@ pub async fn answer(app: &App, stub: &Stub, spec: &ProxySpec, req: &Recorded) ->
                 headers: up.headers,
                 body: up.body,
                 proxy: None,
+                template: None,
                 ..stub.response.clone()
             }
             .plan(fixed)

@@ -193,6 +193,7 @@ impl Server {
                 config.max_recorded_bytes,
                 mappings_dir.clone(),
             ),
+            global_templating: config.global_response_templating,
         });
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)

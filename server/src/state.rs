@@ -29,4 +29,6 @@ pub struct App {
     pub proxy: crate::proxy::Proxy,
     /// Recordings and the proxied exchanges they are made of.
     pub recorder: crate::record::Recorder,
+    /// `--global-response-templating`: every stub's response is a template.
+    pub global_templating: bool,
 }

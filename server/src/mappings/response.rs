@@ -63,29 +63,42 @@ pub struct StubResponse {
     /// `proxyBaseUrl` and its settings: answer with what that server
     /// answers (see [`crate::proxy`]).
     pub proxy: Option<Arc<crate::proxy::ProxySpec>>,
+    /// Its body and header templates, when any hold `{{` (see
+    /// [`crate::template`]).
+    pub template: Option<Arc<crate::template::ResponseTemplate>>,
 }
 
 impl StubResponse {
     /// The plan for one answer; `extra_delay` is the global fixed delay.
     pub fn plan(&self, extra_delay: Duration) -> Plan {
+        self.plan_with(self.body.clone(), self.headers.clone(), extra_delay)
+    }
+
+    /// The plan for one answer with this body and these headers (rendered
+    /// from the stub's templates).
+    pub fn plan_with(
+        &self,
+        body: Bytes,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        extra_delay: Duration,
+    ) -> Plan {
         let body = match self.dribble {
-            Some((n, total)) if n > 0 && !self.body.is_empty() => {
-                let n = (n as usize).min(self.body.len());
-                let size = self.body.len().div_ceil(n);
+            Some((n, total)) if n > 0 && !body.is_empty() => {
+                let n = (n as usize).min(body.len());
+                let size = body.len().div_ceil(n);
                 let each = total / n as u32;
                 PlanBody::Chunks(
-                    self.body
-                        .chunks(size)
+                    body.chunks(size)
                         .map(|c| (each, Bytes::copy_from_slice(c)))
                         .collect(),
                 )
             }
-            _ => PlanBody::Full(self.body.clone()),
+            _ => PlanBody::Full(body),
         };
         Plan {
             status: self.status,
             reason: self.reason.clone(),
-            headers: self.headers.clone(),
+            headers,
             body,
             delay: self.delay.sample() + extra_delay,
             fault: self.fault,
@@ -109,8 +122,13 @@ impl StubResponse {
             dribble: None,
             fault: None,
             proxy: crate::proxy::ProxySpec::from_response(obj)?.map(Arc::new),
+            template: None,
         };
         let mut bodies = 0;
+        // Templating: the body field, the transformer, its parameters.
+        let mut body_at: Option<&str> = None;
+        let mut transformer = false;
+        let mut parameters = Value::Object(Map::new());
         for (key, value) in obj {
             if value.is_null() {
                 continue;
@@ -139,10 +157,12 @@ impl StubResponse {
                 }
                 "body" => {
                     bodies += 1;
+                    body_at = Some("/response/body");
                     r.body = Bytes::from(string(value, &at)?);
                 }
                 "jsonBody" => {
                     bodies += 1;
+                    body_at = Some("/response/jsonBody");
                     r.body = Bytes::from(value.to_string());
                 }
                 "base64Body" => {
@@ -181,17 +201,32 @@ impl StubResponse {
                             .map_err(|e| PatternError::new(&at, e.to_string()))?,
                     );
                 }
-                "transformers" | "transformerParameters" => {
-                    let empty = value.as_array().is_some_and(Vec::is_empty)
-                        || value.as_object().is_some_and(Map::is_empty);
-                    if !empty {
-                        return Err(PatternError::new(
-                            at,
-                            "response transformers are not supported",
-                        ));
+                "transformers" => {
+                    let list = value.as_array().ok_or_else(|| {
+                        PatternError::new(&at, "expected a list of transformer names")
+                    })?;
+                    for (i, name) in list.iter().enumerate() {
+                        match name.as_str() {
+                            Some(crate::template::TRANSFORMER) => transformer = true,
+                            _ => {
+                                return Err(PatternError::new(
+                                    format!("{at}/{i}"),
+                                    format!(
+                                        "unknown transformer {name} (supported: {:?})",
+                                        crate::template::TRANSFORMER
+                                    ),
+                                ));
+                            }
+                        }
                     }
                 }
                 key if crate::proxy::FIELDS.contains(&key) => {}
+                "transformerParameters" => {
+                    if !value.is_object() {
+                        return Err(PatternError::new(at, "expected an object"));
+                    }
+                    parameters = value.clone();
+                }
                 "bodyFileName" => {
                     return Err(PatternError::new(at, format!("{key} is not supported")));
                 }
@@ -209,6 +244,15 @@ impl StubResponse {
                 "give one of body, jsonBody, base64Body",
             ));
         }
+        let body_text = body_at.map(|at| (at, String::from_utf8_lossy(&r.body).into_owned()));
+        r.template = crate::template::ResponseTemplate::build(
+            body_text.as_ref().map(|(at, text)| (*at, text.as_str())),
+            &r.headers,
+            transformer,
+            parameters,
+        )
+        .map_err(|(at, e)| PatternError::new(at, format!("invalid response template: {e}")))?
+        .map(Arc::new);
         Ok(r)
     }
 }
