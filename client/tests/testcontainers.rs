@@ -36,10 +36,36 @@ fn profile_dir() -> PathBuf {
         .to_owned()
 }
 
-/// The server binary, built (a no-op when `cargo test --workspace` built
-/// it already).
+/// The newest modification time of the files below `path`.
+fn newest(path: &Path) -> std::time::SystemTime {
+    let own = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let children = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| newest(&e.path()));
+    children.fold(own, std::cmp::max)
+}
+
+/// The server binary of this target dir. `cargo test --workspace` has
+/// built it already; it is built here only when it is missing or older than
+/// the server's sources (a build from here resolves features for the server
+/// alone, so it would rebuild a binary the workspace build just made).
 fn server_binary() -> PathBuf {
     let profile = profile_dir();
+    let bin = profile.join("fake-servicer");
+    let root = common::workspace_root();
+    let sources = ["server/src", "server/Cargo.toml", "sdk/src", "Cargo.lock"]
+        .iter()
+        .map(|p| newest(&root.join(p)))
+        .max()
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
+    if built.is_some_and(|t| t >= sources) {
+        return bin;
+    }
     let target = profile.parent().expect("target dir");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args([
@@ -52,12 +78,12 @@ fn server_binary() -> PathBuf {
             "fake-servicer",
         ])
         .arg("--manifest-path")
-        .arg(common::workspace_root().join("Cargo.toml"))
+        .arg(root.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building the server binary failed");
-    profile.join("fake-servicer")
+    bin
 }
 
 /// The shared libraries `file` needs, as `ldd` resolves them.
