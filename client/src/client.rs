@@ -14,6 +14,10 @@ use std::time::Duration;
 
 /// How long one call may take, unless [`ClientBuilder::timeout`] says
 /// otherwise.
+///
+/// ```
+/// assert_eq!(fake_servicer_client::DEFAULT_TIMEOUT.as_secs(), 30);
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The base URL without a trailing slash.

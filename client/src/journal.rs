@@ -149,17 +149,35 @@ impl LoggedRequest {
     }
 
     /// The method (`GET`, …).
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// assert_eq!(r.method(), "POST");
+    /// # }
+    /// ```
     pub fn method(&self) -> String {
         text(&self.raw, "method")
     }
 
     /// The path and query as received (with the service prefix when the
     /// service was named by the path).
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// assert_eq!(r.url(), "/example/users?page=2");
+    /// # }
+    /// ```
     pub fn url(&self) -> String {
         text(&self.raw, "url")
     }
 
     /// The service the request resolved to, if any.
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// assert_eq!(r.service().as_deref(), Some("example"));
+    /// # }
+    /// ```
     pub fn service(&self) -> Option<String> {
         self.raw
             .get("service")
@@ -168,16 +186,35 @@ impl LoggedRequest {
     }
 
     /// The first value of header `name`, in any case.
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// assert_eq!(r.header("content-type"), Some("application/json"));
+    /// # }
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         header_in(self.raw.get("headers"), name)
     }
 
     /// The body as text (lossy for bodies that are not UTF-8).
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// assert!(r.body().contains("Ada"));
+    /// # }
+    /// ```
     pub fn body(&self) -> String {
         text(&self.raw, "body")
     }
 
     /// The body's bytes.
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// let bytes: Vec<u8> = r.body_bytes();
+    /// # let _ = bytes;
+    /// # }
+    /// ```
     pub fn body_bytes(&self) -> Vec<u8> {
         decode_base64(&text(&self.raw, "bodyAsBase64"))
     }
@@ -194,6 +231,13 @@ impl LoggedRequest {
     }
 
     /// The whole entry as the server sent it (WireMock's `LoggedRequest`).
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// let ip = r.to_json()["clientIp"].as_str();
+    /// # let _ = ip;
+    /// # }
+    /// ```
     pub fn to_json(&self) -> &Value {
         &self.raw
     }
@@ -221,16 +265,34 @@ impl ServeEvent {
     }
 
     /// The entry's id.
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// println!("{}", e.id());
+    /// # }
+    /// ```
     pub fn id(&self) -> String {
         text(&self.raw, "id")
     }
 
     /// The request.
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// println!("{}", e.request().url());
+    /// # }
+    /// ```
     pub fn request(&self) -> &LoggedRequest {
         &self.request
     }
 
     /// The status that was sent (0 when a fault was acted out instead).
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// assert_eq!(e.status(), 403);
+    /// # }
+    /// ```
     pub fn status(&self) -> u16 {
         self.raw
             .pointer("/response/status")
@@ -240,11 +302,23 @@ impl ServeEvent {
     }
 
     /// The first value of response header `name`, in any case.
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// assert_eq!(e.response_header("content-type"), Some("application/json"));
+    /// # }
+    /// ```
     pub fn response_header(&self, name: &str) -> Option<&str> {
         header_in(self.raw.pointer("/response/headers"), name)
     }
 
     /// The response body as text.
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// assert_eq!(e.response_body(), "{\"id\":7}");
+    /// # }
+    /// ```
     pub fn response_body(&self) -> String {
         self.raw
             .pointer("/response/body")
@@ -254,6 +328,12 @@ impl ServeEvent {
     }
 
     /// Whether a stub answered (WireMock's `wasMatched`).
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// assert!(e.was_matched());
+    /// # }
+    /// ```
     pub fn was_matched(&self) -> bool {
         self.raw
             .get("wasMatched")
@@ -262,6 +342,12 @@ impl ServeEvent {
     }
 
     /// The id of the stub that answered, if one did.
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// println!("{:?}", e.stub_id());
+    /// # }
+    /// ```
     pub fn stub_id(&self) -> Option<String> {
         self.raw
             .pointer("/stubMapping/id")
@@ -270,6 +356,13 @@ impl ServeEvent {
     }
 
     /// The whole event as the server sent it.
+    ///
+    /// ```no_run
+    /// # fn demo(e: fake_servicer_client::ServeEvent) {
+    /// let timing = &e.to_json()["timing"];
+    /// # let _ = timing;
+    /// # }
+    /// ```
     pub fn to_json(&self) -> &Value {
         &self.raw
     }

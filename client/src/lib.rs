@@ -64,14 +64,34 @@ pub use services::{Health, Refused, Service, Services};
 pub use stub::{Stub, StubBuilder};
 
 /// `GET`, for [`Client::next_request`].
+///
+/// ```
+/// assert_eq!(fake_servicer_client::GET, fake_servicer_client::Method::GET);
+/// ```
 pub const GET: Method = Method::GET;
 /// `POST`, for [`Client::next_request`].
+///
+/// ```
+/// assert_eq!(fake_servicer_client::POST, fake_servicer_client::Method::POST);
+/// ```
 pub const POST: Method = Method::POST;
 /// `PUT`, for [`Client::next_request`].
+///
+/// ```
+/// assert_eq!(fake_servicer_client::PUT, fake_servicer_client::Method::PUT);
+/// ```
 pub const PUT: Method = Method::PUT;
 /// `DELETE`, for [`Client::next_request`].
+///
+/// ```
+/// assert_eq!(fake_servicer_client::DELETE, fake_servicer_client::Method::DELETE);
+/// ```
 pub const DELETE: Method = Method::DELETE;
 /// `PATCH`, for [`Client::next_request`].
+///
+/// ```
+/// assert_eq!(fake_servicer_client::PATCH, fake_servicer_client::Method::PATCH);
+/// ```
 pub const PATCH: Method = Method::PATCH;
 
 /// Everything a test needs, in one import.

@@ -33,22 +33,54 @@ use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, Image};
 
 /// The image name [`FakeServicer`] uses unless told otherwise.
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::IMAGE);
+/// ```
 pub const IMAGE: &str = "fake-servicer";
 /// The tag of the runtime image (prebuilt plugins).
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::RUNTIME_TAG);
+/// ```
 pub const RUNTIME_TAG: &str = "latest";
 /// The tag of the dev image (source mode).
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::DEV_TAG);
+/// ```
 pub const DEV_TAG: &str = "dev";
 /// The port the server listens on in the container.
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::PORT);
+/// ```
 pub const PORT: u16 = 80;
 /// Where plugins (or plugin crates) are mounted in the container.
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::SERVICES_DIR);
+/// ```
 pub const SERVICES_DIR: &str = "/app/services";
 /// Where mapping files are mounted in the container.
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::MAPPINGS_DIR);
+/// ```
 pub const MAPPINGS_DIR: &str = "/app/mappings";
 /// How long [`FakeServicer::start`] waits for `/__admin/health` with
 /// prebuilt plugins, unless [`FakeServicer::startup_timeout`] says otherwise.
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::DEFAULT_STARTUP_TIMEOUT);
+/// ```
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The same in source mode, where the first build of the plugins happens
 /// in the container.
+///
+/// ```
+/// println!("{:?}", fake_servicer_client::testcontainers::DEFAULT_SOURCES_STARTUP_TIMEOUT);
+/// ```
 pub const DEFAULT_SOURCES_STARTUP_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A fake-servicer container to start: the image, what is mounted, the
