@@ -32,19 +32,20 @@ COPY sdk-macros/Cargo.toml sdk-macros/
 COPY plugins/example/Cargo.toml plugins/example/
 COPY plugins/other_service/Cargo.toml plugins/other_service/
 COPY bench/Cargo.toml bench/
+COPY client/Cargo.toml client/
 RUN mv /deps/Cargo.toml /deps/Cargo.lock . \
     && if [ -n "$(ls /deps)" ]; then \
         printf '[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "/deps"\n' > "$CARGO_HOME/config.toml"; \
     fi \
-    && for d in server sdk sdk-macros plugins/example plugins/other_service; do \
+    && for d in server sdk sdk-macros client plugins/example plugins/other_service; do \
         mkdir -p "$d/src" && touch "$d/src/lib.rs"; \
     done \
     && mkdir -p bench/src/bin \
     && for f in server/src/main.rs bench/src/main.rs bench/src/bin/bare_axum.rs; do echo 'fn main() {}' > "$f"; done \
     && cargo build --release --locked -p fake-servicer -p example -p other_service \
-    && rm -rf server/src sdk/src sdk-macros/src plugins/*/src bench/src
+    && rm -rf server/src sdk/src sdk-macros/src client/src plugins/*/src bench/src
 COPY . .
-RUN find server sdk sdk-macros plugins bench -name '*.rs' -exec touch {} + \
+RUN find server sdk sdk-macros client plugins bench -name '*.rs' -exec touch {} + \
     && cargo build --release --locked -p fake-servicer -p example -p other_service \
     && mkdir -p /out/services /out/dev/app /out/dev/cargo \
     && cp target/release/fake-servicer /out/ \

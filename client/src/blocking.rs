@@ -14,7 +14,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{DEFAULT_TIMEOUT, Settings, base_url};
+use crate::client::{DEFAULT_TIMEOUT, Settings, base_url, tls_provider};
 use crate::error::{Error, Result};
 use crate::journal::{LoggedRequest, ServeEvent, Times};
 use crate::next_request::NextRequest;
@@ -62,6 +62,7 @@ impl Client {
     /// assert_eq!(server.base_url(), "http://127.0.0.1:8080");
     /// ```
     pub fn new(base: impl AsRef<str>) -> Client {
+        tls_provider();
         Client {
             http: reqwest::blocking::Client::builder()
                 .timeout(DEFAULT_TIMEOUT)
@@ -90,6 +91,7 @@ impl Client {
     }
 
     pub(crate) fn from_settings(settings: Settings) -> Result<Client> {
+        tls_provider();
         let http = reqwest::blocking::Client::builder()
             .timeout(settings.timeout)
             .build()

@@ -25,6 +25,13 @@ pub(crate) fn base_url(base: &str) -> String {
     base.trim_end_matches('/').to_owned()
 }
 
+/// Makes ring rustls's provider for this process, unless one is already
+/// (feature `rustls`).
+pub(crate) fn tls_provider() {
+    #[cfg(feature = "rustls")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Settings shared by both clients.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
@@ -94,6 +101,7 @@ impl ClientBuilder {
     /// # let _ = server; Ok(()) }
     /// ```
     pub fn build(self) -> Result<Client> {
+        tls_provider();
         let http = reqwest::Client::builder()
             .timeout(self.settings.timeout)
             .build()
@@ -153,6 +161,7 @@ impl Client {
     /// assert_eq!(server.base_url(), "http://127.0.0.1:8080");
     /// ```
     pub fn new(base: impl AsRef<str>) -> Client {
+        tls_provider();
         Client {
             http: reqwest::Client::builder()
                 .timeout(DEFAULT_TIMEOUT)
