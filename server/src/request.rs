@@ -129,7 +129,8 @@ pub fn with_query(path: &str, query: Option<&str>) -> String {
     }
 }
 
-fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
+/// `a=1&b=x+y` as decoded pairs, in order.
+pub fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
