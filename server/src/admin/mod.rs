@@ -5,6 +5,7 @@
 //! never 5xx.
 
 mod mappings;
+mod near_misses;
 mod requests;
 pub(crate) mod token;
 
@@ -81,6 +82,7 @@ fn protected() -> Router<Arc<App>> {
         )
         .merge(mappings::routes())
         .merge(requests::routes())
+        .merge(near_misses::routes())
         .route("/__admin/{*rest}", any(unknown))
 }
 

@@ -51,6 +51,7 @@ impl UrlMatcher {
         match self {
             UrlMatcher::Url(u) => levenshtein_distance(u, &crate::request::with_query(path, query)),
             UrlMatcher::Path(p) => levenshtein_distance(p, path),
+            UrlMatcher::Template(t) => levenshtein_distance(&t.without_variables(), path),
             _ => 1.0,
         }
     }
@@ -98,6 +99,22 @@ impl PathTemplate {
             regex: whole_regex(&re, pointer)?,
             names,
         })
+    }
+
+    /// The template with each `{name}` as `_`, as WireMock measures a
+    /// distance from it.
+    fn without_variables(&self) -> String {
+        let mut out = String::new();
+        let mut rest = self.template.as_str();
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            out.push('_');
+            rest = rest[start..]
+                .find('}')
+                .map_or("", |end| &rest[start + end + 1..]);
+        }
+        out.push_str(rest);
+        out
     }
 
     /// Whether `name` is one of the template's parameters.
@@ -186,5 +203,7 @@ mod tests {
         let u = UrlMatcher::Url("/userz".into());
         assert_eq!(u.distance("/users", Some("q=3")), 0.5);
         assert!(UrlMatcher::Url("/a?b=1".into()).matches("/a", Some("b=1")));
+        let t = UrlMatcher::Template(PathTemplate::parse("/items/{id}", "").unwrap());
+        assert_eq!(t.distance("/users", None), 0.625);
     }
 }
