@@ -54,12 +54,9 @@ async fn path_parameters_of_a_url_path_template_are_matched() {
     assert_eq!(get(&a, "/users/7/posts/12", &[]).await, 200);
     assert_eq!(get(&a, "/users/8/posts/12", &[]).await, 404);
     assert_eq!(get(&a, "/users/7/posts/x", &[]).await, 404);
-    let r = a.post("/__admin/mappings", json!({"request": {"urlPathTemplate": "/u/{id}", "pathParameters": {"nope": {"equalTo": "1"}}}})).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        r.json()["errors"][0]["source"]["pointer"],
-        "/request/pathParameters/nope"
-    );
+    // As WireMock: a name the template lacks has no value.
+    stub(&a, json!({"urlPathTemplate": "/u/{id}", "pathParameters": {"nope": {"equalTo": "1"}}})).await;
+    assert_eq!(get(&a, "/u/1", &[]).await, 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -189,9 +189,7 @@ impl RequestPattern {
                 "headers" => p.headers = named(value, &at, MultiMatcher::parse)?,
                 "formParameters" => p.form = named(value, &at, MultiMatcher::parse)?,
                 "cookies" => p.cookies = named(value, &at, StringMatcher::parse)?,
-                "pathParameters" => {
-                    path_params = Some((named(value, &at, StringMatcher::parse)?, at))
-                }
+                "pathParameters" => path_params = Some(named(value, &at, StringMatcher::parse)?),
                 "basicAuthCredentials" => {
                     if !value.is_null() {
                         p.basic_auth = Some(BasicAuth::parse(value, &at)?);
@@ -236,22 +234,9 @@ impl RequestPattern {
                 "give one of url, urlPattern, urlPath, urlPathPattern, urlPathTemplate",
             ));
         }
-        if let Some((params, at)) = path_params {
-            let UrlMatcher::Template(t) = &p.url else {
-                if params.is_empty() {
-                    return Ok(p);
-                }
-                return Err(PatternError::new(
-                    at,
-                    "pathParameters need a urlPathTemplate",
-                ));
-            };
-            if let Some((name, _)) = params.iter().find(|(n, _)| !t.has(n)) {
-                return Err(PatternError::new(
-                    format!("{at}/{name}"),
-                    format!("the path template has no parameter {name:?}"),
-                ));
-            }
+        // As WireMock: without a template they are kept and not used; a
+        // name the template lacks has no value (only `absent` matches it).
+        if let Some(params) = path_params {
             p.path_params = PathParams(params);
         }
         Ok(p)

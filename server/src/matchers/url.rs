@@ -117,11 +117,6 @@ impl PathTemplate {
         out
     }
 
-    /// Whether `name` is one of the template's parameters.
-    pub fn has(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name)
-    }
-
     /// The decoded value of each parameter in `path`, if it matches.
     pub fn values(&self, path: &str) -> Option<Vec<(&str, String)>> {
         let caps = self.regex.captures(path)?;
