@@ -118,10 +118,16 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         ));
     }
     drop(snapshot);
+    let response = if app.journal.enabled() {
+        crate::journal::Responded::of(&answer.plan)
+    } else {
+        crate::journal::Responded::default()
+    };
     app.journal.record(
         request,
         Outcome {
             status: answer.plan.status.as_u16(),
+            response,
             answered_by: answer.by,
             stub: answer.stub,
             process_time: started.elapsed(),

@@ -75,10 +75,91 @@ impl AnsweredBy {
     }
 }
 
+/// What was sent back, as WireMock's serve events show it: headers, the
+/// body (shared with the plan when it is already `Bytes`; kept truncated
+/// to [`MAX_BODY`]) and the fault acted out instead, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Responded {
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: bytes::Bytes,
+    pub fault: Option<crate::fault::Fault>,
+}
+
+impl Responded {
+    /// What `plan` sends: its headers and body (a chunked body joined).
+    pub fn of(plan: &crate::plan::Plan) -> Responded {
+        let body = match &plan.body {
+            crate::plan::PlanBody::Full(b) => b.clone(),
+            crate::plan::PlanBody::Chunks(chunks) => {
+                let mut all = Vec::with_capacity(
+                    chunks
+                        .iter()
+                        .map(|(_, c)| c.len())
+                        .sum::<usize>()
+                        .min(MAX_BODY),
+                );
+                for (_, c) in chunks {
+                    let room = MAX_BODY.saturating_sub(all.len());
+                    all.extend_from_slice(&c[..c.len().min(room)]);
+                }
+                bytes::Bytes::from(all)
+            }
+        };
+        Responded {
+            headers: plan.headers.clone(),
+            body,
+            fault: plan.fault,
+        }
+    }
+
+    /// WireMock's `LoggedResponse` for `status`.
+    fn to_json(&self, status: u16) -> Value {
+        let mut v = json!({"status": status});
+        if !self.headers.is_empty() {
+            v["headers"] = headers_json(self.headers.iter().map(|(n, v)| {
+                (
+                    n.as_str(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            }));
+        }
+        v["bodyAsBase64"] = base64::engine::general_purpose::STANDARD
+            .encode(&self.body)
+            .into();
+        if let Some(f) = self.fault {
+            v["fault"] = f.name().into();
+        }
+        v["body"] = String::from_utf8_lossy(&self.body).into();
+        v
+    }
+}
+
+/// Headers as WireMock writes them: one string per name, or an array of
+/// its values when there are several.
+fn headers_json<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> Value {
+    let mut headers: Map<String, Value> = Map::new();
+    for (name, value) in pairs {
+        let key = crate::headers::title_case(name);
+        match headers.get_mut(&key) {
+            None => {
+                headers.insert(key, Value::String(value));
+            }
+            Some(Value::Array(a)) => a.push(Value::String(value)),
+            Some(one) => {
+                let first = one.take();
+                *one = Value::Array(vec![first, Value::String(value)]);
+            }
+        }
+    }
+    Value::Object(headers)
+}
+
 /// How a request was answered.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub status: u16,
+    /// What was sent (empty when the journal is disabled).
+    pub response: Responded,
     pub answered_by: AnsweredBy,
     /// The stub that answered, if one did: shown while it exists.
     pub stub: Option<Weak<Stub>>,
@@ -149,22 +230,45 @@ impl Entry {
         })
     }
 
-    /// WireMock's serve event.
+    /// The stub that answered, while it exists.
+    pub fn stub(&self) -> Option<Arc<Stub>> {
+        self.outcome.stub.as_ref().and_then(Weak::upgrade)
+    }
+
+    /// WireMock's serve event (which WireMock's clients parse strictly).
     pub fn to_json(&self) -> Value {
+        self.serve_event(false)
+    }
+
+    /// WireMock's serve event; with `extensions`, also `answeredBy` (what
+    /// answered: override, armed, stub, plugin, server, none).
+    pub fn serve_event(&self, extensions: bool) -> Value {
         let o = &self.outcome;
+        let process = o.process_time.as_millis() as u64;
+        let total = (o.added_delay + o.process_time).as_millis() as u64;
+        let definition = if self.was_matched() {
+            json!({"status": o.status})
+        } else {
+            json!({"status": o.status, "fromConfiguredStub": false})
+        };
         let mut v = json!({
             "id": self.id.to_string(),
             "request": self.logged_request(),
-            "responseDefinition": {"status": o.status},
-            "response": {"status": o.status},
+            "responseDefinition": definition,
+            "response": o.response.to_json(o.status),
             "wasMatched": self.was_matched(),
-            "answeredBy": o.answered_by.to_json(),
             "timing": {
                 "addedDelay": o.added_delay.as_millis() as u64,
-                "processTime": o.process_time.as_millis() as u64,
-                "totalTime": (o.added_delay + o.process_time).as_millis() as u64,
+                "processTime": process,
+                "responseSendTime": 0,
+                "serveTime": process,
+                "totalTime": total,
             },
+            "subEvents": [],
         });
+        if extensions {
+            v["answeredBy"] = o.answered_by.to_json();
+        }
         if let (AnsweredBy::Stub(id), Some(obj)) = (&o.answered_by, v.as_object_mut()) {
             match o.stub.as_ref().and_then(Weak::upgrade) {
                 Some(stub) => {
@@ -212,6 +316,14 @@ fn charge(request: &Recorded, outcome: &Outcome) -> usize {
         + request.path.capacity()
         + request.query.as_ref().map_or(0, String::capacity)
         + request.body.len()
+        + outcome.response.body.len()
+        + outcome.response.headers.capacity() * HEADER_SLOT
+        + outcome
+            .response
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len())
+            .sum::<usize>()
 }
 
 #[derive(Default)]
@@ -257,9 +369,14 @@ impl Journal {
     }
 
     /// Records a request and its outcome.
-    pub fn record(&self, request: Arc<Recorded>, outcome: Outcome) {
+    pub fn record(&self, request: Arc<Recorded>, mut outcome: Outcome) {
         if !self.enabled() {
             return;
+        }
+        if outcome.response.body.len() > MAX_BODY {
+            // Keep a truncated copy, not the whole answer.
+            outcome.response.body =
+                bytes::Bytes::copy_from_slice(&outcome.response.body[..MAX_BODY]);
         }
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let request = if request.body.len() > MAX_BODY {
@@ -335,15 +452,27 @@ impl Journal {
         v
     }
 
-    /// Requests nothing answered, oldest first.
+    /// Requests nothing answered, newest first (as WireMock lists them).
     pub fn unmatched(&self) -> Vec<Arc<Entry>> {
-        let mut v: Vec<Arc<Entry>> = self
-            .all()
+        self.all()
             .into_iter()
             .filter(|e| !e.was_matched())
-            .collect();
-        v.reverse();
-        v
+            .collect()
+    }
+
+    /// Removes the entries shown that `pick` selects; returns them, newest
+    /// first.
+    pub fn remove_where(&self, pick: impl Fn(&Entry) -> bool) -> Vec<Arc<Entry>> {
+        let picked: Vec<Arc<Entry>> = self.all().into_iter().filter(|e| pick(e)).collect();
+        for e in &picked {
+            let mut shard = lock(self.shard(e.seq));
+            if let Some(pos) = shard.entries.iter().position(|x| x.id == e.id)
+                && let Some(gone) = shard.entries.remove(pos)
+            {
+                shard.bytes -= gone.bytes;
+            }
+        }
+        picked
     }
 
     /// The entry `id`, if shown.
@@ -404,6 +533,7 @@ mod tests {
     fn outcome(by: AnsweredBy) -> Outcome {
         Outcome {
             status: 200,
+            response: Responded::default(),
             answered_by: by,
             stub: None,
             process_time: Duration::ZERO,

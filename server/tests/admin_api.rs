@@ -873,7 +873,7 @@ async fn the_journal_lists_requests_newest_first_with_what_answered_them() {
     let (server, _dir) = server().await;
     let a = Admin::new(&server);
     let stub = journal_traffic(&a).await;
-    let all = a.get("/__admin/requests").await.json();
+    let all = a.get("/__admin/requests?extensions=true").await.json();
     assert_eq!(all["meta"]["total"], 5, "{all}");
     assert_eq!(all["requestJournalDisabled"], false);
     let entries = all["requests"].as_array().unwrap();
@@ -1212,7 +1212,10 @@ async fn armed_answers_show_in_the_journal_as_overrides() {
     a.mock(Method::GET, "/example/users/5", &[(STATUS, "202")], "")
         .await;
     a.mock(Method::GET, "/example/users/5", &[], "").await;
-    let journal = a.get("/__admin/requests?limit=1").await.json();
+    let journal = a
+        .get("/__admin/requests?limit=1&extensions=true")
+        .await
+        .json();
     assert_eq!(journal["requests"][0]["answeredBy"]["kind"], "override");
     server.shutdown().await;
 }
@@ -1912,7 +1915,10 @@ async fn requests_since_keeps_only_the_later_entries() {
         "a request logged after the first",
         || async {
             a.mock(Method::GET, "/example/users/2", &[], "").await;
-            let newest = a.get("/__admin/requests?limit=1").await.json();
+            let newest = a
+                .get("/__admin/requests?limit=1&extensions=true")
+                .await
+                .json();
             let at = newest["requests"][0]["request"]["loggedDateString"].clone();
             if at.as_str().is_some_and(|t| t > since.as_str()) {
                 Ok(())
@@ -2145,7 +2151,11 @@ async fn a_journal_entry_shows_the_stub_that_answered_while_it_exists() {
         a.mock(Method::GET, "/shown", &[], "").await.status,
         StatusCode::CREATED
     );
-    let entry = a.get("/__admin/requests?limit=1").await.json()["requests"][0].clone();
+    let entry = a
+        .get("/__admin/requests?limit=1&extensions=true")
+        .await
+        .json()["requests"][0]
+        .clone();
     assert_eq!(entry["stubMapping"], stub);
     assert_eq!(
         entry["responseDefinition"],
@@ -2153,7 +2163,11 @@ async fn a_journal_entry_shows_the_stub_that_answered_while_it_exists() {
     );
     a.call(Method::DELETE, &format!("/__admin/mappings/{id}"), "")
         .await;
-    let entry = a.get("/__admin/requests?limit=1").await.json()["requests"][0].clone();
+    let entry = a
+        .get("/__admin/requests?limit=1&extensions=true")
+        .await
+        .json()["requests"][0]
+        .clone();
     assert_eq!(entry["stubMapping"], json!({"id": id, "uuid": id}));
     assert_eq!(entry["answeredBy"], json!({"kind": "stub", "id": id}));
     assert_eq!(entry["responseDefinition"], json!({"status": 201}));

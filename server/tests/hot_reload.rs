@@ -534,7 +534,10 @@ async fn a_request_in_flight_across_a_reload_is_answered_by_the_old_version() {
     std::fs::write(gate.path().join("release"), b"").unwrap();
     assert_eq!(in_flight.await.unwrap().unwrap(), "v1");
 
-    let journal = http.get(&format!("{base}/__admin/requests")).await.json();
+    let journal = http
+        .get(&format!("{base}/__admin/requests?extensions=true"))
+        .await
+        .json();
     let entry = journal["requests"]
         .as_array()
         .unwrap()

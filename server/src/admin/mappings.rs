@@ -24,6 +24,11 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/__admin/mappings/reset", post(reset))
         .route("/__admin/mappings/save", post(save))
         .route("/__admin/mappings/import", post(import))
+        .route("/__admin/mappings/remove", post(remove_matching))
+        .route(
+            "/__admin/mappings/unmatched",
+            get(unmatched).delete(delete_unmatched),
+        )
         .route(
             "/__admin/mappings/{id}",
             get(read).put(replace).delete(delete),
@@ -129,8 +134,84 @@ async fn import(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
             )
         })?;
     }
-    for m in list {
-        app.stubs.create(m).map_err(ApiError::invalid)?;
+    let options = v.get("importOptions");
+    let overwrite = match options.and_then(|o| o.get("duplicatePolicy")) {
+        None | Some(Value::Null) => true,
+        Some(Value::String(p)) if p == "OVERWRITE" => true,
+        Some(Value::String(p)) if p == "IGNORE" => false,
+        Some(other) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("/importOptions/duplicatePolicy"),
+                format!("duplicatePolicy: expected OVERWRITE or IGNORE, found {other}"),
+            ));
+        }
+    };
+    let delete_rest = options
+        .and_then(|o| o.get("deleteAllNotInImport"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    app.stubs
+        .import(list, overwrite, delete_rest)
+        .map_err(ApiError::invalid)?;
+    Ok(ok_empty())
+}
+
+/// `POST /__admin/mappings/remove`: the stub with the body's `id` (or
+/// `uuid`), else the newest whose `request` is the body's; nothing
+/// removed is no error (as WireMock).
+async fn remove_matching(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let v = parse_json(&body)?;
+    let id = ["id", "uuid"]
+        .iter()
+        .find_map(|k| v.get(*k)?.as_str().and_then(|s| Uuid::parse_str(s).ok()));
+    if let Some(id) = id
+        && app.stubs.delete(id)
+    {
+        return Ok(ok_empty());
+    }
+    if let Some(request) = v.get("request")
+        && let Some(stub) = app
+            .stubs
+            .list()
+            .into_iter()
+            .find(|s| s.json.get("request") == Some(request))
+    {
+        app.stubs.delete(stub.id);
     }
     Ok(ok_empty())
+}
+
+/// Ids of the stubs that answered a request in the journal.
+fn used(app: &App) -> std::collections::HashSet<Uuid> {
+    app.journal
+        .all()
+        .iter()
+        .filter_map(|e| match e.outcome.answered_by {
+            crate::journal::AnsweredBy::Stub(id) => Some(id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `GET /__admin/mappings/unmatched`: stubs no request in the journal
+/// matched.
+async fn unmatched(State(app): State<Arc<App>>) -> Json<Value> {
+    let used = used(&app);
+    let mappings: Vec<Value> = app
+        .stubs
+        .list()
+        .iter()
+        .filter(|s| !used.contains(&s.id))
+        .map(|s| s.json.clone())
+        .collect();
+    let total = mappings.len();
+    Json(json!({"mappings": mappings, "meta": {"total": total}}))
+}
+
+/// `DELETE /__admin/mappings/unmatched`: those stubs go.
+async fn delete_unmatched(State(app): State<Arc<App>>) -> Response {
+    let used = used(&app);
+    app.stubs.remove_where(|s| !used.contains(&s.id));
+    ok_empty()
 }

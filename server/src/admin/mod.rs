@@ -5,6 +5,7 @@
 //! never 5xx.
 
 mod mappings;
+mod metadata;
 mod near_misses;
 mod requests;
 pub(crate) mod token;
@@ -77,19 +78,28 @@ fn protected() -> Router<Arc<App>> {
         .route("/__admin/scenarios", get(scenarios))
         .route("/__admin/scenarios/reset", post(reset_scenarios))
         .route(
+            "/__admin/scenarios/{name}/state",
+            axum::routing::put(set_scenario_state),
+        )
+        .route("/__admin/version", get(version))
+        .route(
             "/__admin/settings",
             get(get_settings).post(set_settings).put(set_settings),
         )
+        .merge(metadata::routes())
         .merge(mappings::routes())
         .merge(requests::routes())
         .merge(near_misses::routes())
         .route("/__admin/{*rest}", any(unknown))
+        .method_not_allowed_fallback(wrong_method)
 }
 
 /// An admin error, answered in WireMock's shape:
 /// `{"errors": [{"code": 10, "source": {"pointer": …}, "title": …}]}`.
 pub(crate) struct ApiError {
     status: StatusCode,
+    /// WireMock's error code: 10 (bad input) unless said otherwise.
+    code: u16,
     pointer: Option<String>,
     title: String,
 }
@@ -104,6 +114,7 @@ impl ApiError {
     ) -> ApiError {
         ApiError {
             status,
+            code: 10,
             pointer: pointer.map(str::to_owned),
             title: title.into(),
         }
@@ -117,11 +128,17 @@ impl ApiError {
     pub(crate) fn not_found(title: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, None, title)
     }
+
+    /// The same error with WireMock's error `code`.
+    pub(crate) fn with_code(mut self, code: u16) -> ApiError {
+        self.code = code;
+        self
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut e = json!({"code": 10, "title": self.title});
+        let mut e = json!({"code": self.code, "title": self.title});
         if let Some(p) = self.pointer {
             e["source"] = json!({"pointer": p});
         }
@@ -219,11 +236,62 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
 async fn scenarios(State(app): State<Arc<App>>) -> Json<Value> {
     let list: Vec<Value> = app
         .stubs
-        .scenarios()
+        .scenario_details()
         .into_iter()
-        .map(|(name, state)| json!({"id": name, "name": name, "state": state}))
+        .map(|d| {
+            let mappings: Vec<&Value> = d.stubs.iter().map(|s| &s.json).collect();
+            json!({
+                "id": d.name,
+                "name": d.name,
+                "state": d.state,
+                "possibleStates": d.possible_states,
+                "mappings": mappings,
+            })
+        })
         .collect();
     Json(json!({ "scenarios": list }))
+}
+
+/// `PUT /__admin/scenarios/{name}/state` with `{"state": …}`; no body (or
+/// no `state`) moves the scenario back to `Started`.
+async fn set_scenario_state(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let state = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let v = parse_json(&body)?;
+        v.get("state").and_then(Value::as_str).map(str::to_owned)
+    };
+    use crate::mappings::ScenarioStateError as E;
+    match app.stubs.set_scenario_state(&name, state.as_deref()) {
+        Ok(()) => Ok(ok_empty()),
+        Err(E::UnknownScenario) => {
+            Err(ApiError::not_found(format!("Scenario {name} does not exist")).with_code(404))
+        }
+        Err(E::UnknownState) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            format!(
+                "Scenario {name} does not support state {}",
+                state.as_deref().unwrap_or(crate::mappings::STARTED)
+            ),
+        )
+        .with_code(11)),
+    }
+}
+
+/// `GET /__admin/version`: this server's version.
+async fn version() -> Json<Value> {
+    Json(json!({"version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// A method an admin path does not take: 404 as WireMock answers (not
+/// 405), with a JSON error.
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no admin endpoint {method} {}", uri.path()))
 }
 
 async fn reset_scenarios(State(app): State<Arc<App>>) -> Response {

@@ -3,10 +3,17 @@
 //! Lists of entries are written entry by entry as the client reads them,
 //! so a read holds one entry's JSON at a time however large the journal;
 //! `GET /__admin/requests` answers one page (`limit`, [`DEFAULT_LIMIT`]
-//! unless given) with the total in `meta.total`.
+//! unless given) with the total in `meta.total`. Serve events are in
+//! WireMock's shape, which its clients parse strictly; `extensions=true`
+//! adds ours (`answeredBy`) to `GET /__admin/requests` and
+//! `GET /__admin/requests/{id}`.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
-use crate::{journal::Entry, matchers::RequestPattern, state::App};
+use crate::{
+    journal::{AnsweredBy, Entry},
+    matchers::RequestPattern,
+    state::App,
+};
 use axum::{
     Json, Router,
     body::{Body, Bytes},
@@ -29,6 +36,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/__admin/requests/reset", post(clear))
         .route("/__admin/requests/count", post(count))
         .route("/__admin/requests/find", post(find))
+        .route("/__admin/requests/remove", post(remove_matching))
         .route("/__admin/requests/unmatched", get(unmatched))
         .route("/__admin/requests/{id}", get(read).delete(remove))
 }
@@ -37,10 +45,44 @@ pub fn routes() -> Router<Arc<App>> {
 struct ListQuery {
     limit: Option<String>,
     since: Option<String>,
+    /// `true`: only requests nothing answered.
+    unmatched: Option<String>,
+    /// Only requests this stub answered.
+    #[serde(rename = "matchingStub")]
+    matching_stub: Option<String>,
+    /// `true`: our fields too (`answeredBy`).
+    extensions: Option<String>,
+}
+
+/// Whether a query flag is `true`.
+fn flag(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The serve event writer for the `extensions` flag.
+fn writer(extensions: bool) -> fn(&Entry) -> Value {
+    if extensions {
+        |e| e.serve_event(true)
+    } else {
+        Entry::to_json
+    }
 }
 
 async fn list(State(app): State<Arc<App>>, Query(q): Query<ListQuery>) -> ApiResult {
     let mut entries = app.journal.all();
+    if flag(&q.unmatched) {
+        entries.retain(|e| !e.was_matched());
+    }
+    if let Some(stub) = q.matching_stub.as_deref().filter(|s| !s.is_empty()) {
+        let id = Uuid::parse_str(stub).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                Some("/matchingStub"),
+                format!("matchingStub: expected a stub id, found {stub:?}"),
+            )
+        })?;
+        entries.retain(|e| matches!(e.outcome.answered_by, AnsweredBy::Stub(s) if s == id));
+    }
     let total = entries.len();
     if let Some(since) = q.since.filter(|s| !s.is_empty()) {
         // Timestamps in our own RFC 3339 format compare as text.
@@ -61,7 +103,7 @@ async fn list(State(app): State<Arc<App>>, Query(q): Query<ListQuery>) -> ApiRes
         "meta": {"total": total},
         "requestJournalDisabled": !app.journal.enabled(),
     });
-    Ok(requests_stream(entries, Entry::to_json, tail))
+    Ok(requests_stream(entries, writer(flag(&q.extensions)), tail))
 }
 
 /// `{"requests": [...], <the fields of tail>}`, the entries as `item`
@@ -115,6 +157,21 @@ async fn count(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     Ok(Json(json!({"count": app.journal.find(&p).len()})).into_response())
 }
 
+/// `{"serveEvents": [...]}`, WireMock's answer to removals.
+pub(super) fn serve_events(entries: Vec<Arc<Entry>>) -> Response {
+    let list: Vec<Value> = entries.iter().map(|e| e.to_json()).collect();
+    Json(json!({ "serveEvents": list })).into_response()
+}
+
+/// `POST /__admin/requests/remove`: the entries matching a request
+/// pattern go; answers them.
+async fn remove_matching(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let p = pattern(&body)?;
+    Ok(serve_events(
+        app.journal.remove_where(|e| p.matches(&e.request)),
+    ))
+}
+
 async fn find(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
     Ok(requests_stream(
@@ -140,12 +197,21 @@ fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| not_found(id))
 }
 
-async fn read(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
+#[derive(Deserialize)]
+struct ReadQuery {
+    extensions: Option<String>,
+}
+
+async fn read(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(q): Query<ReadQuery>,
+) -> ApiResult {
     let entry = app
         .journal
         .get(parse_id(&id)?)
         .ok_or_else(|| not_found(&id))?;
-    Ok(Json(entry.to_json()).into_response())
+    Ok(Json(entry.serve_event(flag(&q.extensions))).into_response())
 }
 
 async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {

@@ -19,7 +19,7 @@ pub use near_misses::{NearMiss, add_to_not_found};
 pub use parse::parse_mapping;
 pub use response::{Delay, StubResponse};
 pub use scenarios::{STARTED, ScenarioRule};
-pub use store::{ServicesHook, Stubs};
+pub use store::{ScenarioDetails, ScenarioStateError, ServicesHook, Stubs};
 
 use crate::matchers::{PatternError, RequestPattern};
 use crate::plan::{MAX_DELAY_MS, Plan, PlanBody};
@@ -32,7 +32,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{
         Arc, Mutex,

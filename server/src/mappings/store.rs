@@ -173,6 +173,99 @@ impl Stubs {
         None
     }
 
+    /// Removes the stubs `pick` selects; returns them, newest first.
+    pub fn remove_where(&self, pick: impl Fn(&Stub) -> bool) -> Vec<Arc<Stub>> {
+        let mut inner = lock(&self.inner);
+        let mut removed = Vec::new();
+        inner.live.retain(|s| {
+            let gone = pick(s);
+            if gone {
+                removed.push(s.clone());
+            }
+            !gone
+        });
+        if !removed.is_empty() {
+            self.publish(&inner);
+        }
+        removed.sort_by_key(|s| std::cmp::Reverse(s.seq));
+        removed
+    }
+
+    /// Imports mappings already checked by [`parse_mapping`]: a stub whose
+    /// id exists is replaced (`overwrite`) or left as it is; with
+    /// `delete_rest`, stubs whose id the import does not name go.
+    pub fn import(&self, list: &[Value], overwrite: bool, delete_rest: bool) -> Result<()> {
+        let mut parsed = Vec::with_capacity(list.len());
+        for m in list {
+            parsed.push(Arc::new(parse_mapping(m, self.next_seq(), None)?));
+        }
+        let mut inner = lock(&self.inner);
+        if delete_rest {
+            let named: HashSet<Uuid> = parsed.iter().map(|s| s.id).collect();
+            inner.live.retain(|s| named.contains(&s.id));
+        }
+        for stub in parsed {
+            if inner.live.iter().any(|s| s.id == stub.id) {
+                if !overwrite {
+                    continue;
+                }
+                inner.live.retain(|s| s.id != stub.id);
+            }
+            inner.live.push(stub);
+        }
+        self.publish(&inner);
+        Ok(())
+    }
+
+    /// Each scenario with its current state, its possible states
+    /// (`Started` first, then as the stubs name them) and its stubs, oldest
+    /// first; by name.
+    pub fn scenario_details(&self) -> Vec<ScenarioDetails> {
+        let states = lock(&self.scenarios);
+        let mut live = lock(&self.inner).live.clone();
+        live.sort_by_key(|s| s.seq);
+        let mut out: BTreeMap<String, ScenarioDetails> = BTreeMap::new();
+        for stub in &live {
+            let Some(rule) = &stub.scenario else { continue };
+            let d = out
+                .entry(rule.name.clone())
+                .or_insert_with(|| ScenarioDetails {
+                    name: rule.name.clone(),
+                    state: states
+                        .get(&rule.name)
+                        .cloned()
+                        .unwrap_or_else(|| STARTED.to_owned()),
+                    possible_states: vec![STARTED.to_owned()],
+                    stubs: Vec::new(),
+                });
+            for s in [&rule.required, &rule.new_state].into_iter().flatten() {
+                if !d.possible_states.contains(s) {
+                    d.possible_states.push(s.clone());
+                }
+            }
+            d.stubs.push(stub.clone());
+        }
+        out.into_values().collect()
+    }
+
+    /// Moves scenario `name` to `state` (`None`: back to `Started`).
+    pub fn set_scenario_state(
+        &self,
+        name: &str,
+        state: Option<&str>,
+    ) -> std::result::Result<(), ScenarioStateError> {
+        let details = self.scenario_details();
+        let Some(d) = details.iter().find(|d| d.name == name) else {
+            return Err(ScenarioStateError::UnknownScenario);
+        };
+        let state = state.unwrap_or(STARTED);
+        if !d.possible_states.iter().any(|s| s == state) {
+            return Err(ScenarioStateError::UnknownState);
+        }
+        lock(&self.scenarios).insert(name.to_owned(), state.to_owned());
+        Ok(())
+    }
+
     /// Every scenario back to `Started`.
     pub fn reset_scenarios(&self) {
         lock(&self.scenarios).clear();
@@ -199,4 +292,22 @@ impl Stubs {
             })
             .collect()
     }
+}
+
+/// A scenario as `GET /__admin/scenarios` lists it.
+#[derive(Debug)]
+pub struct ScenarioDetails {
+    pub name: String,
+    pub state: String,
+    pub possible_states: Vec<String>,
+    pub stubs: Vec<Arc<Stub>>,
+}
+
+/// Why a scenario's state was not set.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScenarioStateError {
+    /// No stub names the scenario.
+    UnknownScenario,
+    /// No stub of the scenario requires or sets the state.
+    UnknownState,
 }

@@ -62,8 +62,23 @@ impl BodyMatcher {
         StringMatcher::parse_object(obj, pointer, &MODIFIERS).map(BodyMatcher::Text)
     }
 
+    /// Whether `body` alone matches (as the body of a request).
+    pub fn matches(&self, body: &[u8]) -> bool {
+        let req = crate::request::Recorded {
+            method: http::Method::GET,
+            path: "/".to_owned(),
+            query: None,
+            headers: http::HeaderMap::new(),
+            body: bytes::Bytes::copy_from_slice(body),
+            service: None,
+            client: None,
+            received_at: std::time::SystemTime::now(),
+        };
+        self.matches_in(&RequestContext::new(&req))
+    }
+
     /// Whether the request's body matches.
-    pub fn matches(&self, ctx: &RequestContext<'_>) -> bool {
+    pub fn matches_in(&self, ctx: &RequestContext<'_>) -> bool {
         match self {
             BodyMatcher::Binary(b) => b.as_slice() == ctx.req.body.as_ref(),
             BodyMatcher::Text(m) => m.matches(Self::text(ctx, m)),
@@ -87,7 +102,7 @@ impl BodyMatcher {
     pub fn distance(&self, ctx: &RequestContext<'_>) -> f64 {
         match self {
             BodyMatcher::Text(m) => m.distance(Self::text(ctx, m)),
-            _ => f64::from(u8::from(!self.matches(ctx))),
+            _ => f64::from(u8::from(!self.matches_in(ctx))),
         }
     }
 }

@@ -358,7 +358,7 @@ impl RequestPattern {
                 out.push(format!("cookie {name}: expected {}", m.describe()));
             }
         }
-        if !self.body.iter().all(|b| b.matches(ctx)) {
+        if !self.body.iter().all(|b| b.matches_in(ctx)) {
             out.push("body".to_owned());
         }
         out
@@ -401,7 +401,7 @@ impl Match for RequestPattern {
                 return false;
             }
         }
-        self.body.iter().all(|b| b.matches(ctx))
+        self.body.iter().all(|b| b.matches_in(ctx))
     }
 
     /// WireMock's weighted mean: method and URL first; when they differ the
