@@ -136,6 +136,26 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", default_value_t = Config::default().max_mapping_file_bytes,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_mapping_file_bytes: u64,
+
+    /// Seconds an upstream has to answer a proxying stub's request in full
+    /// (connect, head and body); later, the request is answered 500.
+    #[arg(long, env = "FAKE_SERVICER_PROXY_TIMEOUT", default_value_t = Seconds(Config::default().proxy_timeout))]
+    pub proxy_timeout: Seconds,
+
+    /// The largest upstream body a proxying stub relays; a larger one is
+    /// answered 500.
+    #[arg(long, env = "FAKE_SERVICER_PROXY_MAX_BODY_BYTES", default_value_t = Config::default().proxy_max_body_bytes)]
+    pub proxy_max_body_bytes: usize,
+
+    /// Most proxied exchanges kept for recordings and snapshots (oldest
+    /// dropped first; 0 keeps none).
+    #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_EXCHANGES", default_value_t = Config::default().max_recorded_exchanges)]
+    pub max_recorded_exchanges: usize,
+
+    /// Most bytes (bodies and headers) the kept proxied exchanges hold
+    /// together (oldest dropped first).
+    #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_BYTES", default_value_t = Config::default().max_recorded_bytes)]
+    pub max_recorded_bytes: usize,
 }
 
 /// What to do instead of serving.
@@ -186,6 +206,10 @@ impl Args {
             max_armed_override_bytes: self.max_armed_override_bytes,
             max_plugin_bytes: self.max_plugin_bytes,
             max_mapping_file_bytes: self.max_mapping_file_bytes,
+            proxy_timeout: self.proxy_timeout.0,
+            proxy_max_body_bytes: self.proxy_max_body_bytes,
+            max_recorded_exchanges: self.max_recorded_exchanges,
+            max_recorded_bytes: self.max_recorded_bytes,
         }
     }
 }

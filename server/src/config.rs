@@ -69,6 +69,16 @@ pub struct Config {
     pub max_plugin_bytes: u64,
     /// A mapping file larger than this is refused unread.
     pub max_mapping_file_bytes: u64,
+    /// Time an upstream has to answer a proxied request in full; later, it
+    /// is answered 500.
+    pub proxy_timeout: Duration,
+    /// The largest upstream body a proxying stub relays; larger is
+    /// answered 500.
+    pub proxy_max_body_bytes: usize,
+    /// Most proxied exchanges kept for recordings and snapshots.
+    pub max_recorded_exchanges: usize,
+    /// Most bytes the kept proxied exchanges hold together.
+    pub max_recorded_bytes: usize,
 }
 
 impl Default for Config {
@@ -100,6 +110,10 @@ impl Default for Config {
             max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
             max_plugin_bytes: 512 * 1024 * 1024,
             max_mapping_file_bytes: 8 * 1024 * 1024,
+            proxy_timeout: crate::proxy::DEFAULT_TIMEOUT,
+            proxy_max_body_bytes: crate::proxy::DEFAULT_MAX_BODY,
+            max_recorded_exchanges: crate::record::DEFAULT_MAX_EXCHANGES,
+            max_recorded_bytes: crate::record::DEFAULT_MAX_BYTES,
         }
     }
 }

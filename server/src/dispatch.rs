@@ -216,6 +216,13 @@ async fn normal(
     conn: Option<&Conn>,
 ) -> Answer {
     if let Some(stub) = app.stubs.find(req) {
+        if let Some(spec) = &stub.response.proxy {
+            return Answer {
+                plan: crate::proxy::answer(app, &stub, spec, req).await,
+                by: AnsweredBy::Stub(stub.id),
+                stub: Some(Arc::downgrade(&stub)),
+            };
+        }
         return Answer {
             plan: stub.response.plan(app.settings.fixed_delay()),
             by: AnsweredBy::Stub(stub.id),

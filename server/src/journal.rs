@@ -641,6 +641,31 @@ mod tests {
     }
 
     #[test]
+    fn response_bodies_count_against_the_byte_budget_and_are_kept_truncated() {
+        let j = Journal::new(1_000_000);
+        let body = Bytes::from(vec![b'y'; 2 * MAX_BODY]);
+        for i in 0..100 {
+            let mut o = outcome(AnsweredBy::Nothing);
+            o.response.body = body.clone();
+            j.record(rec(&format!("/{i}"), 0), o);
+        }
+        assert_eq!(j.all()[0].outcome.response.body.len(), MAX_BODY);
+        assert!(j.bytes() <= BYTE_BUDGET, "{} bytes charged", j.bytes());
+        assert!(j.bytes() >= MAX_BODY, "{} bytes charged", j.bytes());
+        assert!(j.len() < 100, "{} kept", j.len());
+    }
+
+    #[test]
+    fn a_chunked_answer_is_recorded_joined() {
+        let mut plan = crate::plan::Plan::empty(http::StatusCode::OK);
+        plan.body = crate::plan::PlanBody::Chunks(vec![
+            (Duration::ZERO, Bytes::from_static(b"ab")),
+            (Duration::ZERO, Bytes::from_static(b"cd")),
+        ]);
+        assert_eq!(&Responded::of(&plan).body[..], b"abcd");
+    }
+
+    #[test]
     fn find_unmatched_get_remove() {
         let j = Journal::new(10);
         j.record(rec("/a", 0), outcome(AnsweredBy::Nothing));

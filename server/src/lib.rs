@@ -39,6 +39,8 @@ pub mod mappings;
 pub mod matchers;
 pub mod overrides;
 pub mod plan;
+pub mod proxy;
+pub mod record;
 pub mod request;
 pub mod routing;
 pub mod runner;

@@ -187,6 +187,12 @@ impl Server {
             body_timeout: config.body_timeout,
             admin_token: admin_token.clone(),
             builds,
+            proxy: crate::proxy::Proxy::new(config.proxy_timeout, config.proxy_max_body_bytes),
+            recorder: crate::record::Recorder::new(
+                config.max_recorded_exchanges,
+                config.max_recorded_bytes,
+                mappings_dir.clone(),
+            ),
         });
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)

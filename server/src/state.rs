@@ -25,4 +25,8 @@ pub struct App {
     pub admin_token: Option<Arc<str>>,
     /// Source mode's builds (empty without `--sources`).
     pub builds: Arc<crate::build::Builds>,
+    /// The outbound client of proxying stubs.
+    pub proxy: crate::proxy::Proxy,
+    /// Recordings and the proxied exchanges they are made of.
+    pub recorder: crate::record::Recorder,
 }

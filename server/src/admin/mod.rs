@@ -7,6 +7,7 @@
 mod mappings;
 mod metadata;
 mod near_misses;
+mod recordings;
 mod requests;
 pub(crate) mod token;
 
@@ -90,6 +91,7 @@ fn protected() -> Router<Arc<App>> {
         .merge(mappings::routes())
         .merge(requests::routes())
         .merge(near_misses::routes())
+        .merge(recordings::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)
 }
@@ -229,6 +231,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     app.stubs.reset_scenarios();
     app.journal.clear();
     app.overrides.clear();
+    app.recorder.clear();
     crate::trim::return_freed_memory();
     ok_empty()
 }

@@ -60,6 +60,9 @@ pub struct StubResponse {
     /// `chunkedDribbleDelay`: (number of chunks, total duration).
     pub dribble: Option<(u32, Duration)>,
     pub fault: Option<Fault>,
+    /// `proxyBaseUrl` and its settings: answer with what that server
+    /// answers (see [`crate::proxy`]).
+    pub proxy: Option<Arc<crate::proxy::ProxySpec>>,
 }
 
 impl StubResponse {
@@ -105,6 +108,7 @@ impl StubResponse {
             delay: Delay::None,
             dribble: None,
             fault: None,
+            proxy: crate::proxy::ProxySpec::from_response(obj)?.map(Arc::new),
         };
         let mut bodies = 0;
         for (key, value) in obj {
@@ -187,10 +191,8 @@ impl StubResponse {
                         ));
                     }
                 }
-                "bodyFileName"
-                | "proxyBaseUrl"
-                | "additionalProxyRequestHeaders"
-                | "proxyUrlPrefixToRemove" => {
+                key if crate::proxy::FIELDS.contains(&key) => {}
+                "bodyFileName" => {
                     return Err(PatternError::new(at, format!("{key} is not supported")));
                 }
                 other => {

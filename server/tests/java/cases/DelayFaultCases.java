@@ -35,6 +35,19 @@ public final class DelayFaultCases {
         fault("connection_reset_by_peer_is_an_io_error", Fault.CONNECTION_RESET_BY_PEER),
         fault("empty_response_is_an_io_error", Fault.EMPTY_RESPONSE),
         fault("random_data_then_close_is_an_io_error", Fault.RANDOM_DATA_THEN_CLOSE),
+        fault("a_malformed_response_chunk_is_an_io_error", Fault.MALFORMED_RESPONSE_CHUNK),
+        new Case(
+            "a_fault_is_recorded_in_the_journal",
+            c -> {
+              c.wm.register(get(urlEqualTo("/rec")).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+              try {
+                c.http("GET", "/rec");
+              } catch (java.io.IOException e) {
+                // expected
+              }
+              var e = c.wm.getServeEvents().get(0);
+              return List.of(String.valueOf(e.getResponse().getFault()), e.getWasMatched());
+            }),
         new Case(
             "a_fault_stub_round_trips",
             c -> String.valueOf(c.wm.register(get(urlEqualTo("/f")).willReturn(aResponse().withFault(Fault.EMPTY_RESPONSE))).getResponse().getFault())));

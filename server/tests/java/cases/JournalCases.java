@@ -40,6 +40,22 @@ public final class JournalCases {
               return List.of(e.getWasMatched(), e.getResponse().getStatus(), e.getResponseDefinition().getStatus(), e.getRequest().getUrl());
             }),
         new Case(
+            "a_delayed_answer_records_its_added_delay",
+            c -> {
+              c.wm.register(get(urlEqualTo("/late")).willReturn(ok("late").withFixedDelay(200)));
+              c.http("GET", "/late");
+              ServeEvent e = c.wm.getServeEvents().get(0);
+              return List.of(e.getTiming().getAddedDelay(), e.getTiming().getTotalTime() >= 200);
+            }),
+        new Case(
+            "response_headers_are_recorded",
+            c -> {
+              c.wm.register(get(urlEqualTo("/hdr")).willReturn(ok().withHeader("X-One", "1").withHeader("X-Two", "a", "b")));
+              c.http("GET", "/hdr");
+              var h = c.wm.getServeEvents().get(0).getResponse().getHeaders();
+              return List.of(h.getHeader("X-One").values(), h.getHeader("X-Two").values());
+            }),
+        new Case(
             "a_binary_response_body_is_recorded",
             c -> {
               c.wm.register(get(urlEqualTo("/bin")).willReturn(aResponse().withHeader("Content-Type", "application/octet-stream").withBody(new byte[] {0, 1, 2, (byte) 255})));

@@ -62,6 +62,13 @@ public final class ScenarioCases {
               return "set";
             }),
         new Case(
+            "set_state_to_a_state_the_scenario_does_not_have_fails",
+            c -> {
+              cart(c);
+              c.wm.setSingleScenarioState("Cart", "Nowhere");
+              return "set";
+            }),
+        new Case(
             "the_raw_set_state_call_of_an_unknown_scenario_answers_404",
             c -> {
               Resp r = c.http("PUT", "/__admin/scenarios/Nope/state", java.util.Map.of("Content-Type", "application/json"), "{\"state\":\"x\"}");

@@ -193,6 +193,21 @@ public final class StubbingCases {
             "an_unmatched_request_answers_404",
             c -> c.http("GET", "/nothing-here").status()),
         new Case(
+            "reset_to_default_mappings_drops_the_stubs_made_since",
+            c -> {
+              c.wm.register(get(urlEqualTo("/made")).willReturn(ok()));
+              c.wm.resetToDefaultMappings();
+              return List.of(c.wm.allStubMappings().getMappings().size(), c.http("GET", "/made").status());
+            }),
+        new Case(
+            "global_settings_round_trip",
+            c -> {
+              c.wm.setGlobalFixedDelayVariable(20);
+              Integer seen = c.wm.getGlobalSettings().getFixedDelay();
+              c.wm.setGlobalFixedDelayVariable(0);
+              return seen;
+            }),
+        new Case(
             "remove_mappings_empties_the_list",
             c -> {
               c.wm.register(get(urlEqualTo("/x")).willReturn(ok()));

@@ -1,0 +1,71 @@
+//! `/__admin/recordings`: WireMock's record and snapshot endpoints (see
+//! [`crate::record`]).
+
+use super::{ApiError, ApiResult, ok_empty, parse_json};
+use crate::{
+    record::{RecordError, not_recording},
+    state::App,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::State,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/__admin/recordings/start", post(start))
+        .route("/__admin/recordings/stop", post(stop))
+        .route("/__admin/recordings/status", get(status))
+        .route("/__admin/recordings/snapshot", post(snapshot))
+}
+
+/// The JSON body; an empty one is `null` (no options).
+fn body_json(body: &Bytes) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(Value::Null)
+    } else {
+        parse_json(body)
+    }
+}
+
+fn failed(e: RecordError) -> Response {
+    match e {
+        RecordError::Invalid(e) => ApiError::invalid(e).into_response(),
+        RecordError::NotRecording => {
+            let (status, body) = not_recording();
+            (status, Json(body)).into_response()
+        }
+    }
+}
+
+async fn start(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let spec = body_json(&body)?;
+    Ok(match app.recorder.start(&app.stubs, &spec) {
+        Ok(()) => ok_empty(),
+        Err(e) => failed(e),
+    })
+}
+
+async fn stop(State(app): State<Arc<App>>) -> Response {
+    match app.recorder.stop(&app.stubs) {
+        Ok(mappings) => Json(json!({ "mappings": mappings })).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+async fn status(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({ "status": app.recorder.status().name() }))
+}
+
+async fn snapshot(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+    let spec = body_json(&body)?;
+    Ok(match app.recorder.snapshot(&app.stubs, &spec) {
+        Ok(mappings) => Json(json!({ "mappings": mappings })).into_response(),
+        Err(e) => failed(e),
+    })
+}

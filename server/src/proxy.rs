@@ -1,0 +1,414 @@
+//! Proxying stubs: a response definition with `proxyBaseUrl` forwards the
+//! request it matched to another server (plain HTTP) and answers with that
+//! server's status, headers and body.
+//!
+//! The request goes out with its method, headers (less hop-by-hop ones and
+//! `Host`, which names the target), body, and path and query as received —
+//! for a stub with `service`, the path relative to the service. Outbound
+//! calls go only to a stub's `proxyBaseUrl` or a recording's
+//! `targetBaseUrl`; each has `--proxy-timeout` to answer in full and at
+//! most `--proxy-max-body-bytes` of body. A failed call is answered 500
+//! with a plain-text body naming the target and the failure, as WireMock
+//! does.
+
+use crate::{
+    mappings::{Stub, StubResponse},
+    matchers::PatternError,
+    plan::Plan,
+    request::Recorded,
+    state::App,
+};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// Default of `--proxy-timeout`: time an upstream has to answer in full.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default of `--proxy-max-body-bytes`: the largest upstream body relayed.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// A stub's proxy settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxySpec {
+    /// `proxyBaseUrl` without a trailing `/`.
+    pub base: String,
+    /// `additionalProxyRequestHeaders`: set on the forwarded request.
+    pub additional: Vec<(HeaderName, HeaderValue)>,
+    /// `removeProxyRequestHeaders`: left out of the forwarded request.
+    pub remove: Vec<HeaderName>,
+    /// `proxyUrlPrefixToRemove`: cut from the start of the forwarded path.
+    pub prefix_to_remove: Option<String>,
+}
+
+/// The response fields this module reads.
+pub const FIELDS: [&str; 4] = [
+    "proxyBaseUrl",
+    "additionalProxyRequestHeaders",
+    "removeProxyRequestHeaders",
+    "proxyUrlPrefixToRemove",
+];
+
+/// Checks a base URL to send requests to: `http://host[:port][/path]`.
+pub fn check_base_url(url: &str, at: &str) -> Result<String, PatternError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| PatternError::new(at, format!("not a URL {url:?}: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(PatternError::new(
+                at,
+                "https targets are not supported (the proxy speaks plain HTTP)",
+            ));
+        }
+        _ => {
+            return Err(PatternError::new(
+                at,
+                format!("expected an http:// URL, found {url:?}"),
+            ));
+        }
+    }
+    if uri.authority().is_none() || uri.query().is_some() {
+        return Err(PatternError::new(
+            at,
+            format!("expected http://host[:port][/path], found {url:?}"),
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+impl ProxySpec {
+    /// The proxy settings of a response definition, if it has
+    /// `proxyBaseUrl` (the other fields alone are accepted and unused, as
+    /// by WireMock).
+    pub fn from_response(obj: &Map<String, Value>) -> Result<Option<ProxySpec>, PatternError> {
+        let p = "/response";
+        let Some(base) = obj.get("proxyBaseUrl").filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let at = format!("{p}/proxyBaseUrl");
+        let base = check_base_url(
+            base.as_str()
+                .ok_or_else(|| PatternError::new(&at, "expected a URL string"))?,
+            &at,
+        )?;
+        let mut spec = ProxySpec {
+            base,
+            additional: Vec::new(),
+            remove: Vec::new(),
+            prefix_to_remove: None,
+        };
+        if let Some(v) = obj
+            .get("additionalProxyRequestHeaders")
+            .filter(|v| !v.is_null())
+        {
+            let at = format!("{p}/additionalProxyRequestHeaders");
+            let o = v
+                .as_object()
+                .ok_or_else(|| PatternError::new(&at, "expected an object of header values"))?;
+            for (name, value) in o {
+                let at = format!("{at}/{name}");
+                let n = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| PatternError::new(&at, "invalid header name"))?;
+                let value = value
+                    .as_str()
+                    .and_then(|s| HeaderValue::from_str(s).ok())
+                    .ok_or_else(|| PatternError::new(&at, "expected a header value string"))?;
+                spec.additional.push((n, value));
+            }
+        }
+        if let Some(v) = obj
+            .get("removeProxyRequestHeaders")
+            .filter(|v| !v.is_null())
+        {
+            let at = format!("{p}/removeProxyRequestHeaders");
+            let list = v
+                .as_array()
+                .ok_or_else(|| PatternError::new(&at, "expected a list of header names"))?;
+            for (i, name) in list.iter().enumerate() {
+                let n = name
+                    .as_str()
+                    .and_then(|s| HeaderName::from_bytes(s.as_bytes()).ok())
+                    .ok_or_else(|| {
+                        PatternError::new(format!("{at}/{i}"), "expected a header name")
+                    })?;
+                spec.remove.push(n);
+            }
+        }
+        if let Some(v) = obj.get("proxyUrlPrefixToRemove").filter(|v| !v.is_null()) {
+            let at = format!("{p}/proxyUrlPrefixToRemove");
+            spec.prefix_to_remove = Some(
+                v.as_str()
+                    .ok_or_else(|| PatternError::new(&at, "expected a string"))?
+                    .to_owned(),
+            );
+        }
+        Ok(Some(spec))
+    }
+}
+
+/// What an upstream answered.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+/// The outbound HTTP client, shared by every proxying stub.
+pub struct Proxy {
+    client: Client<HttpConnector, Full<Bytes>>,
+    /// Time an upstream has to answer in full (`--proxy-timeout`).
+    pub timeout: Duration,
+    /// The largest upstream body relayed (`--proxy-max-body-bytes`).
+    pub max_body: usize,
+}
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded either way.
+fn hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "content-length"
+    )
+}
+
+/// Header names a `Connection` header lists as hop-by-hop.
+fn connection_listed(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Why a forwarded request got no usable answer.
+#[derive(Debug)]
+pub struct Failure {
+    /// The URL called.
+    pub url: String,
+    pub reason: String,
+}
+
+impl Proxy {
+    /// A client answering within `timeout`, reading at most `max_body`
+    /// bytes of an upstream body. Must be called within a tokio runtime.
+    pub fn new(timeout: Duration, max_body: usize) -> Proxy {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(timeout));
+        connector.set_nodelay(true);
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(16)
+            .build(connector);
+        Proxy {
+            client,
+            timeout,
+            max_body,
+        }
+    }
+
+    /// Sends `req` to `spec`'s target, at `path` (and the request's query).
+    pub async fn forward(
+        &self,
+        spec: &ProxySpec,
+        req: &Recorded,
+        path: &str,
+    ) -> Result<Upstream, Failure> {
+        let path = match &spec.prefix_to_remove {
+            Some(prefix) if !prefix.is_empty() => {
+                path.strip_prefix(prefix.as_str()).unwrap_or(path)
+            }
+            _ => path,
+        };
+        let mut url = format!("{}{path}", spec.base);
+        if let Some(q) = &req.query {
+            url.push('?');
+            url.push_str(q);
+        }
+        let fail = |reason: String| Failure {
+            url: url.clone(),
+            reason,
+        };
+        let listed = connection_listed(&req.headers);
+        let mut builder = http::Request::builder()
+            .method(req.method.clone())
+            .uri(&url);
+        if let Some(headers) = builder.headers_mut() {
+            for (name, value) in &req.headers {
+                if hop_by_hop(name)
+                    || name == header::HOST
+                    || listed.iter().any(|l| l == name.as_str())
+                    || spec.remove.contains(name)
+                {
+                    continue;
+                }
+                headers.append(name.clone(), value.clone());
+            }
+            for (name, value) in &spec.additional {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        let request = builder
+            .body(Full::new(req.body.clone()))
+            .map_err(|e| fail(format!("cannot build the request: {e}")))?;
+        let max = self.max_body;
+        let call = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| error_chain(&e))?;
+            let (parts, body) = response.into_parts();
+            let declared = parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let too_large =
+                || format!("the answer's body is larger than {max} bytes (--proxy-max-body-bytes)");
+            if declared.is_some_and(|n| n > max as u64) {
+                return Err(too_large());
+            }
+            let body = Limited::new(body, max).collect().await.map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    too_large()
+                } else {
+                    format!("cannot read the answer's body: {}", error_chain(&*e))
+                }
+            })?;
+            let listed = connection_listed(&parts.headers);
+            let headers = parts
+                .headers
+                .iter()
+                .filter(|(n, _)| !hop_by_hop(n) && !listed.iter().any(|l| l == n.as_str()))
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect();
+            Ok(Upstream {
+                status: parts.status,
+                headers,
+                body: body.to_bytes(),
+            })
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(fail),
+            Err(_) => Err(fail(format!(
+                "no complete answer within {:?} (--proxy-timeout)",
+                self.timeout
+            ))),
+        }
+    }
+}
+
+/// An error and its sources, `: `-separated.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = inner.source();
+    }
+    s
+}
+
+/// The answer of proxying stub `stub` to `req`: the upstream's answer with
+/// the stub's delay (and dribble), noted for recordings; the stub's fault,
+/// if it has one, instead of any call.
+pub async fn answer(app: &App, stub: &Stub, spec: &ProxySpec, req: &Recorded) -> Plan {
+    let fixed = app.settings.fixed_delay();
+    if stub.response.fault.is_some() {
+        return stub.response.plan(fixed);
+    }
+    let path = match (&stub.request.service, req.service()) {
+        (Some(_), Some((_, rel))) => rel,
+        _ => req.path.as_str(),
+    };
+    match app.proxy.forward(spec, req, path).await {
+        Ok(up) => {
+            app.recorder.note(req, &up);
+            StubResponse {
+                status: up.status,
+                reason: None,
+                headers: up.headers,
+                body: up.body,
+                proxy: None,
+                ..stub.response.clone()
+            }
+            .plan(fixed)
+        }
+        Err(f) => {
+            tracing::warn!(url = %f.url, "proxied request failed: {}", f.reason);
+            let mut plan = Plan::empty(StatusCode::INTERNAL_SERVER_ERROR);
+            plan.headers.push((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ));
+            plan.body = crate::plan::PlanBody::Full(Bytes::from(format!(
+                "Network failure trying to make a proxied request from fake-servicer to {}\n{}",
+                f.url, f.reason
+            )));
+            plan.delay = stub.response.delay.sample() + fixed;
+            plan
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_base_url_must_be_plain_http_with_a_host() {
+        assert_eq!(
+            check_base_url("http://a:1/x/", "/p").unwrap(),
+            "http://a:1/x"
+        );
+        for bad in ["https://a", "ftp://a", "notaurl", "http://a/?q=1", "/x"] {
+            assert!(check_base_url(bad, "/p").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn proxy_fields_are_parsed_and_checked() {
+        let v = json!({
+            "proxyBaseUrl": "http://h:1",
+            "additionalProxyRequestHeaders": {"X-A": "1"},
+            "removeProxyRequestHeaders": ["X-Remove"],
+            "proxyUrlPrefixToRemove": "/p"
+        });
+        let spec = ProxySpec::from_response(v.as_object().unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(spec.base, "http://h:1");
+        assert_eq!(spec.additional[0].0.as_str(), "x-a");
+        assert_eq!(spec.remove[0].as_str(), "x-remove");
+        assert_eq!(spec.prefix_to_remove.as_deref(), Some("/p"));
+        let bad = json!({"proxyBaseUrl": "http://h", "removeProxyRequestHeaders": "x"});
+        let e = ProxySpec::from_response(bad.as_object().unwrap()).unwrap_err();
+        assert_eq!(e.pointer, "/response/removeProxyRequestHeaders");
+        let none = json!({"additionalProxyRequestHeaders": {"a": "b"}});
+        assert!(
+            ProxySpec::from_response(none.as_object().unwrap())
+                .unwrap()
+                .is_none()
+        );
+    }
+}
