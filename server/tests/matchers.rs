@@ -55,7 +55,11 @@ async fn path_parameters_of_a_url_path_template_are_matched() {
     assert_eq!(get(&a, "/users/8/posts/12", &[]).await, 404);
     assert_eq!(get(&a, "/users/7/posts/x", &[]).await, 404);
     // As WireMock: a name the template lacks has no value.
-    stub(&a, json!({"urlPathTemplate": "/u/{id}", "pathParameters": {"nope": {"equalTo": "1"}}})).await;
+    stub(
+        &a,
+        json!({"urlPathTemplate": "/u/{id}", "pathParameters": {"nope": {"equalTo": "1"}}}),
+    )
+    .await;
     assert_eq!(get(&a, "/u/1", &[]).await, 404);
 }
 

@@ -70,8 +70,9 @@ pub struct DateMatcher {
 
 impl DateMatcher {
     /// The keys that modify a date matcher.
-    pub const MODIFIERS: [&'static str; 5] = [
+    pub const MODIFIERS: [&'static str; 6] = [
         "actualFormat",
+        "applyTruncationLast",
         "truncateExpected",
         "truncateActual",
         "expectedOffset",

@@ -86,12 +86,21 @@ fn as_str<'a>(v: &'a Value, pointer: &str) -> Result<&'a str> {
         .ok_or_else(|| PatternError::new(pointer, "expected a string"))
 }
 
+/// The longest text (in characters) whose Levenshtein distance is worked
+/// out: the cost grows with the product of the two lengths, and a near
+/// miss is computed for every stub on each unanswered request.
+pub const MAX_DISTANCE_CHARS: usize = 2048;
+
 /// Levenshtein distance over the longer length, as WireMock's
-/// `normalisedLevenshteinDistance`.
+/// `normalisedLevenshteinDistance`; texts longer than
+/// [`MAX_DISTANCE_CHARS`] are 0 when equal and 1 otherwise.
 fn levenshtein_distance(a: &str, b: &str) -> f64 {
     let longest = a.chars().count().max(b.chars().count());
-    if longest == 0 {
+    if longest == 0 || a == b {
         return 0.0;
+    }
+    if longest > MAX_DISTANCE_CHARS {
+        return 1.0;
     }
     strsim::levenshtein(a, b) as f64 / longest as f64
 }
@@ -588,6 +597,14 @@ mod tests {
         assert!(m(
             json!({"binaryEqualTo": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, body)})
         ));
+    }
+
+    #[test]
+    fn long_texts_are_not_measured_character_by_character() {
+        let long = "a".repeat(MAX_DISTANCE_CHARS + 1);
+        assert_eq!(levenshtein_distance(&long, &long), 0.0);
+        assert_eq!(levenshtein_distance(&long, "a"), 1.0);
+        assert_eq!(levenshtein_distance("abc", "abd"), 1.0 / 3.0);
     }
 
     #[test]
