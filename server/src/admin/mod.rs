@@ -6,6 +6,7 @@
 
 mod mappings;
 mod metadata;
+mod near_misses;
 mod recordings;
 mod requests;
 pub(crate) mod token;
@@ -89,6 +90,7 @@ fn protected() -> Router<Arc<App>> {
         .merge(metadata::routes())
         .merge(mappings::routes())
         .merge(requests::routes())
+        .merge(near_misses::routes())
         .merge(recordings::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)

@@ -2,6 +2,7 @@
 //! mutex by writers.
 
 use super::*;
+use crate::matchers::{Match, RequestContext};
 
 #[derive(Default)]
 pub(super) struct Inner {
@@ -148,6 +149,7 @@ impl Stubs {
             return None;
         }
         let mut scenarios = None;
+        let ctx = RequestContext::new(req);
         for stub in ordered.iter() {
             if let Some(rule) = &stub.scenario
                 && let Some(required) = &rule.required
@@ -158,7 +160,7 @@ impl Stubs {
                     continue;
                 }
             }
-            if stub.request.matches(req) {
+            if Match::matches(&stub.request, &ctx) {
                 if let Some(rule) = &stub.scenario
                     && let Some(next) = &rule.new_state
                 {
