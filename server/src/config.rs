@@ -69,6 +69,18 @@ pub struct Config {
     pub max_plugin_bytes: u64,
     /// A mapping file larger than this is refused unread.
     pub max_mapping_file_bytes: u64,
+    /// HTTPS listen address (`None`: no TLS).
+    pub tls_listen: Option<String>,
+    /// A PEM CA certificate to sign the HTTPS certificates with (with
+    /// `ca_key`); `None`: the one in `ca_dir`, else a new one.
+    pub ca_cert: Option<PathBuf>,
+    /// The PEM private key of `ca_cert`.
+    pub ca_key: Option<PathBuf>,
+    /// Where the CA is kept (`ca.pem`, `ca.key`): loaded when there, else
+    /// generated and written there; `ca.pem` is written there in any case.
+    pub ca_dir: Option<PathBuf>,
+    /// Time a client has to complete its TLS handshake.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for Config {
@@ -100,6 +112,11 @@ impl Default for Config {
             max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
             max_plugin_bytes: 512 * 1024 * 1024,
             max_mapping_file_bytes: 8 * 1024 * 1024,
+            tls_listen: None,
+            ca_cert: None,
+            ca_key: None,
+            ca_dir: None,
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }

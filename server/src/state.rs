@@ -25,4 +25,6 @@ pub struct App {
     pub admin_token: Option<Arc<str>>,
     /// Source mode's builds (empty without `--sources`).
     pub builds: Arc<crate::build::Builds>,
+    /// HTTPS (`--tls-listen`), when on.
+    pub tls: Option<crate::tls::Tls>,
 }
