@@ -24,7 +24,7 @@ use axum::{Router, extract::ConnectInfo};
 use http::StatusCode;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::{conn::auto, graceful::GracefulShutdown};
+use hyper_util::server::graceful::GracefulShutdown;
 use std::{io, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{
     net::{TcpListener, TcpStream},
@@ -117,20 +117,20 @@ pub async fn serve(
     limits: Limits,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    let mut http = auto::Builder::new(TokioExecutor::new());
-    http.http1()
-        .timer(TokioTimer::new())
+    let mut h1 = hyper::server::conn::http1::Builder::new();
+    h1.timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
         .max_buf_size(limits.max_head_bytes.max(8 * 1024));
     // hyper's own limit is 100 header lines, parsed into a buffer on the
     // stack; set explicitly, the buffer is filled for every request.
     if limits.max_headers != HYPER_MAX_HEADERS {
-        http.http1().max_headers(limits.max_headers);
+        h1.max_headers(limits.max_headers);
     }
-    http.http2().timer(TokioTimer::new()).max_header_list_size(
+    let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new()).max_header_list_size(
         u32::try_from(limits.max_head_bytes.max(8 * 1024)).unwrap_or(u32::MAX),
     );
-    let http = Arc::new(http);
+    let http = Arc::new((h1, h2));
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
@@ -175,14 +175,20 @@ pub async fn serve(
                 let tls = tls.clone();
                 tokio::spawn(async move {
                     if let Some(stream) = tls.accept(stream).await {
-                        served.connection(stream, remote, None, true).await;
+                        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                        served.connection(stream, remote, None, h2, true).await;
                     }
                     drop(slot);
                 });
             }
             _ => {
                 tokio::spawn(async move {
-                    served.connection(stream, remote, Some(fd), false).await;
+                    match h2c_preface(&stream, limits.head_timeout).await {
+                        Some(h2) => served.connection(stream, remote, Some(fd), h2, false).await,
+                        None => {
+                            tracing::debug!(%remote, "no request within {:?}", limits.head_timeout)
+                        }
+                    }
                     drop(slot);
                 });
             }
@@ -191,6 +197,31 @@ pub async fn serve(
     drop(listener);
     drop(tls_listener);
     graceful.shutdown().await;
+}
+
+/// The first bytes of an HTTP/2 connection with prior knowledge.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether a plain connection starts with the HTTP/2 preface, looked at
+/// without reading it; `None` when the client sent nothing in `limit` (the
+/// time it has for a request head).
+async fn h2c_preface(stream: &TcpStream, limit: Duration) -> Option<bool> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    tokio::time::timeout(limit, async {
+        loop {
+            let n = stream.peek(&mut buf).await.unwrap_or(0);
+            if n == 0 || !H2_PREFACE.starts_with(&buf[..n]) {
+                return false;
+            }
+            if n == H2_PREFACE.len() {
+                return true;
+            }
+            // Part of the preface: wait for the rest without spinning.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .ok()
 }
 
 /// The next connection on `listener`; never, without one.
@@ -203,7 +234,10 @@ async fn accept(listener: Option<&TcpListener>) -> io::Result<(TcpStream, Socket
 
 /// What serving one connection needs.
 struct Served {
-    http: Arc<auto::Builder<TokioExecutor>>,
+    http: Arc<(
+        hyper::server::conn::http1::Builder,
+        hyper::server::conn::http2::Builder<TokioExecutor>,
+    )>,
     admin: Router,
     app: Arc<App>,
     limits: Limits,
@@ -217,6 +251,7 @@ impl Served {
         stream: S,
         remote: SocketAddr,
         fd: Option<std::os::fd::RawFd>,
+        h2: bool,
         secure: bool,
     ) {
         let Served {
@@ -229,7 +264,7 @@ impl Served {
         let fault = Arc::new(FaultSlot::default());
         let conn = Conn {
             remote,
-            fd,
+            fd: fd.filter(|_| !h2),
             fault: fault.clone(),
             secure,
         };
@@ -267,8 +302,13 @@ impl Served {
                 }
             }
         });
-        let connection = http.serve_connection(TokioIo::new(FaultIo::new(stream, fault)), service);
-        if let Err(e) = watcher.watch(connection).await {
+        let io = TokioIo::new(FaultIo::new(stream, fault));
+        let ended = if h2 {
+            watcher.watch(http.1.serve_connection(io, service)).await
+        } else {
+            watcher.watch(http.0.serve_connection(io, service)).await
+        };
+        if let Err(e) = ended {
             tracing::debug!(%remote, "connection ended: {e}");
         }
     }
