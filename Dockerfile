@@ -66,7 +66,9 @@ COPY --from=build /out/dev/cargo/ /usr/local/cargo/
 ENV FAKE_SERVICER_SOURCES=/app/services \
     FAKE_SERVICER_TARGET_DIR=/app/target \
     FAKE_SERVICER_SDK=/app/sdk \
-    FAKE_SERVICER_LISTEN=0.0.0.0:80
+    FAKE_SERVICER_LISTEN=0.0.0.0:80 \
+    FAKE_SERVICER_TLS_LISTEN=0.0.0.0:443 \
+    FAKE_SERVICER_CA_DIR=/app/ca
 # The SDK's dependencies, built once: the first build of a plugin compiles
 # only the plugin (a new named volume on /app/target starts from this).
 RUN mkdir -p /app/services \
@@ -74,7 +76,7 @@ RUN mkdir -p /app/services \
     && cargo build --lib --manifest-path /tmp/warm/Cargo.toml --target-dir /app/target \
     && rm -rf /tmp/warm /app/target/debug/libwarm.* /app/target/debug/deps/*warm*
 WORKDIR /app/services
-EXPOSE 80
+EXPOSE 80 443
 HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 \
     CMD ["/usr/local/bin/fake-servicer", "--healthcheck"]
 ENTRYPOINT ["/usr/local/bin/fake-servicer"]
@@ -83,11 +85,15 @@ FROM debian:bookworm-slim AS runtime
 COPY --from=build /out/fake-servicer /usr/local/bin/fake-servicer
 COPY --from=build /out/services/ /app/services/
 ENV FAKE_SERVICER_PLUGINS=/app/services \
-    FAKE_SERVICER_LISTEN=0.0.0.0:80
+    FAKE_SERVICER_LISTEN=0.0.0.0:80 \
+    FAKE_SERVICER_TLS_LISTEN=0.0.0.0:443 \
+    FAKE_SERVICER_CA_DIR=/app/ca
+# The CA lives in /app/ca (a volume to share with the apps under test).
+RUN mkdir -p /app/ca && chown 10001:10001 /app/ca
 # Non-root by default. To manage DNS aliases the server needs the Docker
 # socket: run with the socket's group (`--group-add <gid>`) or as root.
 USER 10001:10001
-EXPOSE 80
+EXPOSE 80 443
 HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 \
     CMD ["/usr/local/bin/fake-servicer", "--healthcheck"]
 ENTRYPOINT ["/usr/local/bin/fake-servicer"]

@@ -161,6 +161,28 @@ pub struct Args {
     /// only stubs whose response names the `response-template` transformer.
     #[arg(long, env = "FAKE_SERVICER_GLOBAL_RESPONSE_TEMPLATING")]
     pub global_response_templating: bool,
+    /// HTTPS listen address (HTTP/2 and HTTP/1.1 by ALPN), with a
+    /// certificate per service name signed by the CA [default: no HTTPS].
+    #[arg(long, env = "FAKE_SERVICER_TLS_LISTEN")]
+    pub tls_listen: Option<String>,
+
+    /// A PEM CA certificate to sign the HTTPS certificates with (with
+    /// --ca-key) [default: the one in --ca-dir, else a new one].
+    #[arg(long, env = "FAKE_SERVICER_CA_CERT", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The PEM private key of --ca-cert.
+    #[arg(long, env = "FAKE_SERVICER_CA_KEY", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+
+    /// Where the CA is kept (ca.pem, ca.key): loaded when there, else
+    /// generated and written there; ca.pem is written there in any case.
+    #[arg(long, env = "FAKE_SERVICER_CA_DIR")]
+    pub ca_dir: Option<PathBuf>,
+
+    /// Seconds a client has to complete its TLS handshake.
+    #[arg(long, env = "FAKE_SERVICER_TLS_HANDSHAKE_TIMEOUT", default_value_t = Seconds(Config::default().tls_handshake_timeout))]
+    pub tls_handshake_timeout: Seconds,
 }
 
 /// What to do instead of serving.
@@ -216,6 +238,11 @@ impl Args {
             max_recorded_exchanges: self.max_recorded_exchanges,
             max_recorded_bytes: self.max_recorded_bytes,
             global_response_templating: self.global_response_templating,
+            tls_listen: self.tls_listen.clone(),
+            ca_cert: self.ca_cert.clone(),
+            ca_key: self.ca_key.clone(),
+            ca_dir: self.ca_dir.clone(),
+            tls_handshake_timeout: self.tls_handshake_timeout.0,
         }
     }
 }

@@ -82,6 +82,18 @@ pub struct Config {
     /// Render every stub's body and headers as a response template, as if
     /// each named the `response-template` transformer.
     pub global_response_templating: bool,
+    /// HTTPS listen address (`None`: no TLS).
+    pub tls_listen: Option<String>,
+    /// A PEM CA certificate to sign the HTTPS certificates with (with
+    /// `ca_key`); `None`: the one in `ca_dir`, else a new one.
+    pub ca_cert: Option<PathBuf>,
+    /// The PEM private key of `ca_cert`.
+    pub ca_key: Option<PathBuf>,
+    /// Where the CA is kept (`ca.pem`, `ca.key`): loaded when there, else
+    /// generated and written there; `ca.pem` is written there in any case.
+    pub ca_dir: Option<PathBuf>,
+    /// Time a client has to complete its TLS handshake.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Default for Config {
@@ -118,6 +130,11 @@ impl Default for Config {
             max_recorded_exchanges: crate::record::DEFAULT_MAX_EXCHANGES,
             max_recorded_bytes: crate::record::DEFAULT_MAX_BYTES,
             global_response_templating: false,
+            tls_listen: None,
+            ca_cert: None,
+            ca_key: None,
+            ca_dir: None,
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -6,6 +6,8 @@
 //! fault: nothing (EMPTY_RESPONSE), an RST (CONNECTION_RESET_BY_PEER),
 //! garbage (RANDOM_DATA_THEN_CLOSE) or a status line followed by garbage
 //! (MALFORMED_RESPONSE_CHUNK), after which the connection is closed.
+//! Over TLS the garbage is sent inside the TLS stream. On HTTP/2 a fault
+//! acts on its own stream only (see [`crate::serve`]).
 
 use crate::fault::Fault;
 use std::{
@@ -31,7 +33,8 @@ impl FaultSlot {
         self.0.store(fault.code(), Ordering::SeqCst);
     }
 
-    fn armed(&self) -> Option<Fault> {
+    /// The fault armed, if any.
+    pub fn armed(&self) -> Option<Fault> {
         Fault::from_code(self.0.load(Ordering::SeqCst))
     }
 }
@@ -41,28 +44,50 @@ impl FaultSlot {
 pub struct Conn {
     pub remote: SocketAddr,
     pub fault: Arc<FaultSlot>,
-    /// The socket, for the handler watchdog's 504 (see [`crate::runner`]).
-    pub fd: std::os::fd::RawFd,
+    /// The socket, for the handler watchdog's 504 (see [`crate::runner`]);
+    /// `None` where raw HTTP/1 bytes would not do (TLS, HTTP/2).
+    pub fd: Option<std::os::fd::RawFd>,
+    /// Whether the connection is TLS.
+    pub secure: bool,
 }
 
-/// A TCP stream that replaces its output by a fault once armed.
-pub struct FaultIo {
-    inner: TcpStream,
+/// A stream a fault can reset.
+pub trait Resettable: AsyncRead + AsyncWrite + Unpin {
+    /// Makes closing the stream send an RST.
+    fn set_zero_linger(&self) -> io::Result<()>;
+}
+
+impl Resettable for TcpStream {
+    fn set_zero_linger(&self) -> io::Result<()> {
+        TcpStream::set_zero_linger(self)
+    }
+}
+
+impl Resettable for tokio_rustls::server::TlsStream<TcpStream> {
+    fn set_zero_linger(&self) -> io::Result<()> {
+        self.get_ref().0.set_zero_linger()
+    }
+}
+
+/// A stream that replaces its output by a fault once armed.
+pub struct FaultIo<S = TcpStream> {
+    inner: S,
     slot: Arc<FaultSlot>,
     /// Bytes still to send before closing, once a fault has started.
     garbage: Option<(Vec<u8>, usize)>,
 }
 
 const MALFORMED_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-const MALFORMED_CHUNK: &[u8] = b"lskdu018973t09sylgasjkfg1][]'./.sdlv";
+/// The garbage of `MALFORMED_RESPONSE_CHUNK`.
+pub const MALFORMED_CHUNK: &[u8] = b"lskdu018973t09sylgasjkfg1][]'./.sdlv";
 
 fn fault_error() -> io::Error {
     io::Error::new(io::ErrorKind::ConnectionAborted, "fault injected")
 }
 
-impl FaultIo {
+impl<S: Resettable> FaultIo<S> {
     /// Wraps an accepted stream; `slot` arms its faults.
-    pub fn new(inner: TcpStream, slot: Arc<FaultSlot>) -> FaultIo {
+    pub fn new(inner: S, slot: Arc<FaultSlot>) -> FaultIo<S> {
         FaultIo {
             inner,
             slot,
@@ -102,7 +127,7 @@ impl FaultIo {
     }
 }
 
-impl AsyncRead for FaultIo {
+impl<S: Resettable> AsyncRead for FaultIo<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -112,7 +137,7 @@ impl AsyncRead for FaultIo {
     }
 }
 
-impl AsyncWrite for FaultIo {
+impl<S: Resettable> AsyncWrite for FaultIo<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

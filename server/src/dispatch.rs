@@ -103,6 +103,8 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         service,
         client: conn.as_ref().map(|c| c.remote),
         received_at,
+        version: parts.version,
+        secure: conn.as_ref().is_some_and(|c| c.secure),
     });
 
     let mut answer = match too_large {

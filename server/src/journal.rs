@@ -215,7 +215,7 @@ impl Entry {
         let url = r.url();
         json!({
             "url": url,
-            "absoluteUrl": format!("http://{}{}", r.host().unwrap_or("localhost"), url),
+            "absoluteUrl": format!("{}://{}{}", r.scheme(), r.host().unwrap_or("localhost"), url),
             "method": r.method.as_str(),
             "clientIp": r.client.map(|c| c.ip().to_string()).unwrap_or_default(),
             "headers": headers,
@@ -226,6 +226,8 @@ impl Entry {
             "bodyAsBase64": base64::engine::general_purpose::STANDARD.encode(&r.body),
             "body": String::from_utf8_lossy(&r.body),
             "queryParams": query,
+            "protocol": r.protocol(),
+            "scheme": r.scheme(),
             "service": r.service().map(|(s, _)| s),
         })
     }
@@ -527,6 +529,8 @@ mod tests {
             service: None,
             client: None,
             received_at: SystemTime::now(),
+            version: http::Version::HTTP_11,
+            secure: false,
         })
     }
 

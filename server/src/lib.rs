@@ -28,6 +28,7 @@ pub mod scaffold;
 pub(crate) mod serve;
 pub mod server;
 pub(crate) mod state;
+pub(crate) mod tls;
 
 // The request path, in order: which service (`routing`), what answers it
 // (`dispatch`: an armed override, a stub, else a plugin route through the

@@ -88,6 +88,9 @@ fn print_banner(server: &Server, building: bool) {
     let port = server.addr().port();
     let services = server.service_routes();
     println!("fake-servicer listening on http://{}", server.addr());
+    if let Some(tls) = server.tls_addr() {
+        println!("  and on https://{tls} (HTTP/2 and HTTP/1.1; the CA: {url}/__admin/ca.pem)");
+    }
     if server.addr().ip().is_unspecified() {
         println!("  from this machine: {url}");
     }

@@ -20,6 +20,10 @@ pub struct Recorded {
     pub service: Option<(Arc<str>, usize)>,
     pub client: Option<SocketAddr>,
     pub received_at: SystemTime,
+    /// The HTTP version it came in.
+    pub version: http::Version,
+    /// Whether it came over TLS.
+    pub secure: bool,
 }
 
 /// A copy of `headers` whose values share one buffer of their own.
@@ -114,6 +118,23 @@ impl Recorded {
     }
 
     /// The Host header, if any.
+    /// `HTTP/1.1`, `HTTP/2.0`: the protocol, as WireMock's journal names
+    /// it.
+    pub fn protocol(&self) -> &'static str {
+        match self.version {
+            http::Version::HTTP_09 => "HTTP/0.9",
+            http::Version::HTTP_10 => "HTTP/1.0",
+            http::Version::HTTP_2 => "HTTP/2.0",
+            http::Version::HTTP_3 => "HTTP/3.0",
+            _ => "HTTP/1.1",
+        }
+    }
+
+    /// `https` over TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.secure { "https" } else { "http" }
+    }
+
     pub fn host(&self) -> Option<&str> {
         self.headers
             .get(http::header::HOST)
@@ -198,6 +219,8 @@ mod tests {
             }),
             client: None,
             received_at: SystemTime::now(),
+            version: http::Version::HTTP_11,
+            secure: false,
         }
     }
 

@@ -155,6 +155,12 @@ pub fn resolve<'a, N>(
     }
 }
 
+/// The service a host name (`example.localhost`, `Other-Service:443`)
+/// names by the rules of [`resolve`], if any.
+pub fn host_service<N>(host: &str, known: impl Fn(&str) -> Option<N>) -> Option<N> {
+    lookup(&first_label(host)?, &known)
+}
+
 fn lookup<N>(name: &str, known: &impl Fn(&str) -> Option<N>) -> Option<N> {
     let lower = if name.bytes().any(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Owned(name.to_ascii_lowercase())

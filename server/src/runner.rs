@@ -20,7 +20,8 @@
 //!    on its condition variable would not otherwise wake up to take over.
 //!    A call still running after `--handler-timeout` is answered 504 on its
 //!    socket, which is then closed — the pool path answers 504 at the same
-//!    moment.
+//!    moment. That answer is raw HTTP/1 on the socket, so requests over
+//!    TLS or HTTP/2 always take the pool.
 
 use crate::sync::lock;
 use crate::{conn::Conn, plan::Plan, plugin::Service, request::Recorded, routing::Route};
@@ -170,10 +171,11 @@ impl Runner {
     /// Calls `route`'s handler with `call`, inline when the rules allow.
     pub async fn run(&self, call: Call, route: &Route, conn: Option<&Conn>) -> Ran {
         let streak = &route.fast_streak;
-        if streak.load(Ordering::Relaxed) >= PROVEN {
-            if let (Some(conn), Some(slot)) = (conn, self.claim()) {
-                return self.run_inline(slot, call, route, conn);
-            }
+        if streak.load(Ordering::Relaxed) >= PROVEN
+            && let Some(fd) = conn.and_then(|c| c.fd)
+            && let Some(slot) = self.claim()
+        {
+            return self.run_inline(slot, call, route, fd);
         }
         let streak = streak.clone();
         let service = call.service.clone();
@@ -202,10 +204,10 @@ impl Runner {
         })
     }
 
-    fn run_inline(&self, slot: &Slot, call: Call, route: &Route, conn: &Conn) -> Ran {
+    fn run_inline(&self, slot: &Slot, call: Call, route: &Route, fd: RawFd) -> Ran {
         let started = Instant::now();
         *lock(&slot.watched) = Some(Watched {
-            fd: conn.fd,
+            fd,
             head: call.request.method == Method::HEAD,
             started,
             nudged: false,

@@ -1,24 +1,39 @@
-//! The HTTP/1 accept loop: each connection gets a [`FaultIo`] (so plans can
-//! fail it on purpose), its [`Conn`] in every request's extensions, limits
-//! on request heads, and graceful shutdown.
+//! The accept loop: each connection gets a [`FaultIo`] (so plans can fail
+//! it on purpose), its [`Conn`] in every request's extensions, limits on
+//! request heads, and graceful shutdown.
+//!
+//! The plain port speaks HTTP/1 and cleartext HTTP/2 with prior knowledge
+//! (h2c); the TLS port (`--tls-listen`) HTTP/2 and HTTP/1.1 as ALPN
+//! chose. An HTTP/2 request without `Host` gets one from its
+//! `:authority`, so routing by Host works the same. A fault on an HTTP/2
+//! request acts on its stream only, leaving the connection's other
+//! streams alone (see [`h2_fault`]).
 //!
 //! Limits apply to what the client sends — header count, header bytes, the
 //! time to send a request head — never to answers, so long delays and
 //! dribbled bodies are not cut off.
 
 use crate::{
-    conn::{Conn, FaultIo, FaultSlot},
+    conn::{Conn, FaultIo, FaultSlot, Resettable},
     dispatch,
+    fault::Fault,
     state::App,
+    tls::Tls,
 };
 use axum::{Router, extract::ConnectInfo};
 use http::StatusCode;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use std::{sync::Arc, time::Duration};
-use tokio::{net::TcpListener, sync::Semaphore};
+use std::{io, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::Semaphore,
+};
 use tower_service::Service;
+
+/// What a service call fails with: on HTTP/2, the reset of its stream.
+type StreamReset = h2::Error;
 
 /// The header-line limit hyper applies when none is set.
 const HYPER_MAX_HEADERS: usize = 100;
@@ -92,28 +107,35 @@ fn check_head<B>(req: &hyper::Request<B>, limits: &Limits) -> Option<axum::respo
 }
 
 /// Serves `admin` (every path under `/__admin`) and `app` (everything
-/// else) on `listener` until `stop` resolves, then lets open connections
-/// finish their requests.
+/// else) on `listener`, and over TLS on `tls`'s listener, until `stop`
+/// resolves, then lets open connections finish their requests.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<(TcpListener, Tls)>,
     admin: Router,
     app: Arc<App>,
     limits: Limits,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
+    let mut h1 = hyper::server::conn::http1::Builder::new();
+    h1.timer(TokioTimer::new())
         .header_read_timeout(limits.head_timeout)
         .max_buf_size(limits.max_head_bytes.max(8 * 1024));
     // hyper's own limit is 100 header lines, parsed into a buffer on the
     // stack; set explicitly, the buffer is filled for every request.
     if limits.max_headers != HYPER_MAX_HEADERS {
-        http.max_headers(limits.max_headers);
+        h1.max_headers(limits.max_headers);
     }
+    let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new()).max_header_list_size(
+        u32::try_from(limits.max_head_bytes.max(8 * 1024)).unwrap_or(u32::MAX),
+    );
+    let http = Arc::new((h1, h2));
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
+    let (tls_listener, tls) = tls.unzip();
     tokio::pin!(stop);
     loop {
         // Past the cap, new connections wait in the listen backlog.
@@ -124,31 +146,139 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        let (stream, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off
-                    // briefly instead of spinning.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+        let (accepted, secure) = tokio::select! {
+            accepted = listener.accept() => (accepted, false),
+            accepted = accept(tls_listener.as_ref()) => (accepted, true),
             () = &mut stop => break,
         };
+        let (stream, remote) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: back off
+                // briefly instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+        let served = Served {
+            http: http.clone(),
+            admin: admin.clone(),
+            app: app.clone(),
+            limits,
+            watcher: graceful.watcher(),
+        };
+        match (secure, &tls) {
+            (true, Some(tls)) => {
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    if let Some(stream) = tls.accept(stream).await {
+                        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                        served.connection(stream, remote, None, h2, true).await;
+                    }
+                    drop(slot);
+                });
+            }
+            _ => {
+                tokio::spawn(async move {
+                    match h2c_preface(&stream, limits.head_timeout).await {
+                        Some(h2) => served.connection(stream, remote, Some(fd), h2, false).await,
+                        None => {
+                            tracing::debug!(%remote, "no request within {:?}", limits.head_timeout)
+                        }
+                    }
+                    drop(slot);
+                });
+            }
+        }
+    }
+    drop(listener);
+    drop(tls_listener);
+    graceful.shutdown().await;
+}
+
+/// The first bytes of an HTTP/2 connection with prior knowledge.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether a plain connection starts with the HTTP/2 preface, looked at
+/// without reading it; `None` when the client sent nothing in `limit` (the
+/// time it has for a request head).
+async fn h2c_preface(stream: &TcpStream, limit: Duration) -> Option<bool> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    tokio::time::timeout(limit, async {
+        loop {
+            let n = stream.peek(&mut buf).await.unwrap_or(0);
+            if n == 0 || !H2_PREFACE.starts_with(&buf[..n]) {
+                return false;
+            }
+            if n == H2_PREFACE.len() {
+                return true;
+            }
+            // Part of the preface: wait for the rest without spinning.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .ok()
+}
+
+/// The next connection on `listener`; never, without one.
+async fn accept(listener: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What serving one connection needs.
+struct Served {
+    http: Arc<(
+        hyper::server::conn::http1::Builder,
+        hyper::server::conn::http2::Builder<TokioExecutor>,
+    )>,
+    admin: Router,
+    app: Arc<App>,
+    limits: Limits,
+    watcher: hyper_util::server::graceful::Watcher,
+}
+
+impl Served {
+    /// Serves requests on `stream` until it closes.
+    async fn connection<S: Resettable + Send + 'static>(
+        self,
+        stream: S,
+        remote: SocketAddr,
+        fd: Option<std::os::fd::RawFd>,
+        h2: bool,
+        secure: bool,
+    ) {
+        let Served {
+            http,
+            admin,
+            app,
+            limits,
+            watcher,
+        } = self;
         let fault = Arc::new(FaultSlot::default());
         let conn = Conn {
             remote,
-            fd: std::os::fd::AsRawFd::as_raw_fd(&stream),
+            fd: fd.filter(|_| !h2),
             fault: fault.clone(),
+            secure,
         };
-        let (admin, app) = (admin.clone(), app.clone());
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let rejected = check_head(&req, &limits);
+            let h2 = req.version() == http::Version::HTTP_2;
             let mut req = req.map(axum::body::Body::new);
-            let conn = conn.clone();
+            let mut conn = conn.clone();
+            if h2 {
+                // A fault of its own, and no raw HTTP/1 on the socket.
+                conn.fault = Arc::new(FaultSlot::default());
+                conn.fd = None;
+                authority_as_host(&mut req);
+            }
             // The hot path takes no router and no extensions.
             let admin = req.uri().path().starts_with("/__admin").then(|| {
                 req.extensions_mut().insert(ConnectInfo(conn.clone()));
@@ -157,23 +287,73 @@ pub async fn serve(
             let app = app.clone();
             async move {
                 if let Some(rejected) = rejected {
-                    return Ok(rejected);
+                    return Ok::<_, StreamReset>(rejected);
                 }
-                match admin {
-                    Some(mut admin) => admin.call(req).await,
-                    None => Ok(dispatch::handle(app, Some(conn), req).await),
+                let answer = match admin {
+                    Some(mut admin) => match admin.call(req).await {
+                        Ok(answer) => answer,
+                        Err(never) => match never {},
+                    },
+                    None => dispatch::handle(app, Some(conn.clone()), req).await,
+                };
+                match conn.fault.armed() {
+                    Some(fault) if h2 => h2_fault(fault),
+                    _ => Ok(answer),
                 }
             }
         });
-        let connection = http.serve_connection(TokioIo::new(FaultIo::new(stream, fault)), service);
-        let watched = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = watched.await {
-                tracing::debug!(%remote, "connection ended: {e}");
-            }
-            drop(slot);
-        });
+        let io = TokioIo::new(FaultIo::new(stream, fault));
+        let ended = if h2 {
+            watcher.watch(http.1.serve_connection(io, service)).await
+        } else {
+            watcher.watch(http.0.serve_connection(io, service)).await
+        };
+        if let Err(e) = ended {
+            tracing::debug!(%remote, "connection ended: {e}");
+        }
     }
-    drop(listener);
-    graceful.shutdown().await;
+}
+
+/// Gives an HTTP/2 request without `Host` one from its `:authority`.
+fn authority_as_host(req: &mut axum::extract::Request) {
+    if req.headers().contains_key(http::header::HOST) {
+        return;
+    }
+    if let Some(value) = req
+        .uri()
+        .authority()
+        .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok())
+    {
+        req.headers_mut().insert(http::header::HOST, value);
+    }
+}
+
+/// A fault acted out on one HTTP/2 stream, as close to its HTTP/1 meaning
+/// as a stream allows, leaving the connection's other streams alone:
+///
+/// - `EMPTY_RESPONSE`: the stream is reset (`INTERNAL_ERROR`) with no
+///   answer.
+/// - `CONNECTION_RESET_BY_PEER`: the stream is reset (`CANCEL`) with no
+///   answer.
+/// - `RANDOM_DATA_THEN_CLOSE`: no garbage fits in a frame without
+///   breaking the connection, so the stream is reset (`PROTOCOL_ERROR`)
+///   with no answer.
+/// - `MALFORMED_RESPONSE_CHUNK`: a `200` head and a chunk of garbage, then
+///   the stream is reset (`PROTOCOL_ERROR`) before it ends.
+fn h2_fault(fault: Fault) -> Result<axum::response::Response, StreamReset> {
+    let reset = |reason: h2::Reason| Err(StreamReset::from(reason));
+    match fault {
+        Fault::EmptyResponse => reset(h2::Reason::INTERNAL_ERROR),
+        Fault::ConnectionResetByPeer => reset(h2::Reason::CANCEL),
+        Fault::RandomDataThenClose => reset(h2::Reason::PROTOCOL_ERROR),
+        Fault::MalformedResponseChunk => {
+            let chunks: [Result<bytes::Bytes, StreamReset>; 2] = [
+                Ok(bytes::Bytes::from_static(crate::conn::MALFORMED_CHUNK)),
+                Err(StreamReset::from(h2::Reason::PROTOCOL_ERROR)),
+            ];
+            Ok(axum::response::Response::new(
+                axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+            ))
+        }
+    }
 }

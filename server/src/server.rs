@@ -43,6 +43,8 @@ pub enum StartError {
     EmptyAdminToken,
     #[error("cannot listen on {addr}: {err}")]
     Bind { addr: String, err: io::Error },
+    #[error("HTTPS: {0}")]
+    Tls(String),
 }
 
 /// A running server.
@@ -57,6 +59,7 @@ pub enum StartError {
 /// ```
 pub struct Server {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     registry: Arc<Registry>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -175,6 +178,12 @@ impl Server {
             err,
         })?;
 
+        let tls = match &config.tls_listen {
+            Some(addr) => Some(start_tls(addr, &config, &registry, &aliases).await?),
+            None => None,
+        };
+        let tls_addr = tls.as_ref().and_then(|(l, _)| l.local_addr().ok());
+
         let app = Arc::new(App {
             registry: registry.clone(),
             stubs,
@@ -194,6 +203,7 @@ impl Server {
                 mappings_dir.clone(),
             ),
             global_templating: config.global_response_templating,
+            tls: tls.as_ref().map(|(_, tls)| tls.clone()),
         });
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)
@@ -207,6 +217,7 @@ impl Server {
         };
         let task = tokio::spawn(crate::serve::serve(
             listener,
+            tls,
             admin,
             app,
             limits,
@@ -216,6 +227,7 @@ impl Server {
         ));
         Ok(Server {
             addr,
+            tls_addr,
             registry,
             stop: Some(stop),
             task,
@@ -229,6 +241,11 @@ impl Server {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The HTTPS address, with `--tls-listen`.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// A URL to reach the server from this machine (`http://127.0.0.1:PORT`
@@ -288,6 +305,54 @@ impl Server {
             tracing::warn!("server task failed: {e}");
         }
     }
+}
+
+/// Binds `addr` for HTTPS and sets up TLS: the CA, and certificates for
+/// `localhost`, the container's names and aliases, and every name that
+/// routes to a service by its Host.
+async fn start_tls(
+    addr: &str,
+    config: &Config,
+    registry: &Arc<Registry>,
+    aliases: &Aliases,
+) -> Result<(TcpListener, crate::tls::Tls), StartError> {
+    use crate::tls::{Tls, ca, certs};
+    let source = ca::CaSource {
+        cert: config.ca_cert.clone(),
+        key: config.ca_key.clone(),
+        dir: config.ca_dir.clone(),
+    };
+    let ca = tokio::task::spawn_blocking(move || ca::Ca::obtain(&source))
+        .await
+        .map_err(|e| StartError::Tls(e.to_string()))?
+        .map_err(StartError::Tls)?;
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let (registry, docker) = (registry.clone(), aliases.status.clone());
+    let ours: certs::NameCheck = Box::new(move |name: &str| {
+        (!hostname.is_empty() && name == hostname)
+            || crate::sync::lock(&docker)
+                .aliases
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(name))
+            || {
+                let snapshot = registry.snapshot();
+                crate::routing::host_service(name, |n| snapshot.resolve(n)).is_some()
+            }
+    });
+    let tls = Tls::new(
+        certs::Certs::new(ca, ours).map_err(StartError::Tls)?,
+        config.tls_handshake_timeout,
+    )
+    .map_err(StartError::Tls)?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|err| StartError::Bind {
+            addr: addr.to_owned(),
+            err,
+        })?;
+    Ok((listener, tls))
 }
 
 /// Inline handler calls allowed at once: all workers of this runtime but

@@ -31,4 +31,6 @@ pub struct App {
     pub recorder: crate::record::Recorder,
     /// `--global-response-templating`: every stub's response is a template.
     pub global_templating: bool,
+    /// HTTPS (`--tls-listen`), when on.
+    pub tls: Option<crate::tls::Tls>,
 }

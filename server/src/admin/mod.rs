@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The admin routes, to merge into the server's router; with a token,
-/// everything but `/__admin/health` needs it. Request bodies over
+/// everything but `/__admin/health` and `/__admin/ca.pem` needs it. Request bodies over
 /// `max_body` bytes are answered 413.
 pub fn routes(token: Option<Arc<str>>, max_body: usize) -> Router<Arc<App>> {
     protected()
@@ -42,6 +42,7 @@ pub fn routes(token: Option<Arc<str>>, max_body: usize) -> Router<Arc<App>> {
             },
         ))
         .route("/__admin/health", get(health))
+        .route("/__admin/ca.pem", get(ca_pem))
         .layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| async move {
                 if declared_length(&req).is_some_and(|n| n > max_body as u64) {
@@ -173,12 +174,34 @@ async fn root(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 async fn health(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(json!({
+    let mut health = json!({
         "status": "ok",
         "services": app.registry.snapshot().len(),
         "stubs": app.stubs.len(),
         "version": env!("CARGO_PKG_VERSION"),
-    }))
+    });
+    if let Some(tls) = &app.tls {
+        health["tls"] = tls.to_json();
+    }
+    Json(health)
+}
+
+/// The CA that signs the HTTPS certificates, PEM; public, like any CA
+/// certificate.
+async fn ca_pem(State(app): State<Arc<App>>) -> Response {
+    match &app.tls {
+        Some(tls) => (
+            [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+            tls.ca_pem().to_owned(),
+        )
+            .into_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            None,
+            "HTTPS is off: start with --tls-listen to have a CA",
+        )
+        .into_response(),
+    }
 }
 
 async fn services(State(app): State<Arc<App>>) -> Json<Value> {

@@ -172,5 +172,7 @@ fn recorded(v: &Value) -> Result<Recorded, ApiError> {
         service,
         client: None,
         received_at: SystemTime::now(),
+        version: http::Version::HTTP_11,
+        secure: false,
     })
 }

@@ -11,6 +11,8 @@ fn req(path: &str) -> Recorded {
         service: None,
         client: None,
         received_at: std::time::SystemTime::now(),
+        version: http::Version::HTTP_11,
+        secure: false,
     }
 }
 

@@ -73,6 +73,8 @@ impl BodyMatcher {
             service: None,
             client: None,
             received_at: std::time::SystemTime::now(),
+            version: http::Version::HTTP_11,
+            secure: false,
         };
         self.matches_in(&RequestContext::new(&req))
     }

@@ -477,6 +477,8 @@ mod tests {
             service: path.starts_with("/svc").then(|| ("svc".into(), 4)),
             client: None,
             received_at: SystemTime::now(),
+            version: http::Version::HTTP_11,
+            secure: false,
         }
     }
 

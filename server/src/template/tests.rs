@@ -19,6 +19,8 @@ fn render(template: &str, path: &str, query: Option<&str>, body: &str) -> Result
         service: None,
         client: None,
         received_at: SystemTime::now(),
+        version: http::Version::HTTP_11,
+        secure: false,
     };
     let params = json!({"p": "P"});
     let input = Input {
@@ -230,6 +232,8 @@ fn render_cost() {
         service: None,
         client: None,
         received_at: SystemTime::now(),
+        version: http::Version::HTTP_11,
+        secure: false,
     };
     let params = json!({});
     let input = Input {
