@@ -161,6 +161,21 @@ pub struct Args {
     /// only stubs whose response names the `response-template` transformer.
     #[arg(long, env = "FAKE_SERVICER_GLOBAL_RESPONSE_TEMPLATING")]
     pub global_response_templating: bool,
+
+    /// Seconds after which a scope's stubs and next-request overrides go
+    /// when no request of the scope arrived and nothing in it changed.
+    #[arg(long, env = "FAKE_SERVICER_SCOPE_IDLE_TIMEOUT", default_value_t = Seconds(Config::default().scope_idle_timeout))]
+    pub scope_idle_timeout: Seconds,
+
+    /// Most `POST /__admin/requests/wait` calls waiting at once; more are
+    /// answered 503.
+    #[arg(long, env = "FAKE_SERVICER_MAX_WAITERS", default_value_t = Config::default().max_waiters)]
+    pub max_waiters: usize,
+
+    /// Seconds a `POST /__admin/requests/wait` may wait at most (a longer
+    /// `timeoutMs` is cut to it).
+    #[arg(long, env = "FAKE_SERVICER_MAX_WAIT_TIMEOUT", default_value_t = Seconds(Config::default().max_wait_timeout))]
+    pub max_wait_timeout: Seconds,
 }
 
 /// What to do instead of serving.
@@ -216,6 +231,9 @@ impl Args {
             max_recorded_exchanges: self.max_recorded_exchanges,
             max_recorded_bytes: self.max_recorded_bytes,
             global_response_templating: self.global_response_templating,
+            scope_idle_timeout: self.scope_idle_timeout.0,
+            max_waiters: self.max_waiters,
+            max_wait_timeout: self.max_wait_timeout.0,
         }
     }
 }

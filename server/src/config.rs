@@ -82,6 +82,14 @@ pub struct Config {
     /// Render every stub's body and headers as a response template, as if
     /// each named the `response-template` transformer.
     pub global_response_templating: bool,
+    /// A scope's stubs and next-request overrides go after this long
+    /// without a request of the scope or a change to it.
+    pub scope_idle_timeout: Duration,
+    /// Most `POST /__admin/requests/wait` calls waiting at once; more are
+    /// answered 503.
+    pub max_waiters: usize,
+    /// The longest `timeoutMs` a wait may ask for (longer is cut to it).
+    pub max_wait_timeout: Duration,
 }
 
 impl Default for Config {
@@ -118,6 +126,9 @@ impl Default for Config {
             max_recorded_exchanges: crate::record::DEFAULT_MAX_EXCHANGES,
             max_recorded_bytes: crate::record::DEFAULT_MAX_BYTES,
             global_response_templating: false,
+            scope_idle_timeout: crate::scope::DEFAULT_IDLE,
+            max_waiters: crate::admin::DEFAULT_MAX_WAITERS,
+            max_wait_timeout: crate::admin::DEFAULT_MAX_WAIT,
         }
     }
 }

@@ -194,7 +194,10 @@ impl Server {
                 mappings_dir.clone(),
             ),
             global_templating: config.global_response_templating,
+            scope_activity: Default::default(),
+            waiters: crate::admin::Waiters::new(config.max_waiters, config.max_wait_timeout),
         });
+        crate::admin::expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)
             .with_state(app.clone());

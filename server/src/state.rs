@@ -31,4 +31,8 @@ pub struct App {
     pub recorder: crate::record::Recorder,
     /// `--global-response-templating`: every stub's response is a template.
     pub global_templating: bool,
+    /// When each scope holding stubs or overrides was last used.
+    pub scope_activity: crate::scope::Activity,
+    /// The waits in progress, capped.
+    pub waiters: crate::admin::Waiters,
 }

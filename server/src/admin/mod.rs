@@ -8,7 +8,10 @@ mod mappings;
 mod metadata;
 mod recordings;
 mod requests;
+mod scopes;
 pub(crate) mod token;
+
+pub(crate) use scopes::{DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITERS, Waiters, expire_idle_scopes};
 
 use crate::state::App;
 use axum::{
@@ -90,6 +93,7 @@ fn protected() -> Router<Arc<App>> {
         .merge(mappings::routes())
         .merge(requests::routes())
         .merge(recordings::routes())
+        .merge(scopes::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)
 }
@@ -230,6 +234,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     app.journal.clear();
     app.overrides.clear();
     app.recorder.clear();
+    app.scope_activity.clear();
     crate::trim::return_freed_memory();
     ok_empty()
 }
