@@ -254,18 +254,17 @@ async fn normal(
     }
     let Some((name, rel_path)) = req.service() else {
         let guess = unknown.flatten();
-        return Answer::nothing(Plan::json(
-            StatusCode::NOT_FOUND,
-            &json!({
-                "error": match &guess {
-                    Some(name) => format!("no service named {name:?}"),
-                    None => "no service named in this request".to_owned(),
-                },
-                "service": guess,
-                "known_services": snapshot.names(),
-                "hint": "call http://<service>/<path> or http://<this host>/<service>/<path>",
-            }),
-        ));
+        let mut body = json!({
+            "error": match &guess {
+                Some(name) => format!("no service named {name:?}"),
+                None => "no service named in this request".to_owned(),
+            },
+            "service": guess,
+            "known_services": snapshot.names(),
+            "hint": "call http://<service>/<path> or http://<this host>/<service>/<path>",
+        });
+        crate::mappings::add_to_not_found(&app.stubs, req, &mut body);
+        return Answer::nothing(Plan::json(StatusCode::NOT_FOUND, &body));
     };
     let Some(service) = snapshot.get(name).cloned() else {
         // A service only stubs define, and none of them matched.
@@ -281,14 +280,13 @@ async fn normal(
             })
             .filter_map(|s| s.json.get("request").cloned())
             .collect();
-        return Answer::nothing(Plan::json(
-            StatusCode::NOT_FOUND,
-            &json!({
-                "error": format!("no stub of service {name:?} matches {} {rel_path}", req.method),
-                "service": name,
-                "stubs": stubs,
-            }),
-        ));
+        let mut body = json!({
+            "error": format!("no stub of service {name:?} matches {} {rel_path}", req.method),
+            "service": name,
+            "stubs": stubs,
+        });
+        crate::mappings::add_to_not_found(&app.stubs, req, &mut body);
+        return Answer::nothing(Plan::json(StatusCode::NOT_FOUND, &body));
     };
     call_plugin(app, service, req.clone(), rel_path, conn).await
 }

@@ -282,9 +282,10 @@ async fn a_wait_counts_requests_already_in_the_journal() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wait_times_out_with_408_and_what_did_match() {
+async fn a_wait_times_out_with_408_what_did_match_and_the_near_misses() {
     let (server, _dir, a) = server(|_| {}).await;
     price(&a, &[(SCOPE, "w")]).await;
+    price(&a, &[(SCOPE, "other")]).await;
     let started = Instant::now();
     let r = a
         .post(

@@ -6,6 +6,7 @@
 
 mod mappings;
 mod metadata;
+mod near_misses;
 mod recordings;
 mod requests;
 mod scopes;
@@ -92,6 +93,7 @@ fn protected() -> Router<Arc<App>> {
         .merge(metadata::routes())
         .merge(mappings::routes())
         .merge(requests::routes())
+        .merge(near_misses::routes())
         .merge(recordings::routes())
         .merge(scopes::routes())
         .route("/__admin/{*rest}", any(unknown))

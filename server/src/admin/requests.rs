@@ -38,7 +38,6 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/__admin/requests/find", post(find))
         .route("/__admin/requests/remove", post(remove_matching))
         .route("/__admin/requests/unmatched", get(unmatched))
-        .route("/__admin/requests/unmatched/near-misses", get(near_misses))
         .route("/__admin/requests/{id}", get(read).delete(remove))
 }
 
@@ -244,10 +243,6 @@ async fn unmatched(State(app): State<Arc<App>>) -> Response {
         Entry::logged_request,
         json!({"requestJournalDisabled": !app.journal.enabled()}),
     )
-}
-
-async fn near_misses() -> Json<Value> {
-    Json(json!({"nearMisses": []}))
 }
 
 fn not_found(id: &str) -> ApiError {

@@ -176,6 +176,8 @@ async fn remove(State(app): State<Arc<App>>, Path(scope): Path<String>) -> Respo
 /// What a wait asks for.
 struct WaitFor {
     pattern: RequestPattern,
+    /// The pattern as given, for near misses.
+    shown: Value,
     count: usize,
     timeout: Duration,
     scope: Option<String>,
@@ -226,6 +228,7 @@ fn parse_wait(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<WaitFor, A
     };
     Ok(WaitFor {
         pattern,
+        shown: v,
         count,
         timeout,
         scope,
@@ -299,6 +302,7 @@ async fn wait(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> A
     let status = if reached {
         StatusCode::OK
     } else {
+        answer["nearMisses"] = near_misses(&app, &want).into();
         answer["error"] = format!(
             "{} of {} matching requests arrived within {} ms",
             found.len(),
@@ -309,6 +313,29 @@ async fn wait(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> A
         StatusCode::REQUEST_TIMEOUT
     };
     Ok((status, Json(answer)).into_response())
+}
+
+/// The journal entries of the wait's scope closest to its pattern, as
+/// `POST /__admin/near-misses/request-pattern` shows them.
+fn near_misses(app: &App, want: &WaitFor) -> Vec<Value> {
+    use crate::matchers::{Match, RequestContext};
+    let entries = app
+        .journal
+        .all()
+        .into_iter()
+        .filter(|e| e.in_scope(want.scope.as_deref()));
+    crate::matchers::near_miss::closest(entries, |e| {
+        want.pattern.distance(&RequestContext::new(&e.request))
+    })
+    .into_iter()
+    .map(|(e, distance)| {
+        json!({
+            "request": e.logged_request(),
+            "requestPattern": want.shown,
+            "matchResult": super::near_misses::match_result(distance),
+        })
+    })
+    .collect()
 }
 
 /// Every so often, removes the stubs and overrides of scopes idle for

@@ -6,6 +6,7 @@
 //! under a mutex.
 
 mod files;
+mod near_misses;
 mod parse;
 mod response;
 mod scenarios;
@@ -14,6 +15,7 @@ mod store;
 mod tests;
 
 pub use files::MappingFiles;
+pub use near_misses::{NearMiss, add_to_not_found};
 pub use parse::parse_mapping;
 pub use response::{Delay, StubResponse};
 pub use scenarios::{STARTED, ScenarioRule};

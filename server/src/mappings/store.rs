@@ -2,6 +2,7 @@
 //! mutex by writers.
 
 use super::*;
+use crate::matchers::{Match, RequestContext};
 
 #[derive(Default)]
 pub(super) struct Inner {
@@ -185,6 +186,7 @@ impl Stubs {
         stubs: impl Iterator<Item = &'a Arc<Stub>>,
     ) -> Option<Arc<Stub>> {
         let mut scenarios = None;
+        let ctx = RequestContext::new(req);
         for stub in stubs {
             if let Some(rule) = &stub.scenario
                 && let Some(required) = &rule.required
@@ -195,7 +197,7 @@ impl Stubs {
                     continue;
                 }
             }
-            if stub.request.matches(req) {
+            if Match::matches(&stub.request, &ctx) {
                 if let Some(rule) = &stub.scenario
                     && let Some(next) = &rule.new_state
                 {

@@ -1,0 +1,637 @@
+//! WireMock's request matchers: a [`RequestPattern`] (method, URL, path
+//! parameters, query, headers, basic auth, cookies, form parameters, body,
+//! and our `service` extension) parsed once from a mapping's `request`
+//! JSON into a tree of small matchers, and matched against a
+//! [`RequestContext`] that works out each view of the request (query,
+//! cookies, JSON body…) once however many stubs look at it.
+//!
+//! Matching answers yes or no on the hot path; the distance (0..1, as
+//! WireMock ranks near misses) is computed only when asked.
+
+mod auth;
+mod body;
+mod context;
+mod date;
+mod json;
+mod logic;
+mod multi;
+pub mod near_miss;
+mod string;
+mod url;
+mod xml;
+
+pub use auth::BasicAuth;
+pub use body::BodyMatcher;
+pub use context::RequestContext;
+pub use json::json_equal;
+pub use multi::MultiMatcher;
+pub use string::StringMatcher;
+pub use url::{PathParams, PathTemplate, UrlMatcher};
+
+use crate::request::Recorded;
+use regex::Regex;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why a pattern could not be built: a JSON pointer to the culprit and a
+/// message, as WireMock's 422 reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    pub pointer: String,
+    pub title: String,
+}
+
+impl PatternError {
+    pub fn new(pointer: impl Into<String>, title: impl Into<String>) -> Self {
+        PatternError {
+            pointer: pointer.into(),
+            title: title.into(),
+        }
+    }
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pointer, self.title)
+    }
+}
+
+type Result<T> = std::result::Result<T, PatternError>;
+
+/// Something a received request matches or not, and how far it is from
+/// matching (0: a match, up to 1).
+pub trait Match {
+    /// Whether the request matches.
+    fn matches(&self, ctx: &RequestContext<'_>) -> bool;
+    /// How far the request is from matching, 0..1.
+    fn distance(&self, ctx: &RequestContext<'_>) -> f64;
+}
+
+/// A regex that must match the whole value, as WireMock's do.
+fn whole_regex(pattern: &str, pointer: &str) -> Result<Regex> {
+    Regex::new(&format!("^(?:{pattern})$"))
+        .map_err(|e| PatternError::new(pointer, format!("invalid regex {pattern:?}: {e}")))
+}
+
+/// The pattern a [`whole_regex`] was made from.
+fn regex_source(r: &Regex) -> &str {
+    let s = r.as_str();
+    s.strip_prefix("^(?:")
+        .and_then(|s| s.strip_suffix(")$"))
+        .unwrap_or(s)
+}
+
+fn as_str<'a>(v: &'a Value, pointer: &str) -> Result<&'a str> {
+    v.as_str()
+        .ok_or_else(|| PatternError::new(pointer, "expected a string"))
+}
+
+/// The longest text (in characters) whose Levenshtein distance is worked
+/// out: the cost grows with the product of the two lengths, and a near
+/// miss is computed for every stub on each unanswered request.
+pub const MAX_DISTANCE_CHARS: usize = 2048;
+
+/// Levenshtein distance over the longer length, as WireMock's
+/// `normalisedLevenshteinDistance`; texts longer than
+/// [`MAX_DISTANCE_CHARS`] are 0 when equal and 1 otherwise.
+fn levenshtein_distance(a: &str, b: &str) -> f64 {
+    let longest = a.chars().count().max(b.chars().count());
+    if longest == 0 || a == b {
+        return 0.0;
+    }
+    if longest > MAX_DISTANCE_CHARS {
+        return 1.0;
+    }
+    strsim::levenshtein(a, b) as f64 / longest as f64
+}
+
+/// The mean of some distances; 0 for none.
+fn mean(distances: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = distances.fold((0.0, 0usize), |(s, n), d| (s + d, n + 1));
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// A request pattern: a mapping's `request`, or the body of
+/// `/__admin/requests/count`, `/find` and the near-miss endpoints.
+#[derive(Debug, Clone)]
+pub struct RequestPattern {
+    /// Our extension: only requests to this service, matched on the
+    /// service-relative path.
+    pub service: Option<String>,
+    pub method: Option<String>,
+    pub url: UrlMatcher,
+    pub path_params: PathParams,
+    pub query: Vec<(String, MultiMatcher)>,
+    pub headers: Vec<(String, MultiMatcher)>,
+    pub basic_auth: Option<BasicAuth>,
+    pub cookies: Vec<(String, StringMatcher)>,
+    pub form: Vec<(String, MultiMatcher)>,
+    pub body: Vec<BodyMatcher>,
+}
+
+const URL_KEYS: [&str; 5] = [
+    "url",
+    "urlPattern",
+    "urlPath",
+    "urlPathPattern",
+    "urlPathTemplate",
+];
+
+/// WireMock's weights of the parts of a request in a distance: the URL,
+/// host and port 10, method, scheme and client IP 3, the rest 1 each.
+const URL_WEIGHT: f64 = 10.0;
+const METHOD_WEIGHT: f64 = 3.0;
+/// Scheme, host, port and client IP: always matched here.
+const FIXED_WEIGHT: f64 = 3.0 + 10.0 + 10.0 + 3.0;
+/// Path parameters, headers, query, form, cookies, body, multipart.
+const REST_PARTS: f64 = 7.0;
+
+impl RequestPattern {
+    /// A pattern matching every request.
+    pub fn any() -> RequestPattern {
+        RequestPattern {
+            service: None,
+            method: None,
+            url: UrlMatcher::Any,
+            path_params: PathParams::default(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            basic_auth: None,
+            cookies: Vec::new(),
+            form: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Parses WireMock's request JSON; `pointer` locates it (`/request`).
+    pub fn parse(v: &Value, pointer: &str) -> Result<RequestPattern> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| PatternError::new(pointer, "expected a request pattern object"))?;
+        let mut p = RequestPattern::any();
+        let mut url_keys = 0;
+        let mut path_params = None;
+        for (key, value) in obj {
+            let at = format!("{pointer}/{key}");
+            match key.as_str() {
+                "service" => p.service = Some(as_str(value, &at)?.to_owned()),
+                "method" => {
+                    let m = as_str(value, &at)?;
+                    if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
+                        return Err(PatternError::new(at, format!("invalid method {m:?}")));
+                    }
+                    let m = m.to_ascii_uppercase();
+                    p.method = (m != "ANY").then_some(m);
+                }
+                "url" => p.url = UrlMatcher::Url(as_str(value, &at)?.to_owned()),
+                "urlPattern" => {
+                    p.url = UrlMatcher::UrlPattern(whole_regex(as_str(value, &at)?, &at)?)
+                }
+                "urlPath" => p.url = UrlMatcher::Path(as_str(value, &at)?.to_owned()),
+                "urlPathPattern" => {
+                    p.url = UrlMatcher::PathPattern(whole_regex(as_str(value, &at)?, &at)?)
+                }
+                "urlPathTemplate" => {
+                    p.url = UrlMatcher::Template(PathTemplate::parse(as_str(value, &at)?, &at)?)
+                }
+                "queryParameters" => p.query = named(value, &at, MultiMatcher::parse)?,
+                "headers" => p.headers = named(value, &at, MultiMatcher::parse)?,
+                "formParameters" => p.form = named(value, &at, MultiMatcher::parse)?,
+                "cookies" => p.cookies = named(value, &at, StringMatcher::parse)?,
+                "pathParameters" => path_params = Some(named(value, &at, StringMatcher::parse)?),
+                "basicAuthCredentials" => {
+                    if !value.is_null() {
+                        p.basic_auth = Some(BasicAuth::parse(value, &at)?);
+                    }
+                }
+                "bodyPatterns" => {
+                    let list = value.as_array().ok_or_else(|| {
+                        PatternError::new(&at, "expected a list of body patterns")
+                    })?;
+                    p.body = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| BodyMatcher::parse(b, &format!("{at}/{i}")))
+                        .collect::<Result<_>>()?;
+                }
+                // Accepted when empty, not used for matching.
+                "multipartPatterns" | "customMatcher" | "scheme" | "host" | "port" => {
+                    let empty = value.is_null()
+                        || value == &Value::Object(Map::new())
+                        || value == &Value::Array(Vec::new());
+                    if !empty {
+                        return Err(PatternError::new(
+                            at,
+                            format!("{key} matching is not supported"),
+                        ));
+                    }
+                }
+                other => {
+                    return Err(PatternError::new(
+                        at,
+                        format!("unknown request field {other:?}"),
+                    ));
+                }
+            }
+            if URL_KEYS.contains(&key.as_str()) {
+                url_keys += 1;
+            }
+        }
+        if url_keys > 1 {
+            return Err(PatternError::new(
+                pointer,
+                "give one of url, urlPattern, urlPath, urlPathPattern, urlPathTemplate",
+            ));
+        }
+        // As WireMock: without a template they are kept and not used; a
+        // name the template lacks has no value (only `absent` matches it).
+        if let Some(params) = path_params {
+            p.path_params = PathParams(params);
+        }
+        Ok(p)
+    }
+
+    /// Whether `req` matches (a context of its own; to try many patterns
+    /// on one request, make one [`RequestContext`] and use [`Match`]).
+    pub fn matches(&self, req: &Recorded) -> bool {
+        Match::matches(self, &RequestContext::new(req))
+    }
+
+    fn template(&self) -> Option<&PathTemplate> {
+        match &self.url {
+            UrlMatcher::Template(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Header matchers with the basic-auth one.
+    fn all_headers(&self) -> impl Iterator<Item = (&str, &MultiMatcher)> {
+        self.headers
+            .iter()
+            .map(|(n, m)| (n.as_str(), m))
+            .chain(self.basic_auth.iter().map(|a| ("Authorization", &a.header)))
+    }
+
+    fn cookie_matches(m: &StringMatcher, values: &[&str]) -> bool {
+        if values.is_empty() {
+            m.is_absent()
+        } else {
+            values.iter().any(|v| m.matches(Some(v)))
+        }
+    }
+
+    fn cookie_distance(m: &StringMatcher, values: &[&str]) -> f64 {
+        if values.is_empty() {
+            f64::from(u8::from(!m.is_absent()))
+        } else {
+            values
+                .iter()
+                .map(|v| m.distance(Some(v)))
+                .fold(1.0, f64::min)
+        }
+    }
+
+    /// Distances of the parts after method and URL, in WireMock's order.
+    fn rest_distances(&self, ctx: &RequestContext<'_>, path: &str) -> [f64; 7] {
+        let headers = mean(
+            self.all_headers()
+                .map(|(n, m)| m.distance(&ctx.header_values(n))),
+        );
+        let query = mean(
+            self.query
+                .iter()
+                .map(|(n, m)| m.distance(&RequestContext::values(ctx.query(), n))),
+        );
+        let form = mean(
+            self.form
+                .iter()
+                .map(|(n, m)| m.distance(&RequestContext::values(ctx.form(), n))),
+        );
+        let cookies = mean(
+            self.cookies
+                .iter()
+                .map(|(n, m)| Self::cookie_distance(m, &RequestContext::values(ctx.cookies(), n))),
+        );
+        let body = mean(self.body.iter().map(|b| b.distance(ctx)));
+        [
+            self.path_params.distance(self.template(), path),
+            headers,
+            query,
+            form,
+            cookies,
+            body,
+            0.0,
+        ]
+    }
+
+    /// What differs between the pattern and the request, in words
+    /// (`method`, `url`, `header X-A`, `body`…), for the 404 body.
+    pub fn differences(&self, ctx: &RequestContext<'_>) -> Vec<String> {
+        let req = ctx.req;
+        let mut out = Vec::new();
+        if let Some(m) = &self.method
+            && req.method.as_str() != m
+        {
+            out.push(format!("method: expected {m}, got {}", req.method));
+        }
+        let Some(path) = req.path_for(self.service.as_deref()) else {
+            out.push(format!(
+                "service: expected {}",
+                self.service.as_deref().unwrap_or_default()
+            ));
+            return out;
+        };
+        if !self.url.matches(path, req.query.as_deref()) {
+            out.push(format!("url: expected {}", self.url.describe()));
+        }
+        if !self.path_params.matches(self.template(), path) {
+            out.push("path parameters".to_owned());
+        }
+        for (name, m) in self.all_headers() {
+            if !m.matches(&ctx.header_values(name)) {
+                out.push(format!("header {name}: expected {}", m.describe()));
+            }
+        }
+        for (name, m) in &self.query {
+            if !m.matches(&RequestContext::values(ctx.query(), name)) {
+                out.push(format!("query parameter {name}: expected {}", m.describe()));
+            }
+        }
+        for (name, m) in &self.form {
+            if !m.matches(&RequestContext::values(ctx.form(), name)) {
+                out.push(format!("form parameter {name}: expected {}", m.describe()));
+            }
+        }
+        for (name, m) in &self.cookies {
+            if !Self::cookie_matches(m, &RequestContext::values(ctx.cookies(), name)) {
+                out.push(format!("cookie {name}: expected {}", m.describe()));
+            }
+        }
+        if !self.body.iter().all(|b| b.matches_in(ctx)) {
+            out.push("body".to_owned());
+        }
+        out
+    }
+}
+
+impl Match for RequestPattern {
+    fn matches(&self, ctx: &RequestContext<'_>) -> bool {
+        let req = ctx.req;
+        if let Some(m) = &self.method
+            && req.method.as_str() != m
+        {
+            return false;
+        }
+        let Some(path) = req.path_for(self.service.as_deref()) else {
+            return false;
+        };
+        if !self.url.matches(path, req.query.as_deref())
+            || !self.path_params.matches(self.template(), path)
+        {
+            return false;
+        }
+        for (name, m) in self.all_headers() {
+            if !m.matches(&ctx.header_values(name)) {
+                return false;
+            }
+        }
+        for (name, m) in &self.query {
+            if !m.matches(&RequestContext::values(ctx.query(), name)) {
+                return false;
+            }
+        }
+        for (name, m) in &self.form {
+            if !m.matches(&RequestContext::values(ctx.form(), name)) {
+                return false;
+            }
+        }
+        for (name, m) in &self.cookies {
+            if !Self::cookie_matches(m, &RequestContext::values(ctx.cookies(), name)) {
+                return false;
+            }
+        }
+        self.body.iter().all(|b| b.matches_in(ctx))
+    }
+
+    /// WireMock's weighted mean: method and URL first; when they differ the
+    /// rest is not looked at.
+    fn distance(&self, ctx: &RequestContext<'_>) -> f64 {
+        let req = ctx.req;
+        let method = match &self.method {
+            Some(m) if req.method.as_str() != m => 1.0,
+            _ => 0.0,
+        };
+        let path = req.path_for(self.service.as_deref());
+        let url = path.map_or(1.0, |p| self.url.distance(p, req.query.as_deref()));
+        let first = METHOD_WEIGHT * method + URL_WEIGHT * url;
+        let first_weight = FIXED_WEIGHT + METHOD_WEIGHT + URL_WEIGHT;
+        let Some(path) = path.filter(|_| first == 0.0) else {
+            return first / first_weight;
+        };
+        let rest: f64 = self.rest_distances(ctx, path).iter().sum();
+        rest / (first_weight + REST_PARTS)
+    }
+}
+
+fn named<T>(
+    v: &Value,
+    pointer: &str,
+    parse: fn(&Value, &str) -> Result<T>,
+) -> Result<Vec<(String, T)>> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| PatternError::new(pointer, "expected an object of name → matcher"))?;
+    obj.iter()
+        .map(|(name, m)| Ok((name.clone(), parse(m, &format!("{pointer}/{name}"))?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http::{HeaderMap, HeaderValue, Method};
+    use serde_json::json;
+    use std::time::SystemTime;
+
+    fn req(
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Recorded {
+        let mut h = HeaderMap::new();
+        for (n, v) in headers {
+            h.append(
+                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Recorded {
+            method,
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            headers: h,
+            body: Bytes::from(body.to_owned()),
+            service: path.starts_with("/svc").then(|| ("svc".into(), 4)),
+            client: None,
+            received_at: SystemTime::now(),
+        }
+    }
+
+    fn pattern(v: Value) -> RequestPattern {
+        RequestPattern::parse(&v, "/request").unwrap()
+    }
+
+    fn get(path: &str, query: Option<&str>) -> Recorded {
+        req(Method::GET, path, query, &[], "")
+    }
+
+    #[test]
+    fn url_matchers_follow_wiremock() {
+        let r = get("/a/b", Some("x=1"));
+        assert!(pattern(json!({"url": "/a/b?x=1"})).matches(&r));
+        assert!(
+            !pattern(json!({"url": "/a/b"})).matches(&r),
+            "url includes the query"
+        );
+        assert!(pattern(json!({"urlPath": "/a/b"})).matches(&r));
+        assert!(pattern(json!({"urlPattern": "/a/.*\\?x=\\d"})).matches(&r));
+        assert!(
+            !pattern(json!({"urlPathPattern": "/a"})).matches(&r),
+            "regexes match the whole value"
+        );
+        assert!(pattern(json!({"urlPathPattern": "/a/[a-z]+"})).matches(&r));
+        assert!(pattern(json!({"urlPathTemplate": "/a/{id}"})).matches(&r));
+        assert!(!pattern(json!({"urlPathTemplate": "/{id}"})).matches(&r));
+    }
+
+    #[test]
+    fn method_and_any() {
+        let r = req(Method::POST, "/x", None, &[], "");
+        assert!(pattern(json!({"method": "POST"})).matches(&r));
+        assert!(pattern(json!({"method": "ANY"})).matches(&r));
+        assert!(!pattern(json!({"method": "GET"})).matches(&r));
+    }
+
+    #[test]
+    fn service_scoping_uses_the_service_relative_path() {
+        let r = get("/svc/users", None);
+        assert!(pattern(json!({"service": "svc", "urlPath": "/users"})).matches(&r));
+        assert!(!pattern(json!({"service": "svc", "urlPath": "/svc/users"})).matches(&r));
+        assert!(!pattern(json!({"service": "other", "urlPath": "/users"})).matches(&r));
+        assert!(
+            pattern(json!({"urlPath": "/svc/users"})).matches(&r),
+            "no service: path as received"
+        );
+    }
+
+    #[test]
+    fn query_and_header_matchers() {
+        let r = req(
+            Method::GET,
+            "/q",
+            Some("a=1&a=2&name=J%C3%B6rg"),
+            &[("X-Token", "Secret"), ("Accept", "a/b")],
+            "",
+        );
+        assert!(
+            pattern(json!({"queryParameters": {"a": {"equalTo": "2"}}})).matches(&r),
+            "any value"
+        );
+        assert!(pattern(json!({"queryParameters": {"name": {"equalTo": "Jörg"}}})).matches(&r));
+        assert!(pattern(json!({"queryParameters": {"b": {"absent": true}}})).matches(&r));
+        assert!(!pattern(json!({"queryParameters": {"a": {"absent": true}}})).matches(&r));
+        assert!(
+            pattern(
+                json!({"headers": {"x-token": {"equalTo": "secret", "caseInsensitive": true}}})
+            )
+            .matches(&r)
+        );
+        assert!(!pattern(json!({"headers": {"x-token": {"equalTo": "secret"}}})).matches(&r));
+        assert!(pattern(json!({"headers": {"Accept": {"contains": "/"}}})).matches(&r));
+        assert!(pattern(json!({"headers": {"Accept": {"matches": "[a-z]/[a-z]"}}})).matches(&r));
+        assert!(pattern(json!({"headers": {"Accept": {"doesNotMatch": "x.*"}}})).matches(&r));
+        assert!(pattern(json!({"headers": {"Missing": {"absent": true}}})).matches(&r));
+        assert!(!pattern(json!({"headers": {"Missing": {"equalTo": "x"}}})).matches(&r));
+    }
+
+    #[test]
+    fn body_matchers() {
+        let body = r#"{"user":{"name":"ann","tags":["a","b"]},"total":7}"#;
+        let r = req(Method::POST, "/b", None, &[], body);
+        let m = |v: Value| pattern(json!({"bodyPatterns": [v]})).matches(&r);
+        assert!(m(json!({"contains": "\"ann\""})));
+        assert!(m(json!({"matches": ".*total.*"})));
+        assert!(!m(json!({"equalTo": "nope"})));
+        assert!(m(
+            json!({"equalToJson": {"total": 7, "user": {"tags": ["a", "b"], "name": "ann"}}})
+        ));
+        assert!(m(
+            json!({"equalToJson": "{\"total\": 7.0, \"user\": {\"name\": \"ann\", \"tags\": [\"a\", \"b\"]}}"})
+        ));
+        assert!(!m(json!({"equalToJson": {"total": 7}})));
+        assert!(m(
+            json!({"equalToJson": {"total": 7}, "ignoreExtraElements": true})
+        ));
+        assert!(!m(
+            json!({"equalToJson": {"user": {"name": "ann", "tags": ["b", "a"]}, "total": 7}})
+        ));
+        assert!(m(
+            json!({"equalToJson": {"user": {"name": "ann", "tags": ["b", "a"]}, "total": 7}, "ignoreArrayOrder": true})
+        ));
+        assert!(m(json!({"matchesJsonPath": "$.user.name"})));
+        assert!(!m(json!({"matchesJsonPath": "$.user.age"})));
+        assert!(m(json!({"matchesJsonPath": "$.user.tags[?(@ == 'b')]"})));
+        assert!(
+            m(json!({"matchesJsonPath": "$[?(@.total > 5)]"})),
+            "a root filter applies to the root object"
+        );
+        assert!(m(
+            json!({"matchesJsonPath": {"expression": "$.user.name", "equalTo": "ann"}})
+        ));
+        assert!(!m(
+            json!({"matchesJsonPath": {"expression": "$.user.name", "equalTo": "bob"}})
+        ));
+        assert!(m(
+            json!({"binaryEqualTo": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, body)})
+        ));
+    }
+
+    #[test]
+    fn long_texts_are_not_measured_character_by_character() {
+        let long = "a".repeat(MAX_DISTANCE_CHARS + 1);
+        assert_eq!(levenshtein_distance(&long, &long), 0.0);
+        assert_eq!(levenshtein_distance(&long, "a"), 1.0);
+        assert_eq!(levenshtein_distance("abc", "abd"), 1.0 / 3.0);
+    }
+
+    #[test]
+    fn bad_patterns_name_the_field() {
+        let err = |v: Value| RequestPattern::parse(&v, "/request").unwrap_err();
+        assert_eq!(
+            err(json!({"urlPattern": "("})).pointer,
+            "/request/urlPattern"
+        );
+        assert_eq!(err(json!({"method": 5})).pointer, "/request/method");
+        assert_eq!(
+            err(json!({"headers": {"a": {"sortOf": "x"}}})).pointer,
+            "/request/headers/a/sortOf"
+        );
+        assert_eq!(
+            err(json!({"bodyPatterns": [{"equalToXml": "<a"}]})).pointer,
+            "/request/bodyPatterns/0/equalToXml"
+        );
+        assert_eq!(
+            err(json!({"bodyPatterns": [{"matchesJsonPath": "$[["}]})).pointer,
+            "/request/bodyPatterns/0/matchesJsonPath"
+        );
+        assert_eq!(
+            err(json!({"url": "/a", "urlPath": "/a"})).pointer,
+            "/request"
+        );
+        assert_eq!(err(json!({"nonsense": 1})).pointer, "/request/nonsense");
+        assert_eq!(err(json!("GET /")).pointer, "/request");
+    }
+}
