@@ -497,3 +497,107 @@ async fn counts_and_waits_say_when_the_journal_evicted_entries_of_their_scope() 
     );
     server.shutdown().await;
 }
+
+/// An app under test: `GET /checkout` calls the mock's `GET /shop/price`,
+/// passing on `traceparent` and `baggage` as an instrumented app does, and
+/// answers what the mock answered. Returns its base URL.
+async fn app_under_test(mock: String) -> String {
+    use axum::{extract::State, http::HeaderMap, routing::get};
+    async fn checkout(State(mock): State<String>, headers: HeaderMap) -> String {
+        let passed: Vec<(&str, &str)> = ["traceparent", "baggage"]
+            .into_iter()
+            .filter_map(|n| Some((n, headers.get(n)?.to_str().ok()?)))
+            .collect();
+        match common::Http::new()
+            .send(Method::GET, &format!("{mock}/shop/price"), &passed, "")
+            .await
+        {
+            Ok(r) => r.text(),
+            Err(e) => format!("mock unreachable: {e}"),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the app");
+    let addr = listener.local_addr().expect("app address");
+    let router = axum::Router::new()
+        .route("/checkout", get(checkout))
+        .with_state(mock);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+/// `workers` tests at once, `rounds` times: each arms its own answer for
+/// the same endpoint (in its own trace's scope when `scoped`), then calls
+/// the app; returns how many answers were another test's.
+async fn cross_talk(a: &Admin, app: &str, workers: usize, rounds: usize, scoped: bool) -> usize {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(workers));
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (barrier, mock, app) = (barrier.clone(), a.base.clone(), app.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let http = common::Http::new();
+            let mut wrong = 0;
+            for round in 0..rounds {
+                let trace_id = format!("{:016x}{:016x}", w + 1, round + 1);
+                let tp = traceparent(&trace_id);
+                let mine = format!("worker {w} round {round}");
+                let mut arming = vec![(BODY, mine.as_str())];
+                if scoped {
+                    arming.push((NEXT_SCOPE, trace_id.as_str()));
+                }
+                let armed = http
+                    .send(Method::GET, &format!("{mock}/shop/price"), &arming, "")
+                    .await
+                    .expect("arm");
+                assert_eq!(armed.status, StatusCode::ACCEPTED);
+                barrier.wait().await;
+                let got = http
+                    .send(
+                        Method::GET,
+                        &format!("{app}/checkout"),
+                        &[("traceparent", &tp)],
+                        "",
+                    )
+                    .await
+                    .expect("call the app")
+                    .text();
+                if got != mine {
+                    wrong += 1;
+                }
+                barrier.wait().await;
+            }
+            wrong
+        }));
+    }
+    let mut wrong = 0;
+    for t in tasks {
+        wrong += t.await.expect("worker");
+    }
+    wrong
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_tests_arming_the_same_endpoint_in_their_own_trace_see_no_cross_talk() {
+    let (server, _dir, a) = server(|_| {}).await;
+    let app = app_under_test(a.base.clone()).await;
+    let (workers, rounds) = (8, 125);
+    let scoped = cross_talk(&a, &app, workers, rounds, true).await;
+    assert_eq!(
+        scoped,
+        0,
+        "{scoped} of {} answers were another test's",
+        workers * rounds
+    );
+    // The same run without scopes: the answers cross.
+    let unscoped = cross_talk(&a, &app, workers, 20, false).await;
+    eprintln!(
+        "without scopes, {unscoped} of {} answers were another test's",
+        workers * 20
+    );
+    assert!(
+        unscoped > 0,
+        "without scopes the tests should have seen each other's answers"
+    );
+    server.shutdown().await;
+}
