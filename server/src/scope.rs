@@ -11,7 +11,10 @@ use http::HeaderMap;
 use serde_json::Value;
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -29,6 +32,10 @@ pub const MAX_PER_REQUEST: usize = 8;
 /// Default of `--scope-idle-secs`: a scope's stubs and overrides go after
 /// this long without a request or change in the scope.
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(3600);
+
+/// Most scopes whose idle time is tracked; past it, the least recently
+/// used is no longer tracked (its stubs stay until removed or reset).
+pub const MAX_TRACKED: usize = 100_000;
 
 /// The scopes a request belongs to, in order: header, baggage, trace id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -138,23 +145,31 @@ pub fn of_admin_request(headers: &HeaderMap) -> Option<String> {
 #[derive(Default)]
 pub struct Activity {
     last: Mutex<HashMap<Arc<str>, Instant>>,
+    /// How many scopes are tracked: requests skip the lock at 0.
+    tracked: AtomicUsize,
 }
 
 impl Activity {
     /// `scope` holds something, or was just used.
     pub fn touch(&self, scope: &Arc<str>) {
-        crate::sync::lock(&self.last).insert(scope.clone(), Instant::now());
+        let mut last = crate::sync::lock(&self.last);
+        if last.len() >= MAX_TRACKED && !last.contains_key(scope) {
+            // Full: the least recently used stops being tracked.
+            let oldest = last.iter().min_by_key(|(_, t)| **t).map(|(s, _)| s.clone());
+            if let Some(s) = oldest {
+                last.remove(&s);
+            }
+        }
+        last.insert(scope.clone(), Instant::now());
+        self.tracked.store(last.len(), Ordering::Release);
     }
 
     /// A request of these scopes arrived: those tracked are in use.
     pub fn used(&self, scopes: &Scopes) {
-        if scopes.is_empty() {
+        if scopes.is_empty() || self.tracked.load(Ordering::Acquire) == 0 {
             return;
         }
         let mut last = crate::sync::lock(&self.last);
-        if last.is_empty() {
-            return;
-        }
         let now = Instant::now();
         for s in scopes.iter() {
             if let Some(t) = last.get_mut(s) {
@@ -165,12 +180,15 @@ impl Activity {
 
     /// Stops tracking `scope`.
     pub fn forget(&self, scope: &str) {
-        crate::sync::lock(&self.last).remove(scope);
+        let mut last = crate::sync::lock(&self.last);
+        last.remove(scope);
+        self.tracked.store(last.len(), Ordering::Release);
     }
 
     /// Stops tracking everything.
     pub fn clear(&self) {
         *crate::sync::lock(&self.last) = HashMap::new();
+        self.tracked.store(0, Ordering::Release);
     }
 
     /// Removes and returns the scopes idle for at least `idle`.
@@ -185,6 +203,7 @@ impl Activity {
         for s in &stale {
             last.remove(s);
         }
+        self.tracked.store(last.len(), Ordering::Release);
         stale
     }
 }
