@@ -183,6 +183,21 @@ pub struct Args {
     /// Seconds a client has to complete its TLS handshake.
     #[arg(long, env = "FAKE_SERVICER_TLS_HANDSHAKE_TIMEOUT", default_value_t = Seconds(Config::default().tls_handshake_timeout))]
     pub tls_handshake_timeout: Seconds,
+
+    /// Seconds after which a scope's stubs and next-request overrides go
+    /// when no request of the scope arrived and nothing in it changed.
+    #[arg(long, env = "FAKE_SERVICER_SCOPE_IDLE_TIMEOUT", default_value_t = Seconds(Config::default().scope_idle_timeout))]
+    pub scope_idle_timeout: Seconds,
+
+    /// Most `POST /__admin/requests/wait` calls waiting at once; more are
+    /// answered 503.
+    #[arg(long, env = "FAKE_SERVICER_MAX_WAITERS", default_value_t = Config::default().max_waiters)]
+    pub max_waiters: usize,
+
+    /// Seconds a `POST /__admin/requests/wait` may wait at most (a longer
+    /// `timeoutMs` is cut to it).
+    #[arg(long, env = "FAKE_SERVICER_MAX_WAIT_TIMEOUT", default_value_t = Seconds(Config::default().max_wait_timeout))]
+    pub max_wait_timeout: Seconds,
 }
 
 /// What to do instead of serving.
@@ -243,6 +258,9 @@ impl Args {
             ca_key: self.ca_key.clone(),
             ca_dir: self.ca_dir.clone(),
             tls_handshake_timeout: self.tls_handshake_timeout.0,
+            scope_idle_timeout: self.scope_idle_timeout.0,
+            max_waiters: self.max_waiters,
+            max_wait_timeout: self.max_wait_timeout.0,
         }
     }
 }

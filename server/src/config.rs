@@ -94,6 +94,14 @@ pub struct Config {
     pub ca_dir: Option<PathBuf>,
     /// Time a client has to complete its TLS handshake.
     pub tls_handshake_timeout: Duration,
+    /// A scope's stubs and next-request overrides go after this long
+    /// without a request of the scope or a change to it.
+    pub scope_idle_timeout: Duration,
+    /// Most `POST /__admin/requests/wait` calls waiting at once; more are
+    /// answered 503.
+    pub max_waiters: usize,
+    /// The longest `timeoutMs` a wait may ask for (longer is cut to it).
+    pub max_wait_timeout: Duration,
 }
 
 impl Default for Config {
@@ -135,6 +143,9 @@ impl Default for Config {
             ca_key: None,
             ca_dir: None,
             tls_handshake_timeout: Duration::from_secs(10),
+            scope_idle_timeout: crate::scope::DEFAULT_IDLE,
+            max_waiters: crate::admin::DEFAULT_MAX_WAITERS,
+            max_wait_timeout: crate::admin::DEFAULT_MAX_WAIT,
         }
     }
 }

@@ -86,6 +86,8 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         Ok(s) => (Some(s), None),
         Err(guess) => (None, Some(guess)),
     };
+    let scopes = crate::scope::Scopes::from_headers(&parts.headers);
+    app.scope_activity.used(&scopes);
     let request = Arc::new(Recorded {
         method: parts.method,
         path: parts.uri.path().to_owned(),
@@ -109,7 +111,7 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
 
     let mut answer = match too_large {
         Some(plan) => Answer::server(plan),
-        None => answer(&app, &request, &snapshot, unknown, conn.as_ref()).await,
+        None => answer(&app, &request, &scopes, &snapshot, unknown, conn.as_ref()).await,
     };
     if let Some((service, _)) = request.service()
         && app.builds.failed(service)
@@ -125,8 +127,9 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
     } else {
         crate::journal::Responded::default()
     };
-    app.journal.record(
+    app.journal.record_scoped(
         request,
+        scopes,
         Outcome {
             status: answer.plan.status.as_u16(),
             response,
@@ -143,6 +146,7 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
 async fn answer(
     app: &App,
     req: &Arc<Recorded>,
+    scopes: &crate::scope::Scopes,
     snapshot: &Snapshot,
     unknown: Option<Option<String>>,
     conn: Option<&Conn>,
@@ -173,8 +177,23 @@ async fn answer(
                 ));
             }
             Some(Ok(o)) => {
-                let description = o.describe(service, &req.method, path);
-                if let Err(full) = app.overrides.arm(service, &req.method, path, o) {
+                let mut description = o.describe(service, &req.method, path);
+                let scope: Option<Arc<str>> = req
+                    .headers
+                    .get(crate::scope::NEXT_REQUEST_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Arc::from)
+                    .or_else(|| scopes.first().cloned());
+                description["armed"]["scope"] = scope.as_deref().into();
+                if let Some(s) = &scope {
+                    app.scope_activity.touch(s);
+                }
+                if let Err(full) = app
+                    .overrides
+                    .arm_scoped(service, &req.method, path, scope, o)
+                {
                     return Answer::server(Plan::json(
                         StatusCode::INSUFFICIENT_STORAGE,
                         &json!({
@@ -193,9 +212,12 @@ async fn answer(
             }
             None => {}
         }
-        if let Some(o) = app.overrides.take(service, &req.method, path) {
+        if let Some(o) = app
+            .overrides
+            .take_scoped(service, &req.method, path, scopes)
+        {
             let base = if o.needs_base() {
-                normal(app, req, snapshot, unknown, conn).await.plan
+                normal(app, req, scopes, snapshot, unknown, conn).await.plan
             } else {
                 Plan::empty(StatusCode::OK)
             };
@@ -206,18 +228,19 @@ async fn answer(
             };
         }
     }
-    normal(app, req, snapshot, unknown, conn).await
+    normal(app, req, scopes, snapshot, unknown, conn).await
 }
 
 /// A stub, else a plugin route, else 404.
 async fn normal(
     app: &App,
     req: &Arc<Recorded>,
+    scopes: &crate::scope::Scopes,
     snapshot: &Snapshot,
     unknown: Option<Option<String>>,
     conn: Option<&Conn>,
 ) -> Answer {
-    if let Some(stub) = app.stubs.find(req) {
+    if let Some(stub) = app.stubs.find_scoped(req, scopes) {
         if let Some(spec) = &stub.response.proxy {
             return Answer {
                 plan: crate::proxy::answer(app, &stub, spec, req).await,

@@ -176,6 +176,8 @@ pub struct Entry {
     pub id: Uuid,
     pub request: Arc<Recorded>,
     pub outcome: Outcome,
+    /// The scopes the request carried.
+    pub scopes: crate::scope::Scopes,
     bytes: usize,
 }
 
@@ -230,6 +232,19 @@ impl Entry {
             "scheme": r.scheme(),
             "service": r.service().map(|(s, _)| s),
         })
+        .as_object_mut()
+        .map(|o| {
+            if !self.scopes.is_empty() {
+                o.insert("scopes".into(), self.scopes.to_json());
+            }
+            Value::Object(std::mem::take(o))
+        })
+        .unwrap_or_default()
+    }
+
+    /// Whether the request carried `scope` (`None`: every entry).
+    pub fn in_scope(&self, scope: Option<&str>) -> bool {
+        scope.is_none_or(|s| self.scopes.contains(s))
     }
 
     /// The stub that answered, while it exists.
@@ -328,10 +343,35 @@ fn charge(request: &Recorded, outcome: &Outcome) -> usize {
             .sum::<usize>()
 }
 
+/// Most scopes a shard counts evictions of; past it, a scope's count is
+/// the total.
+const MAX_EVICTED_SCOPES: usize = 4096;
+
 #[derive(Default)]
 struct Shard {
     entries: VecDeque<Arc<Entry>>,
     bytes: usize,
+    /// Entries dropped by the journal's bounds since the last clear.
+    evicted: u64,
+    /// Of those, per scope they carried.
+    evicted_by_scope: std::collections::HashMap<Arc<str>, u64>,
+    /// More scopes than [`MAX_EVICTED_SCOPES`] were evicted.
+    evicted_scopes_overflow: bool,
+}
+
+impl Shard {
+    fn count_eviction(&mut self, e: &Entry) {
+        self.evicted += 1;
+        for s in e.scopes.iter() {
+            if let Some(n) = self.evicted_by_scope.get_mut(s) {
+                *n += 1;
+            } else if self.evicted_by_scope.len() < MAX_EVICTED_SCOPES {
+                self.evicted_by_scope.insert(s.clone(), 1);
+            } else {
+                self.evicted_scopes_overflow = true;
+            }
+        }
+    }
 }
 
 /// The journal.
@@ -345,6 +385,25 @@ pub struct Journal {
     /// Entry ids are this random UUID with the sequence number mixed into
     /// its low bits: unique, and no system call per request.
     id_base: u128,
+    /// New entries, for waits; sent to only while someone listens.
+    news: tokio::sync::broadcast::Sender<Arc<Entry>>,
+    listeners: std::sync::atomic::AtomicUsize,
+}
+
+/// New entries a wait may lag behind before it rereads the journal.
+const NEWS_CAPACITY: usize = 1024;
+
+/// A subscription to new entries; stops the news when the last one goes.
+pub struct Listener<'a> {
+    journal: &'a Journal,
+    /// New entries since subscribing.
+    pub news: tokio::sync::broadcast::Receiver<Arc<Entry>>,
+}
+
+impl Drop for Listener<'_> {
+    fn drop(&mut self) {
+        self.journal.listeners.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Journal {
@@ -359,6 +418,8 @@ impl Journal {
             bytes_per_shard: BYTE_BUDGET / shards,
             seq: AtomicU64::new(0),
             id_base: Uuid::new_v4().as_u128(),
+            news: tokio::sync::broadcast::channel(NEWS_CAPACITY).0,
+            listeners: Default::default(),
         }
     }
 
@@ -371,7 +432,43 @@ impl Journal {
     }
 
     /// Records a request and its outcome.
-    pub fn record(&self, request: Arc<Recorded>, mut outcome: Outcome) {
+    pub fn record(&self, request: Arc<Recorded>, outcome: Outcome) {
+        self.record_scoped(request, crate::scope::Scopes::default(), outcome)
+    }
+
+    /// Subscribes to the entries recorded from now on.
+    pub fn listen(&self) -> Listener<'_> {
+        self.listeners.fetch_add(1, Ordering::AcqRel);
+        Listener {
+            journal: self,
+            news: self.news.subscribe(),
+        }
+    }
+
+    /// Entries dropped by the journal's bounds (`--journal-size`, the byte
+    /// budget) since the last clear; with `scope`, those of that scope (or
+    /// all, when too many scopes were evicted to count each).
+    pub fn evicted(&self, scope: Option<&str>) -> u64 {
+        let mut n = 0;
+        for s in &self.shards {
+            let shard = lock(s);
+            n += match scope {
+                Some(scope) if !shard.evicted_scopes_overflow => {
+                    shard.evicted_by_scope.get(scope).copied().unwrap_or(0)
+                }
+                _ => shard.evicted,
+            };
+        }
+        n
+    }
+
+    /// Records a request of `scopes` and its outcome.
+    pub fn record_scoped(
+        &self,
+        request: Arc<Recorded>,
+        scopes: crate::scope::Scopes,
+        mut outcome: Outcome,
+    ) {
         if !self.enabled() {
             return;
         }
@@ -396,12 +493,16 @@ impl Journal {
             id: Uuid::from_u128(self.id_base ^ u128::from(seq & (u64::MAX >> 2))),
             request,
             outcome,
+            scopes,
             bytes,
         });
         // Entries this much older than this one are past the newest `size`.
         let size = self.size as u64;
         let mut shard = lock(self.shard(seq));
         shard.bytes += bytes;
+        // Checked under the shard's lock: a wait subscribing after this
+        // reads the entry from the journal.
+        let news = (self.listeners.load(Ordering::Acquire) > 0).then(|| entry.clone());
         shard.entries.push_back(entry);
         while let Some(oldest) = shard.entries.front() {
             let stale = oldest.seq + size <= seq;
@@ -411,7 +512,13 @@ impl Journal {
             }
             if let Some(old) = shard.entries.pop_front() {
                 shard.bytes -= old.bytes;
+                shard.count_eviction(&old);
             }
+        }
+        drop(shard);
+        if let Some(entry) = news {
+            // No receiver left: nobody waits any more.
+            let _ = self.news.send(entry);
         }
     }
 
@@ -504,8 +611,7 @@ impl Journal {
         for s in &self.shards {
             let mut shard = lock(s);
             // A new ring: the old one's capacity goes too.
-            shard.entries = VecDeque::new();
-            shard.bytes = 0;
+            *shard = Shard::default();
         }
     }
 }

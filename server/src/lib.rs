@@ -45,6 +45,7 @@ pub mod record;
 pub mod request;
 pub mod routing;
 pub mod runner;
+pub mod scope;
 pub mod template;
 
 // Plugins and the files behind plugins and stubs.

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::{
     collections::{HashMap, VecDeque},
     sync::{
-        Mutex,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
@@ -60,6 +60,10 @@ impl Override {
             let Some(part) = name.as_str().strip_prefix(PREFIX) else {
                 continue;
             };
+            if part == "scope" {
+                // Says which scope the headers arm for; arms nothing alone.
+                continue;
+            }
             any = true;
             let display = headers::title_case(name.as_str());
             let text = || {
@@ -117,7 +121,7 @@ impl Override {
                 }),
                 _ => Err(bad(
                     &display,
-                    "unknown override header (known: Status, Body, Headers, Times, Delay, Fault)",
+                    "unknown override header (known: Status, Body, Headers, Times, Delay, Fault, Scope)",
                 )),
             };
             if let Err(e) = result {
@@ -188,7 +192,8 @@ fn parse_headers(
     headers::from_json(&v).map_err(|e| bad(display, e.reason))
 }
 
-type Key = (String, Method, String);
+/// Service, method, path, and the scope armed for (none: every request).
+type Key = (String, Method, String, Option<Arc<str>>);
 
 /// Overrides armed at most at once, by default.
 pub const DEFAULT_MAX_ARMED: usize = 10_000;
@@ -202,6 +207,7 @@ fn held_bytes(key: &Key, o: &Override) -> usize {
         + std::mem::size_of::<Key>()
         + key.0.len()
         + key.2.len()
+        + key.3.as_ref().map_or(0, |s| s.len())
         + o.body.as_ref().map_or(0, Bytes::len)
         + o.headers
             .iter()
@@ -277,7 +283,20 @@ impl Overrides {
         path: &str,
         o: Override,
     ) -> Result<(), ArmError> {
-        let key = (service.to_owned(), method.clone(), path.to_owned());
+        self.arm_scoped(service, method, path, None, o)
+    }
+
+    /// Arms `o` for (service, method, path) in `scope` (`None`: for every
+    /// request), after those already armed for that scope.
+    pub fn arm_scoped(
+        &self,
+        service: &str,
+        method: &Method,
+        path: &str,
+        scope: Option<Arc<str>>,
+        o: Override,
+    ) -> Result<(), ArmError> {
+        let key = (service.to_owned(), method.clone(), path.to_owned(), scope);
         let bytes = held_bytes(&key, &o);
         let mut armed = crate::sync::lock(&self.armed);
         if armed.count >= self.max_count {
@@ -311,11 +330,34 @@ impl Overrides {
 
     /// Takes the override due for this request, if any (counting `times` down).
     pub fn take(&self, service: &str, method: &Method, path: &str) -> Option<Override> {
+        self.take_scoped(service, method, path, &crate::scope::Scopes::default())
+    }
+
+    /// Takes the override due for a request of `scopes`: one armed for one
+    /// of its scopes first, else one armed for every request.
+    pub fn take_scoped(
+        &self,
+        service: &str,
+        method: &Method,
+        path: &str,
+        scopes: &crate::scope::Scopes,
+    ) -> Option<Override> {
         if self.keys.load(Ordering::Acquire) == 0 {
             return None;
         }
         let mut armed = crate::sync::lock(&self.armed);
-        let key = (service.to_owned(), method.clone(), path.to_owned());
+        let mut key = (service.to_owned(), method.clone(), path.to_owned(), None);
+        for scope in scopes.iter() {
+            key.3 = Some(scope.clone());
+            if armed.queues.contains_key(&key) {
+                return self.take_key(&mut armed, key);
+            }
+        }
+        key.3 = None;
+        self.take_key(&mut armed, key)
+    }
+
+    fn take_key(&self, armed: &mut Armed, key: Key) -> Option<Override> {
         let queue = armed.queues.get_mut(&key)?;
         let front = queue.front_mut()?;
         front.times -= 1;
@@ -334,6 +376,42 @@ impl Overrides {
         armed.shrink_when_empty();
         self.keys.store(armed.queues.len(), Ordering::Release);
         Some(served)
+    }
+
+    /// Disarms the overrides armed for `scope`; how many there were.
+    pub fn remove_scope(&self, scope: &str) -> usize {
+        let mut armed = crate::sync::lock(&self.armed);
+        let keys: Vec<Key> = armed
+            .queues
+            .keys()
+            .filter(|k| k.3.as_deref() == Some(scope))
+            .cloned()
+            .collect();
+        let mut removed = 0;
+        for key in keys {
+            if let Some(queue) = armed.queues.remove(&key) {
+                for o in &queue {
+                    armed.count -= 1;
+                    armed.bytes -= held_bytes(&key, o);
+                }
+                removed += queue.len();
+            }
+        }
+        armed.shrink_when_empty();
+        self.keys.store(armed.queues.len(), Ordering::Release);
+        removed
+    }
+
+    /// Overrides armed per scope.
+    pub fn scope_counts(&self) -> HashMap<Arc<str>, usize> {
+        let armed = crate::sync::lock(&self.armed);
+        let mut counts: HashMap<Arc<str>, usize> = HashMap::new();
+        for (key, queue) in &armed.queues {
+            if let Some(s) = &key.3 {
+                *counts.entry(s.clone()).or_default() += queue.len();
+            }
+        }
+        counts
     }
 
     /// Disarms everything, and gives their memory back.

@@ -204,7 +204,10 @@ impl Server {
             ),
             global_templating: config.global_response_templating,
             tls: tls.as_ref().map(|(_, tls)| tls.clone()),
+            scope_activity: Default::default(),
+            waiters: crate::admin::Waiters::new(config.max_waiters, config.max_wait_timeout),
         });
+        crate::admin::expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)
             .with_state(app.clone());

@@ -33,4 +33,8 @@ pub struct App {
     pub global_templating: bool,
     /// HTTPS (`--tls-listen`), when on.
     pub tls: Option<crate::tls::Tls>,
+    /// When each scope holding stubs or overrides was last used.
+    pub scope_activity: crate::scope::Activity,
+    /// The waits in progress, capped.
+    pub waiters: crate::admin::Waiters,
 }

@@ -66,11 +66,25 @@ async fn list(State(app): State<Arc<App>>, Query(page): Query<Page>) -> Json<Val
     Json(json!({"mappings": mappings, "meta": {"total": total}}))
 }
 
-async fn create(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+/// The mapping in `body`, in the scope the call names in its
+/// `X-Fake-Servicer-Scope` header, if any.
+fn scoped(headers: &axum::http::HeaderMap, mut v: Value) -> Value {
+    if let Some(scope) = crate::scope::of_admin_request(headers) {
+        crate::mappings::set_scope(&mut v, &scope);
+    }
+    v
+}
+
+async fn create(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     let stub = app
         .stubs
-        .create(&parse_json(&body)?)
+        .create(&scoped(&headers, parse_json(&body)?))
         .map_err(ApiError::invalid)?;
+    super::scopes::touch(&app, stub.scope.as_ref());
     Ok(mapping(StatusCode::CREATED, &stub))
 }
 
@@ -116,8 +130,17 @@ async fn save() -> Response {
 }
 
 /// `{"mappings": [...]}`: all are checked first; one bad mapping stores none.
-async fn import(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
-    let v = parse_json(&body)?;
+async fn import(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let mut v = parse_json(&body)?;
+    if let Some(list) = v.get_mut("mappings").and_then(Value::as_array_mut) {
+        for m in list.iter_mut() {
+            *m = scoped(&headers, m.take());
+        }
+    }
     let list = v.get("mappings").and_then(Value::as_array).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -154,6 +177,12 @@ async fn import(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     app.stubs
         .import(list, overwrite, delete_rest)
         .map_err(ApiError::invalid)?;
+    for m in list {
+        let scope = m
+            .pointer("/metadata/fake-servicer/scope")
+            .and_then(Value::as_str);
+        super::scopes::touch(&app, scope.map(|s| Arc::from(s.trim())).as_ref());
+    }
     Ok(ok_empty())
 }
 

@@ -9,7 +9,10 @@ mod metadata;
 mod near_misses;
 mod recordings;
 mod requests;
+mod scopes;
 pub(crate) mod token;
+
+pub(crate) use scopes::{DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITERS, Waiters, expire_idle_scopes};
 
 use crate::state::App;
 use axum::{
@@ -93,6 +96,7 @@ fn protected() -> Router<Arc<App>> {
         .merge(requests::routes())
         .merge(near_misses::routes())
         .merge(recordings::routes())
+        .merge(scopes::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)
 }
@@ -255,6 +259,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     app.journal.clear();
     app.overrides.clear();
     app.recorder.clear();
+    app.scope_activity.clear();
     crate::trim::return_freed_memory();
     ok_empty()
 }

@@ -35,7 +35,7 @@ pub fn routes() -> Router<Arc<App>> {
 }
 
 /// WireMock's `matchResult`.
-fn match_result(distance: f64) -> Value {
+pub(super) fn match_result(distance: f64) -> Value {
     json!({"subEvents": [], "diffDescriptions": [], "distance": distance})
 }
 

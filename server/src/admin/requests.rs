@@ -52,6 +52,8 @@ struct ListQuery {
     matching_stub: Option<String>,
     /// `true`: our fields too (`answeredBy`).
     extensions: Option<String>,
+    /// Only requests of this scope.
+    scope: Option<String>,
 }
 
 /// Whether a query flag is `true`.
@@ -68,8 +70,16 @@ fn writer(extensions: bool) -> fn(&Entry) -> Value {
     }
 }
 
-async fn list(State(app): State<Arc<App>>, Query(q): Query<ListQuery>) -> ApiResult {
+async fn list(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
     let mut entries = app.journal.all();
+    let scope = super::scopes::filter(&headers, q.scope.map(Value::String).as_ref())?;
+    if scope.is_some() {
+        entries.retain(|e| e.in_scope(scope.as_deref()));
+    }
     if flag(&q.unmatched) {
         entries.retain(|e| !e.was_matched());
     }
@@ -103,7 +113,11 @@ async fn list(State(app): State<Arc<App>>, Query(q): Query<ListQuery>) -> ApiRes
         "meta": {"total": total},
         "requestJournalDisabled": !app.journal.enabled(),
     });
-    Ok(requests_stream(entries, writer(flag(&q.extensions)), tail))
+    Ok(super::scopes::with_eviction_header(
+        &app,
+        scope.as_deref(),
+        requests_stream(entries, writer(flag(&q.extensions)), tail),
+    ))
 }
 
 /// `{"requests": [...], <the fields of tail>}`, the entries as `item`
@@ -144,6 +158,31 @@ async fn clear(State(app): State<Arc<App>>) -> Response {
     ok_empty()
 }
 
+/// A request pattern and the scope filter (the `X-Fake-Servicer-Scope`
+/// header, else the body's `scope` field) from a call.
+fn scoped_pattern(
+    headers: &axum::http::HeaderMap,
+    body: &Bytes,
+) -> Result<(RequestPattern, Option<String>), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((RequestPattern::any(), super::scopes::filter(headers, None)?));
+    }
+    let mut v = parse_json(body)?;
+    let field = v.as_object_mut().and_then(|o| o.remove("scope"));
+    let scope = super::scopes::filter(headers, field.as_ref())?;
+    let p = RequestPattern::parse(&v, "").map_err(ApiError::invalid)?;
+    Ok((p, scope))
+}
+
+/// Entries matching `p` in `scope`, oldest first.
+fn find_scoped(app: &App, p: &RequestPattern, scope: Option<&str>) -> Vec<Arc<Entry>> {
+    let mut v = app.journal.find(p);
+    if scope.is_some() {
+        v.retain(|e| e.in_scope(scope));
+    }
+    v
+}
+
 /// A request pattern from a body; an empty body matches everything.
 fn pattern(body: &Bytes) -> Result<RequestPattern, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -152,9 +191,18 @@ fn pattern(body: &Bytes) -> Result<RequestPattern, ApiError> {
     RequestPattern::parse(&parse_json(body)?, "").map_err(ApiError::invalid)
 }
 
-async fn count(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
-    let p = pattern(&body)?;
-    Ok(Json(json!({"count": app.journal.find(&p).len()})).into_response())
+async fn count(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let (p, scope) = scoped_pattern(&headers, &body)?;
+    let n = find_scoped(&app, &p, scope.as_deref()).len();
+    Ok(super::scopes::with_eviction_header(
+        &app,
+        scope.as_deref(),
+        Json(json!({ "count": n })).into_response(),
+    ))
 }
 
 /// `{"serveEvents": [...]}`, WireMock's answer to removals.
@@ -172,12 +220,20 @@ async fn remove_matching(State(app): State<Arc<App>>, body: Bytes) -> ApiResult 
     ))
 }
 
-async fn find(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
-    let p = pattern(&body)?;
-    Ok(requests_stream(
-        app.journal.find(&p),
-        Entry::logged_request,
-        json!({}),
+async fn find(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let (p, scope) = scoped_pattern(&headers, &body)?;
+    Ok(super::scopes::with_eviction_header(
+        &app,
+        scope.as_deref(),
+        requests_stream(
+            find_scoped(&app, &p, scope.as_deref()),
+            Entry::logged_request,
+            json!({}),
+        ),
     ))
 }
 

@@ -61,4 +61,32 @@ pub struct Stub {
     pub json: Value,
     /// The file it came from, for file-defined stubs.
     pub file: Option<PathBuf>,
+    /// The scope it belongs to (`metadata.fake-servicer.scope`): it answers
+    /// only requests of that scope, before stubs of no scope.
+    pub scope: Option<Arc<str>>,
+}
+
+/// The key of our part of a mapping's `metadata`.
+pub const METADATA_KEY: &str = "fake-servicer";
+
+/// Puts `scope` in mapping `v` (`metadata.fake-servicer.scope`).
+pub fn set_scope(v: &mut Value, scope: &str) {
+    let Some(obj) = v.as_object_mut() else { return };
+    let metadata = obj
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !metadata.is_object() {
+        *metadata = Value::Object(Map::new());
+    }
+    if let Some(m) = metadata.as_object_mut() {
+        let ours = m
+            .entry(METADATA_KEY)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !ours.is_object() {
+            *ours = Value::Object(Map::new());
+        }
+        if let Some(o) = ours.as_object_mut() {
+            o.insert("scope".into(), Value::String(scope.to_owned()));
+        }
+    }
 }

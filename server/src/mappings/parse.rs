@@ -91,6 +91,23 @@ pub fn parse_mapping(v: &Value, seq: u64, file: Option<&Path>) -> Result<Stub> {
         }),
         None => None,
     };
+    let scope = match get("metadata")
+        .and_then(|m| m.get(METADATA_KEY))
+        .and_then(|m| m.get("scope"))
+        .filter(|s| !s.is_null())
+    {
+        Some(s) => {
+            let s = string(s, "/metadata/fake-servicer/scope")?;
+            if s.trim().is_empty() || s.len() > crate::scope::MAX_LEN {
+                return Err(PatternError::new(
+                    "/metadata/fake-servicer/scope",
+                    format!("a scope is 1 to {} bytes, not blank", crate::scope::MAX_LEN),
+                ));
+            }
+            Some(Arc::from(s.trim()))
+        }
+        None => None,
+    };
     let mut json = Map::new();
     json.insert("id".into(), Value::String(id.to_string()));
     for (k, val) in obj {
@@ -111,5 +128,6 @@ pub fn parse_mapping(v: &Value, seq: u64, file: Option<&Path>) -> Result<Stub> {
         scenario,
         json: Value::Object(json),
         file: file.map(Path::to_owned),
+        scope,
     })
 }

@@ -19,6 +19,8 @@ pub struct Stubs {
     scenarios: Mutex<HashMap<String, String>>,
     /// Told the services the live stubs name, whenever stubs change.
     on_services: Option<ServicesHook>,
+    /// Whether a live stub has a scope: without, matching skips scopes.
+    has_scoped: std::sync::atomic::AtomicBool,
 }
 
 /// Receives the (canonical) names of the services the live stubs name.
@@ -32,6 +34,7 @@ impl Default for Stubs {
             seq: AtomicU64::new(0),
             scenarios: Mutex::new(HashMap::new()),
             on_services: None,
+            has_scoped: Default::default(),
         }
     }
 }
@@ -53,6 +56,8 @@ impl Stubs {
     pub(super) fn publish(&self, inner: &Inner) {
         let mut v = inner.live.clone();
         v.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.seq.cmp(&a.seq)));
+        self.has_scoped
+            .store(v.iter().any(|s| s.scope.is_some()), Ordering::Release);
         self.ordered.store(Arc::new(v));
         if let Some(hook) = &self.on_services {
             hook(
@@ -144,13 +149,45 @@ impl Stubs {
 
     /// The stub answering `req`, by priority; moves its scenario on.
     pub fn find(&self, req: &Recorded) -> Option<Arc<Stub>> {
+        self.find_scoped(req, &crate::scope::Scopes::default())
+    }
+
+    /// The stub answering a request of `scopes`: one of its scopes' stubs
+    /// first (by priority), else one of no scope; moves its scenario on.
+    pub fn find_scoped(&self, req: &Recorded, scopes: &crate::scope::Scopes) -> Option<Arc<Stub>> {
         let ordered = self.ordered.load();
         if ordered.is_empty() {
             return None;
         }
+        if !self.has_scoped.load(Ordering::Acquire) {
+            return self.first_match(req, ordered.iter());
+        }
+        if !scopes.is_empty() {
+            let own = ordered
+                .iter()
+                .filter(|s| s.scope.as_deref().is_some_and(|s| scopes.contains(s)));
+            if let Some(stub) = self.first_match(req, own) {
+                return Some(stub);
+            }
+        }
+        self.first_match(req, ordered.iter().filter(|s| s.scope.is_none()))
+    }
+
+    /// Removes the stubs of `scope`; how many there were.
+    pub fn remove_scope(&self, scope: &str) -> usize {
+        self.remove_where(|s| s.scope.as_deref() == Some(scope))
+            .len()
+    }
+
+    /// The first of `stubs` matching `req` in its scenario's state.
+    fn first_match<'a>(
+        &self,
+        req: &Recorded,
+        stubs: impl Iterator<Item = &'a Arc<Stub>>,
+    ) -> Option<Arc<Stub>> {
         let mut scenarios = None;
         let ctx = RequestContext::new(req);
-        for stub in ordered.iter() {
+        for stub in stubs {
             if let Some(rule) = &stub.scenario
                 && let Some(required) = &rule.required
             {
