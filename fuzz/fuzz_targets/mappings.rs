@@ -50,6 +50,8 @@ fn request(data: &[u8]) -> Recorded {
         service,
         client: None,
         received_at: SystemTime::now(),
+        version: http::Version::HTTP_11,
+        secure: false,
     }
 }
 
