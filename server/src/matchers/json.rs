@@ -56,27 +56,7 @@ impl MatchesJsonPath {
     /// Parses `"$.a"` or `{"expression": "$.a", <matcher>}`.
     pub fn parse(jp: &Value, pointer: &str) -> Result<MatchesJsonPath> {
         let at = format!("{pointer}/matchesJsonPath");
-        let (expression, sub) = match jp {
-            Value::String(s) => (s.clone(), None),
-            Value::Object(o) => {
-                let expr = o
-                    .get("expression")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        PatternError::new(format!("{at}/expression"), "expected a JSONPath string")
-                    })?
-                    .to_owned();
-                let mut rest: Map<String, Value> = o.clone();
-                rest.remove("expression");
-                (expr, Some(StringMatcher::parse(&Value::Object(rest), &at)?))
-            }
-            _ => {
-                return Err(PatternError::new(
-                    at,
-                    "expected a JSONPath string or {\"expression\": …, matcher}",
-                ));
-            }
-        };
+        let (expression, sub) = super::expression_and_matcher(jp, &at, "a JSONPath")?;
         let path = serde_json_path::JsonPath::parse(&expression)
             .map_err(|e| PatternError::new(&at, format!("invalid JSONPath {expression:?}: {e}")))?;
         Ok(MatchesJsonPath {

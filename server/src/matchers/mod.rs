@@ -94,6 +94,41 @@ pub const MAX_DISTANCE_CHARS: usize = 2048;
 /// Levenshtein distance over the longer length, as WireMock's
 /// `normalisedLevenshteinDistance`; texts longer than
 /// [`MAX_DISTANCE_CHARS`] are 0 when equal and 1 otherwise.
+/// An expression matcher's value: `"expr"`, or `{"expression": "expr",
+/// <string matcher>}` applied to what the expression selects (`kind` names
+/// the language in errors, e.g. "JSONPath").
+fn expression_and_matcher(
+    v: &Value,
+    at: &str,
+    kind: &str,
+) -> Result<(String, Option<StringMatcher>)> {
+    match v {
+        Value::String(s) => Ok((s.clone(), None)),
+        Value::Object(o) => {
+            let expression = o
+                .get("expression")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    PatternError::new(
+                        format!("{at}/expression"),
+                        format!("expected {kind} string"),
+                    )
+                })?
+                .to_owned();
+            let mut rest = o.clone();
+            rest.remove("expression");
+            Ok((
+                expression,
+                Some(StringMatcher::parse(&Value::Object(rest), at)?),
+            ))
+        }
+        _ => Err(PatternError::new(
+            at,
+            format!("expected {kind} string or {{\"expression\": …, matcher}}"),
+        )),
+    }
+}
+
 fn levenshtein_distance(a: &str, b: &str) -> f64 {
     let longest = a.chars().count().max(b.chars().count());
     if longest == 0 || a == b {

@@ -145,27 +145,7 @@ impl MatchesXPath {
     /// "xPathNamespaces": {prefix: uri}}`.
     pub fn parse(v: &Value, obj: &Map<String, Value>, pointer: &str) -> Result<MatchesXPath> {
         let at = format!("{pointer}/matchesXPath");
-        let (expression, sub) = match v {
-            Value::String(s) => (s.clone(), None),
-            Value::Object(o) => {
-                let expr = o
-                    .get("expression")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        PatternError::new(format!("{at}/expression"), "expected an XPath string")
-                    })?
-                    .to_owned();
-                let mut rest = o.clone();
-                rest.remove("expression");
-                (expr, Some(StringMatcher::parse(&Value::Object(rest), &at)?))
-            }
-            _ => {
-                return Err(PatternError::new(
-                    at,
-                    "expected an XPath string or {\"expression\": …, matcher}",
-                ));
-            }
-        };
+        let (expression, sub) = super::expression_and_matcher(v, &at, "an XPath")?;
         match Factory::new().build(&expression) {
             Ok(Some(_)) => {}
             _ => {
