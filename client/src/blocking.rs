@@ -231,7 +231,7 @@ impl Client {
         Ok(self.run(ops::count(pattern.to_json(), None))?.count)
     }
 
-    /// The requests in the journal that match `pattern`, newest first.
+    /// The requests in the journal that match `pattern`, oldest first.
     ///
     /// ```no_run
     /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {

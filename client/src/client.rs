@@ -281,7 +281,7 @@ impl Client {
         Ok(self.run(ops::count(pattern.to_json(), None)).await?.count)
     }
 
-    /// The requests in the journal that match `pattern`, newest first.
+    /// The requests in the journal that match `pattern`, oldest first.
     ///
     /// ```no_run
     /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
@@ -572,7 +572,8 @@ impl Scope<Client> {
             .count)
     }
 
-    /// The requests of this scope in the journal that match `pattern`.
+    /// The requests of this scope in the journal that match `pattern`,
+    /// oldest first.
     ///
     /// ```no_run
     /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {

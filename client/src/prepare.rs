@@ -96,3 +96,56 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::Method;
+
+    fn settings(token: Option<&str>) -> Settings {
+        Settings {
+            base: "http://127.0.0.1:8080".to_owned(),
+            token: token.map(str::to_owned),
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn a_call_becomes_a_request_with_the_token_and_its_json_body() {
+        let call = Call::new(Method::POST, "/__admin/requests/count")
+            .json(serde_json::json!({"method": "GET"}));
+        let prepared = settings(Some("s3cret")).prepare(&call).unwrap();
+        let r = &prepared.request;
+        assert_eq!(r.method(), Method::POST);
+        assert_eq!(
+            r.uri().to_string(),
+            "http://127.0.0.1:8080/__admin/requests/count"
+        );
+        assert_eq!(r.headers()["authorization"], "Bearer s3cret");
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(r.body(), br#"{"method":"GET"}"#);
+        assert_eq!(prepared.timeout, None, "the client's own");
+    }
+
+    #[test]
+    fn a_path_a_uri_cannot_hold_is_percent_encoded() {
+        let call = Call::new(Method::GET, "/example/users with space");
+        let prepared = settings(None).prepare(&call).unwrap();
+        assert_eq!(
+            prepared.request.uri().path(),
+            "/example/users%20with%20space"
+        );
+        assert!(prepared.request.headers().is_empty());
+    }
+
+    #[test]
+    fn a_header_that_cannot_travel_is_refused_before_sending() {
+        let call = Call::new(Method::GET, "/__admin/health");
+        let err = settings(Some("line\nbreak"))
+            .prepare(&call)
+            .err()
+            .expect("refused");
+        assert!(matches!(err, Error::Invalid(_)), "{err}");
+        assert!(err.to_string().contains("Authorization"), "{err}");
+    }
+}

@@ -22,7 +22,8 @@ impl Scope<Client> {
         Ok(self.client.run(ops::count(pattern.to_json(), scope))?.count)
     }
 
-    /// The requests of this scope in the journal that match `pattern`.
+    /// The requests of this scope in the journal that match `pattern`,
+    /// oldest first.
     ///
     /// ```no_run
     /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
