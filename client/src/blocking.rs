@@ -14,17 +14,38 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{DEFAULT_TIMEOUT, Settings, base_url, tls_provider};
+mod scope;
+
+use crate::client::DEFAULT_TIMEOUT;
 use crate::error::{Error, Result};
 use crate::journal::{LoggedRequest, ServeEvent, Times};
 use crate::next_request::NextRequest;
 use crate::ops::{self, Answer, Op, RECENT_IN_ERRORS};
 use crate::pattern::RequestPattern;
+use crate::prepare::{Settings, base_url, tls_provider};
 use crate::response::Response;
+use crate::scope::ScopeInfo;
 use crate::services::{Health, Services};
 use crate::stub::{Stub, StubBuilder};
+use crate::wait::Wait;
 use http::Method;
 use serde_json::Value;
+
+/// A scope of the blocking client: the calls of one test within its
+/// scope, without `.await` (see [`crate::Scope`]).
+///
+/// ```no_run
+/// # fn demo() -> fake_servicer_client::Result<()> {
+/// use fake_servicer_client::prelude::*;
+///
+/// let server = fake_servicer_client::blocking::Client::new("http://fake-services");
+/// let test: fake_servicer_client::blocking::Scope = server.scope("test-42");
+/// test.stub(get("/users/7").service("example")).respond(status(404))?;
+/// test.verify(get("/users/7").service("example"), 1)?;
+/// test.reset()?;
+/// # Ok(()) }
+/// ```
+pub type Scope = crate::Scope<Client>;
 
 /// The blocking client of one server: its admin API (`/__admin`) and its
 /// next-request overrides. Cheap to clone; clones share connections.
@@ -110,25 +131,23 @@ impl Client {
     }
 
     fn run<T>(&self, op: Op<T>) -> Result<T> {
-        let url = format!("{}{}", self.settings.base, op.call.path);
-        let mut req = self.http.request(op.call.method.clone(), &url);
-        for (name, value) in self.settings.headers(&op.call) {
-            req = req.header(name, value);
-        }
-        if let Some(body) = &op.call.json {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(body.to_string());
-        }
-        let transport = |source| Error::Transport {
-            method: op.call.method.to_string(),
-            url: url.clone(),
-            source,
-        };
-        let resp = req.send().map_err(transport)?;
+        let prepared = self.settings.prepare(&op.call)?;
+        let target = prepared.target;
+        let mut request =
+            reqwest::blocking::Request::try_from(prepared.request).map_err(|e| target.failed(e))?;
+        *request.timeout_mut() = prepared.timeout;
+        let resp = self.http.execute(request).map_err(|e| target.failed(e))?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().map_err(transport)?.to_vec();
-        op.finish(&url, Answer { status, body })
+        let headers = resp.headers().clone();
+        let body = resp.bytes().map_err(|e| target.failed(e))?.to_vec();
+        op.finish(
+            &target.url,
+            Answer {
+                status,
+                headers,
+                body,
+            },
+        )
     }
 
     /// Starts a stub answering requests that match `pattern`; store it with
@@ -155,7 +174,7 @@ impl Client {
     /// # let _ = stub; Ok(()) }
     /// ```
     pub fn stub_json(&self, mapping: Value) -> Result<Stub> {
-        self.run(ops::create_stub(mapping))
+        self.run(ops::create_stub(mapping, None))
     }
 
     /// Every stub the server holds.
@@ -209,10 +228,10 @@ impl Client {
     /// # let _ = n; Ok(()) }
     /// ```
     pub fn count(&self, pattern: RequestPattern) -> Result<u64> {
-        self.run(ops::count(pattern.to_json()))
+        Ok(self.run(ops::count(pattern.to_json(), None))?.count)
     }
 
-    /// The requests in the journal that match `pattern`, newest first.
+    /// The requests in the journal that match `pattern`, oldest first.
     ///
     /// ```no_run
     /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
@@ -222,7 +241,7 @@ impl Client {
     /// # let _ = first; Ok(()) }
     /// ```
     pub fn find(&self, pattern: RequestPattern) -> Result<Vec<LoggedRequest>> {
-        self.run(ops::find(pattern.to_json()))
+        self.run(ops::find(pattern.to_json(), None))
     }
 
     /// The journal, newest first (at most the server's default page of
@@ -234,7 +253,7 @@ impl Client {
     /// # let _ = events; Ok(()) }
     /// ```
     pub fn requests(&self) -> Result<Vec<ServeEvent>> {
-        self.run(ops::requests(None))
+        self.run(ops::requests(None, None))
     }
 
     /// The requests nothing answered (no stub, override or route).
@@ -262,16 +281,91 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn verify(&self, pattern: RequestPattern, times: impl Into<Times>) -> Result<()> {
-        let times = times.into();
+        self.verify_in(None, pattern, times.into())
+    }
+
+    /// [`verify`](Client::verify), counting in `scope` when given.
+    pub(crate) fn verify_in(
+        &self,
+        scope: Option<&str>,
+        pattern: RequestPattern,
+        times: Times,
+    ) -> Result<()> {
         let pattern = pattern.to_json();
-        let actual = self.run(ops::count(pattern.clone()))?;
-        if times.accepts(actual) {
+        let counted = self.run(ops::count(pattern.clone(), scope))?;
+        if times.accepts(counted.count) {
             return Ok(());
         }
         let recent = self
-            .run(ops::requests(Some(RECENT_IN_ERRORS)))
+            .run(ops::requests(Some(RECENT_IN_ERRORS), scope))
             .unwrap_or_default();
-        Err(ops::verification(times, actual, &pattern, &recent))
+        Err(ops::verification(times, counted, &pattern, scope, &recent))
+    }
+
+    /// Waits until requests matching `pattern` arrive, as
+    /// [`crate::Client::wait`] does; send it with
+    /// [`received`](Wait::received).
+    ///
+    /// ```no_run
+    /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
+    /// use fake_servicer_client::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// let events = server
+    ///     .wait(post("/events").service("audit"))
+    ///     .count(2)
+    ///     .timeout(Duration::from_secs(5))
+    ///     .received()?;
+    /// assert_eq!(events.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn wait(&self, pattern: RequestPattern) -> Wait<'_, Client> {
+        Wait::new(self, pattern, None)
+    }
+
+    /// How many journal entries the server dropped since the journal was
+    /// last reset (see [`crate::Client::journal_evicted`]).
+    ///
+    /// ```no_run
+    /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
+    /// assert_eq!(server.journal_evicted()?, 0, "raise --journal-size");
+    /// # Ok(()) }
+    /// ```
+    pub fn journal_evicted(&self) -> Result<u64> {
+        self.journal_evicted_in(None)
+    }
+
+    /// [`journal_evicted`](Client::journal_evicted), of `scope` when given.
+    pub(crate) fn journal_evicted_in(&self, scope: Option<&str>) -> Result<u64> {
+        let counted = self.run(ops::count(serde_json::json!({}), scope))?;
+        Ok(counted.evicted.unwrap_or(0))
+    }
+
+    /// The calls of one test within scope `name` (see
+    /// [`crate::Client::scope`]).
+    ///
+    /// ```no_run
+    /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
+    /// use fake_servicer_client::prelude::*;
+    /// let test = server.scope("checkout-declined");
+    /// test.next_request("bank", POST, "/pay").status(402).arm()?;
+    /// test.reset()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn scope(&self, name: &str) -> Scope {
+        Scope::new(self.clone(), name)
+    }
+
+    /// Every scope holding stubs, overrides or journal entries
+    /// (`GET /__admin/scopes`).
+    ///
+    /// ```no_run
+    /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
+    /// let scopes = server.scopes()?;
+    /// # let _ = scopes; Ok(()) }
+    /// ```
+    pub fn scopes(&self) -> Result<Vec<ScopeInfo>> {
+        self.run(ops::scopes())
     }
 
     /// Everything back to the start: stubs back to the server's mapping
@@ -364,8 +458,7 @@ impl StubBuilder<'_, Client> {
     /// ```
     pub fn respond(self, response: Response) -> Result<Stub> {
         let client = self.client;
-        let mapping = self.mapping(response)?;
-        client.run(ops::create_stub(mapping))
+        client.run(self.op(response)?)
     }
 }
 
@@ -380,8 +473,22 @@ impl NextRequest<'_, Client> {
     /// # Ok(()) }
     /// ```
     pub fn arm(self) -> Result<()> {
-        let (path, headers) = self.request()?;
-        self.client
-            .run(ops::arm(self.method.clone(), path, headers))
+        self.client.run(self.op()?)
+    }
+}
+
+impl Wait<'_, Client> {
+    /// Sends the wait and blocks until the requests arrived or the timeout
+    /// passed (see [`crate::Client::wait`]).
+    ///
+    /// ```no_run
+    /// # fn demo(server: fake_servicer_client::blocking::Client) -> fake_servicer_client::Result<()> {
+    /// use fake_servicer_client::prelude::*;
+    /// let calls = server.wait(get("/users").service("example")).received()?;
+    /// # let _ = calls; Ok(()) }
+    /// ```
+    pub fn received(self) -> Result<Vec<LoggedRequest>> {
+        let op = self.op(self.client.settings.timeout)?;
+        self.client.run(op)?
     }
 }

@@ -5,11 +5,16 @@ use crate::journal::{LoggedRequest, ServeEvent, Times};
 use crate::next_request::NextRequest;
 use crate::ops::{self, Answer, Op, RECENT_IN_ERRORS};
 use crate::pattern::RequestPattern;
+use crate::prepare::{Settings, base_url, tls_provider};
 use crate::response::Response;
+use crate::scope::{Scope, ScopeInfo};
 use crate::services::{Health, Services};
 use crate::stub::{Stub, StubBuilder};
+use crate::wait::Wait;
 use http::Method;
 use serde_json::Value;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::time::Duration;
 
 /// How long one call may take, unless [`ClientBuilder::timeout`] says
@@ -19,36 +24,6 @@ use std::time::Duration;
 /// assert_eq!(fake_servicer_client::DEFAULT_TIMEOUT.as_secs(), 30);
 /// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The base URL without a trailing slash.
-pub(crate) fn base_url(base: &str) -> String {
-    base.trim_end_matches('/').to_owned()
-}
-
-/// Makes ring rustls's provider for this process, unless one is already
-/// (feature `rustls`).
-pub(crate) fn tls_provider() {
-    #[cfg(feature = "rustls")]
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// Settings shared by both clients.
-#[derive(Clone, Debug)]
-pub(crate) struct Settings {
-    pub base: String,
-    pub token: Option<String>,
-    pub timeout: Duration,
-}
-
-impl Settings {
-    pub fn headers(&self, call: &ops::Call) -> Vec<(String, String)> {
-        let mut headers = call.headers.clone();
-        if let Some(token) = &self.token {
-            headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
-        }
-        headers
-    }
-}
 
 /// Makes a [`Client`] with an admin token or another timeout.
 ///
@@ -202,25 +177,27 @@ impl Client {
     }
 
     async fn run<T>(&self, op: Op<T>) -> Result<T> {
-        let url = format!("{}{}", self.settings.base, op.call.path);
-        let mut req = self.http.request(op.call.method.clone(), &url);
-        for (name, value) in self.settings.headers(&op.call) {
-            req = req.header(name, value);
-        }
-        if let Some(body) = &op.call.json {
-            req = req
-                .header("Content-Type", "application/json")
-                .body(body.to_string());
-        }
-        let transport = |source| Error::Transport {
-            method: op.call.method.to_string(),
-            url: url.clone(),
-            source,
-        };
-        let resp = req.send().await.map_err(transport)?;
+        let prepared = self.settings.prepare(&op.call)?;
+        let target = prepared.target;
+        let mut request =
+            reqwest::Request::try_from(prepared.request).map_err(|e| target.failed(e))?;
+        *request.timeout_mut() = prepared.timeout;
+        let resp = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| target.failed(e))?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(transport)?.to_vec();
-        op.finish(&url, Answer { status, body })
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| target.failed(e))?.to_vec();
+        op.finish(
+            &target.url,
+            Answer {
+                status,
+                headers,
+                body,
+            },
+        )
     }
 
     /// Starts a stub answering requests that match `pattern`; store it with
@@ -247,7 +224,7 @@ impl Client {
     /// # let _ = stub; Ok(()) }
     /// ```
     pub async fn stub_json(&self, mapping: Value) -> Result<Stub> {
-        self.run(ops::create_stub(mapping)).await
+        self.run(ops::create_stub(mapping, None)).await
     }
 
     /// Every stub the server holds.
@@ -301,10 +278,10 @@ impl Client {
     /// # let _ = n; Ok(()) }
     /// ```
     pub async fn count(&self, pattern: RequestPattern) -> Result<u64> {
-        self.run(ops::count(pattern.to_json())).await
+        Ok(self.run(ops::count(pattern.to_json(), None)).await?.count)
     }
 
-    /// The requests in the journal that match `pattern`, newest first.
+    /// The requests in the journal that match `pattern`, oldest first.
     ///
     /// ```no_run
     /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
@@ -314,7 +291,7 @@ impl Client {
     /// # let _ = first; Ok(()) }
     /// ```
     pub async fn find(&self, pattern: RequestPattern) -> Result<Vec<LoggedRequest>> {
-        self.run(ops::find(pattern.to_json())).await
+        self.run(ops::find(pattern.to_json(), None)).await
     }
 
     /// The journal, newest first (at most the server's default page of
@@ -326,7 +303,7 @@ impl Client {
     /// # let _ = events; Ok(()) }
     /// ```
     pub async fn requests(&self) -> Result<Vec<ServeEvent>> {
-        self.run(ops::requests(None)).await
+        self.run(ops::requests(None, None)).await
     }
 
     /// The requests nothing answered (no stub, override or route).
@@ -354,17 +331,105 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn verify(&self, pattern: RequestPattern, times: impl Into<Times>) -> Result<()> {
-        let times = times.into();
+        self.verify_in(None, pattern, times.into()).await
+    }
+
+    /// [`verify`](Client::verify), counting in `scope` when given.
+    pub(crate) async fn verify_in(
+        &self,
+        scope: Option<&str>,
+        pattern: RequestPattern,
+        times: Times,
+    ) -> Result<()> {
         let pattern = pattern.to_json();
-        let actual = self.run(ops::count(pattern.clone())).await?;
-        if times.accepts(actual) {
+        let counted = self.run(ops::count(pattern.clone(), scope)).await?;
+        if times.accepts(counted.count) {
             return Ok(());
         }
         let recent = self
-            .run(ops::requests(Some(RECENT_IN_ERRORS)))
+            .run(ops::requests(Some(RECENT_IN_ERRORS), scope))
             .await
             .unwrap_or_default();
-        Err(ops::verification(times, actual, &pattern, &recent))
+        Err(ops::verification(times, counted, &pattern, scope, &recent))
+    }
+
+    /// Waits until requests matching `pattern` arrive: sends
+    /// `POST /__admin/requests/wait`, which the server answers as soon as
+    /// [`count`](Wait::count) of them (default 1) are in the journal —
+    /// those already there count — or at the [`timeout`](Wait::timeout)
+    /// (default 10 s). Gives the matching requests, oldest first; at the
+    /// timeout, an [`Error::WaitTimedOut`] with what did arrive and the
+    /// requests closest to the pattern.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// use fake_servicer_client::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// // The app posts to the audit service from a background job.
+    /// let events = server
+    ///     .wait(post("/events").service("audit"))
+    ///     .count(2)
+    ///     .timeout(Duration::from_secs(5))
+    ///     .await?;
+    /// assert_eq!(events[0].json::<serde_json::Value>().ok(), Some(serde_json::json!({"kind": "signup"})));
+    /// # Ok(()) }
+    /// ```
+    pub fn wait(&self, pattern: RequestPattern) -> Wait<'_, Client> {
+        Wait::new(self, pattern, None)
+    }
+
+    /// How many journal entries the server dropped since the journal was
+    /// last reset (its `--journal-size` or byte budget): when not 0,
+    /// counts, finds and verifications may be short.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// assert_eq!(server.journal_evicted().await?, 0, "raise --journal-size");
+    /// # Ok(()) }
+    /// ```
+    pub async fn journal_evicted(&self) -> Result<u64> {
+        self.journal_evicted_in(None).await
+    }
+
+    /// [`journal_evicted`](Client::journal_evicted), of `scope` when given.
+    pub(crate) async fn journal_evicted_in(&self, scope: Option<&str>) -> Result<u64> {
+        let counted = self.run(ops::count(serde_json::json!({}), scope)).await?;
+        Ok(counted.evicted.unwrap_or(0))
+    }
+
+    /// The calls of one test within scope `name`: its stubs answer only
+    /// requests of the scope, its overrides only they consume, its journal
+    /// queries, verifications and waits see only them, and its
+    /// [`reset`](Scope::reset) removes only what belongs to it. A name
+    /// that cannot be a scope (blank, over 256 bytes, not printable ASCII)
+    /// fails each call with [`Error::Invalid`].
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// use fake_servicer_client::prelude::*;
+    ///
+    /// let test = server.scope("checkout-declined");
+    /// test.next_request("bank", POST, "/pay").status(402).arm().await?;
+    /// // … call the app with the header `baggage: {test.baggage()}` …
+    /// test.verify(post("/pay").service("bank"), 1).await?;
+    /// test.reset().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn scope(&self, name: &str) -> Scope<Client> {
+        Scope::new(self.clone(), name)
+    }
+
+    /// Every scope holding stubs, overrides or journal entries, with how
+    /// many of each (`GET /__admin/scopes`).
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// let leftovers: Vec<String> = server.scopes().await?.into_iter().map(|s| s.scope).collect();
+    /// # let _ = leftovers; Ok(()) }
+    /// ```
+    pub async fn scopes(&self) -> Result<Vec<ScopeInfo>> {
+        self.run(ops::scopes()).await
     }
 
     /// Everything back to the start: stubs back to the server's mapping
@@ -457,8 +522,7 @@ impl StubBuilder<'_, Client> {
     /// ```
     pub async fn respond(self, response: Response) -> Result<Stub> {
         let client = self.client;
-        let mapping = self.mapping(response)?;
-        client.run(ops::create_stub(mapping)).await
+        client.run(self.op(response)?).await
     }
 }
 
@@ -473,9 +537,106 @@ impl NextRequest<'_, Client> {
     /// # Ok(()) }
     /// ```
     pub async fn arm(self) -> Result<()> {
-        let (path, headers) = self.request()?;
-        self.client
-            .run(ops::arm(self.method.clone(), path, headers))
-            .await
+        self.client.run(self.op()?).await
+    }
+}
+
+impl<'c> IntoFuture for Wait<'c, Client> {
+    type Output = Result<Vec<LoggedRequest>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
+
+    /// Sends the wait; see [`Client::wait`].
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let op = self.op(self.client.settings.timeout)?;
+            self.client.run(op).await?
+        })
+    }
+}
+
+impl Scope<Client> {
+    /// How many requests of this scope in the journal match `pattern`.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// # use fake_servicer_client::prelude::*;
+    /// let n = server.scope("test-42").count(post("/payments").service("billing")).await?;
+    /// # let _ = n; Ok(()) }
+    /// ```
+    pub async fn count(&self, pattern: RequestPattern) -> Result<u64> {
+        let scope = Some(self.checked()?);
+        Ok(self
+            .client
+            .run(ops::count(pattern.to_json(), scope))
+            .await?
+            .count)
+    }
+
+    /// The requests of this scope in the journal that match `pattern`,
+    /// oldest first.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// # use fake_servicer_client::prelude::*;
+    /// let posted = server.scope("test-42").find(post("/users").service("example")).await?;
+    /// # let _ = posted; Ok(()) }
+    /// ```
+    pub async fn find(&self, pattern: RequestPattern) -> Result<Vec<LoggedRequest>> {
+        let scope = Some(self.checked()?);
+        self.client.run(ops::find(pattern.to_json(), scope)).await
+    }
+
+    /// The journal entries of this scope, newest first (at most the
+    /// server's default page of 1 000).
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// let events = server.scope("test-42").requests().await?;
+    /// # let _ = events; Ok(()) }
+    /// ```
+    pub async fn requests(&self) -> Result<Vec<ServeEvent>> {
+        let scope = Some(self.checked()?);
+        self.client.run(ops::requests(None, scope)).await
+    }
+
+    /// Checks that the journal holds `times` requests of this scope
+    /// matching `pattern`, as [`Client::verify`] does.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// use fake_servicer_client::prelude::*;
+    /// server.scope("test-42").verify(get("/users").service("example"), at_least(1)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify(&self, pattern: RequestPattern, times: impl Into<Times>) -> Result<()> {
+        let scope = Some(self.checked()?);
+        self.client.verify_in(scope, pattern, times.into()).await
+    }
+
+    /// How many journal entries of this scope the server dropped since the
+    /// journal was last reset (see [`Client::journal_evicted`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// let evicted = server.scope("test-42").journal_evicted().await?;
+    /// # let _ = evicted; Ok(()) }
+    /// ```
+    pub async fn journal_evicted(&self) -> Result<u64> {
+        let scope = Some(self.checked()?);
+        self.client.journal_evicted_in(scope).await
+    }
+
+    /// Removes this scope's stubs, overrides and journal entries, nothing
+    /// else (`DELETE /__admin/scopes/{name}`); gives how many of each went.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+    /// let removed = server.scope("test-42").reset().await?;
+    /// println!("{} stubs removed", removed.stubs);
+    /// # Ok(()) }
+    /// ```
+    pub async fn reset(&self) -> Result<ScopeInfo> {
+        let scope = self.checked()?;
+        self.client.run(ops::remove_scope(scope)).await
     }
 }

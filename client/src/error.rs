@@ -1,6 +1,29 @@
 //! What can go wrong talking to the server, and what the server said.
 
-use crate::journal::Times;
+use crate::journal::{LoggedRequest, Times};
+
+fn in_scope(scope: Option<&str>) -> String {
+    scope
+        .map(|s| format!(" in scope {s:?}"))
+        .unwrap_or_default()
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn eviction(evicted: Option<u64>) -> String {
+    match evicted {
+        Some(n) => format!(
+            " (the journal has evicted {n} entries that could count since it was last reset; counts may be short)"
+        ),
+        None => String::new(),
+    }
+}
 
 /// The result of every call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -62,8 +85,11 @@ pub enum Error {
     },
     /// A [`verify`](crate::Client::verify) found another number of requests.
     #[error(
-        "expected {expected} matching {pattern}, found {actual}; the last requests received: {}",
-        if recent.is_empty() { "none".to_owned() } else { recent.join(", ") }
+        "expected {expected} matching {pattern}{}, found {actual}; the last requests received{}: {}{}",
+        in_scope(scope.as_deref()),
+        in_scope(scope.as_deref()),
+        list_or_none(recent),
+        eviction(*evicted)
     )]
     Verification {
         /// How many were expected.
@@ -72,9 +98,39 @@ pub enum Error {
         actual: u64,
         /// The request pattern, as JSON.
         pattern: String,
+        /// The scope the verification counted in, if any.
+        scope: Option<String>,
         /// The newest requests of the journal (`METHOD url -> status`), to
         /// see what arrived instead.
         recent: Vec<String>,
+        /// How many journal entries that could have counted the journal
+        /// dropped since it was last reset (its `--journal-size` or byte
+        /// budget): when set, `actual` may be short.
+        evicted: Option<u64>,
+    },
+    /// A [`wait`](crate::Client::wait) timed out before enough matching
+    /// requests arrived (the server's 408).
+    #[error(
+        "waiting for {wanted} matching {pattern}{}: {} of {wanted} arrived before the timeout; the closest requests received: {}{}",
+        in_scope(scope.as_deref()),
+        arrived.len(),
+        list_or_none(near_misses),
+        eviction(*evicted)
+    )]
+    WaitTimedOut {
+        /// How many were wanted.
+        wanted: u64,
+        /// The matching requests that did arrive, oldest first.
+        arrived: Vec<LoggedRequest>,
+        /// The request pattern, as JSON.
+        pattern: String,
+        /// The scope the wait counted in, if any.
+        scope: Option<String>,
+        /// The requests closest to the pattern (`METHOD url (distance d)`,
+        /// closest first), to see what arrived instead.
+        near_misses: Vec<String>,
+        /// As for [`Error::Verification`]: entries the journal dropped.
+        evicted: Option<u64>,
     },
     /// Something given to a builder cannot be sent (a value that is not
     /// JSON-serialisable, a next-request body with a line break, …).

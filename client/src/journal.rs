@@ -185,6 +185,27 @@ impl LoggedRequest {
             .map(str::to_owned)
     }
 
+    /// The scopes the request carried (header, `baggage`, trace id), in
+    /// that order; empty when none.
+    ///
+    /// ```no_run
+    /// # fn demo(r: fake_servicer_client::LoggedRequest) {
+    /// assert_eq!(r.scopes(), ["test-42"]);
+    /// # }
+    /// ```
+    pub fn scopes(&self) -> Vec<String> {
+        self.raw
+            .get("scopes")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The first value of header `name`, in any case.
     ///
     /// ```no_run

@@ -1,7 +1,8 @@
 //! A Rust client for fake-servicer
 //! mock servers (and WireMock-style admin APIs), for integration tests:
-//! stubs, next-request overrides, verification, journal queries and
-//! resets, with builders that read as prose. Async on `reqwest`; the
+//! stubs, next-request overrides, verification, waiting for requests,
+//! journal queries, scopes for tests sharing one server, and resets, with
+//! builders that read as prose. Async on `reqwest`; the
 //! `blocking` feature adds a synchronous client, the `testcontainers`
 //! feature an image that starts the server in a container.
 //!
@@ -25,6 +26,15 @@
 //! server.verify(get("/users/7").service("example"), 1).await?;
 //! assert!(server.unmatched().await?.is_empty());
 //! server.reset().await?;
+//!
+//! // Tests sharing the server each work in their own scope, and wait for
+//! // what the app sends in the background.
+//! let test = server.scope("test-42");
+//! test.next_request("example", GET, "/users").status(503).arm().await?;
+//! // … call the app with the header `baggage: {test.baggage()}` …
+//! let calls = test.wait(get("/users").service("example")).count(1).await?;
+//! test.reset().await?;
+//! # let _ = calls;
 //! # Ok(()) }
 //! ```
 //!
@@ -40,11 +50,14 @@ mod matchers;
 mod next_request;
 mod ops;
 mod pattern;
+mod prepare;
 mod response;
+mod scope;
 mod services;
 mod stub;
 #[cfg(feature = "testcontainers")]
 pub mod testcontainers;
+mod wait;
 
 pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT};
 pub use error::{Error, Result};
@@ -60,8 +73,10 @@ pub use pattern::{
     url_path, url_path_pattern, url_path_template, url_pattern,
 };
 pub use response::{Fault, Response, fault, json, ok, proxy_to, status};
+pub use scope::{Scope, ScopeInfo};
 pub use services::{Health, Refused, Service, Services};
 pub use stub::{Stub, StubBuilder};
+pub use wait::{DEFAULT_WAIT_TIMEOUT, Wait};
 
 /// `GET`, for [`Client::next_request`].
 ///

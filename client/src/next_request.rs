@@ -3,6 +3,7 @@
 //! headers.
 
 use crate::error::{Error, Result};
+use crate::ops::{self, Op};
 use crate::response::{Fault, add_header, millis};
 use http::Method;
 use serde::Serialize;
@@ -32,7 +33,7 @@ const PREFIX: &str = "X-Fake-Servicer-Next-Request-";
 #[must_use = "an override is armed only by `arm`"]
 pub struct NextRequest<'c, C> {
     pub(crate) client: &'c C,
-    pub(crate) method: Method,
+    method: Method,
     service: String,
     path: String,
     status: Option<u16>,
@@ -41,6 +42,7 @@ pub struct NextRequest<'c, C> {
     times: Option<u32>,
     delay: Option<Duration>,
     fault: Option<Fault>,
+    scope: Option<String>,
     problem: Option<String>,
 }
 
@@ -57,8 +59,18 @@ impl<'c, C> NextRequest<'c, C> {
             times: None,
             delay: None,
             fault: None,
+            scope: None,
             problem: None,
         }
+    }
+
+    /// Arms for a scope (or reports the scope's problem when armed).
+    pub(crate) fn scoped(mut self, scope: std::result::Result<String, String>) -> Self {
+        match scope {
+            Ok(s) => self.scope = Some(s),
+            Err(p) => self.problem = Some(p),
+        }
+        self
     }
 
     /// Answers with status `code`.
@@ -162,9 +174,9 @@ impl<'c, C> NextRequest<'c, C> {
         self
     }
 
-    /// The path to send the arming request to (`/<service><path>`) and its
+    /// The arming request: to `/<service><path>`, with the override
     /// headers.
-    pub(crate) fn request(&self) -> Result<(String, Vec<(String, String)>)> {
+    pub(crate) fn op(&self) -> Result<Op<()>> {
         if let Some(problem) = &self.problem {
             return Err(Error::Invalid(problem.clone()));
         }
@@ -196,6 +208,9 @@ impl<'c, C> NextRequest<'c, C> {
         if let Some(fault) = self.fault {
             add("Fault", fault.as_str().to_owned());
         }
+        if let Some(scope) = &self.scope {
+            add("Scope", scope.clone());
+        }
         // Always at least one override header: without one nothing is armed.
         add("Times", self.times.unwrap_or(1).to_string());
         let path = if self.path.starts_with('/') {
@@ -203,6 +218,6 @@ impl<'c, C> NextRequest<'c, C> {
         } else {
             format!("/{}/{}", self.service, self.path)
         };
-        Ok((path, headers))
+        Ok(ops::arm(self.method.clone(), path, headers))
     }
 }

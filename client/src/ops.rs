@@ -3,13 +3,23 @@
 
 use crate::error::{Error, Result};
 use crate::journal::{LoggedRequest, ServeEvent};
+use crate::scope::{self, ScopeInfo};
 use crate::services::{Health, Services};
 use crate::stub::Stub;
-use http::Method;
+use http::{HeaderMap, Method};
 use serde_json::Value;
+use std::time::Duration;
 
 /// How many journal entries a failed verification lists.
 pub(crate) const RECENT_IN_ERRORS: usize = 10;
+
+/// The header filtering admin calls by scope, and scoping the stubs they
+/// create.
+pub(crate) const SCOPE_HEADER: &str = "X-Fake-Servicer-Scope";
+
+/// The header on count and find answers saying how many journal entries
+/// were evicted.
+const EVICTED_HEADER: &str = "X-Fake-Servicer-Journal-Evicted";
 
 /// One HTTP call, relative to the server's base URL.
 pub(crate) struct Call {
@@ -19,20 +29,31 @@ pub(crate) struct Call {
     pub headers: Vec<(String, String)>,
     /// A JSON body, sent with `Content-Type: application/json`.
     pub json: Option<Value>,
+    /// How long the call may take when not the client's timeout.
+    pub timeout: Option<Duration>,
 }
 
 impl Call {
-    fn new(method: Method, path: impl Into<String>) -> Call {
+    pub fn new(method: Method, path: impl Into<String>) -> Call {
         Call {
             method,
             path: path.into(),
             headers: Vec::new(),
             json: None,
+            timeout: None,
         }
     }
 
-    fn json(mut self, body: Value) -> Call {
+    pub fn json(mut self, body: Value) -> Call {
         self.json = Some(body);
+        self
+    }
+
+    /// Adds the admin scope filter, when there is a scope.
+    fn in_scope(mut self, scope: Option<&str>) -> Call {
+        if let Some(s) = scope {
+            self.headers.push((SCOPE_HEADER.to_owned(), s.to_owned()));
+        }
         self
     }
 }
@@ -40,12 +61,21 @@ impl Call {
 /// What came back.
 pub(crate) struct Answer {
     pub status: u16,
+    pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
 impl Answer {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The journal's eviction notice header, if the answer has one.
+    fn evicted(&self) -> Option<u64> {
+        self.headers
+            .get(EVICTED_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
     }
 }
 
@@ -98,9 +128,12 @@ fn nothing(call: Call) -> Op<()> {
     op(call, &[200, 201, 204], Box::new(|_| Ok(())))
 }
 
-pub(crate) fn create_stub(mapping: Value) -> Op<Stub> {
+/// Creates a stub; with a scope, the stub belongs to it.
+pub(crate) fn create_stub(mapping: Value, scope: Option<&str>) -> Op<Stub> {
     op(
-        Call::new(Method::POST, "/__admin/mappings").json(mapping),
+        Call::new(Method::POST, "/__admin/mappings")
+            .json(mapping)
+            .in_scope(scope),
         &[200, 201],
         Box::new(|a| Stub::from_json(json_of(a)?)),
     )
@@ -123,22 +156,37 @@ pub(crate) fn remove_stub(id: &str) -> Op<()> {
     nothing(Call::new(Method::DELETE, format!("/__admin/mappings/{id}")))
 }
 
-pub(crate) fn count(pattern: Value) -> Op<u64> {
+/// A count, and how many journal entries that could have counted were
+/// evicted (the server's eviction notice).
+pub(crate) struct Counted {
+    pub count: u64,
+    pub evicted: Option<u64>,
+}
+
+pub(crate) fn count(pattern: Value, scope: Option<&str>) -> Op<Counted> {
     op(
-        Call::new(Method::POST, "/__admin/requests/count").json(pattern),
+        Call::new(Method::POST, "/__admin/requests/count")
+            .json(pattern)
+            .in_scope(scope),
         &[200],
         Box::new(|a| {
-            json_of(a)?
+            let count = json_of(a)?
                 .get("count")
                 .and_then(Value::as_u64)
-                .ok_or_else(|| "no `count`".to_owned())
+                .ok_or_else(|| "no `count`".to_owned())?;
+            Ok(Counted {
+                count,
+                evicted: a.evicted(),
+            })
         }),
     )
 }
 
-pub(crate) fn find(pattern: Value) -> Op<Vec<LoggedRequest>> {
+pub(crate) fn find(pattern: Value, scope: Option<&str>) -> Op<Vec<LoggedRequest>> {
     op(
-        Call::new(Method::POST, "/__admin/requests/find").json(pattern),
+        Call::new(Method::POST, "/__admin/requests/find")
+            .json(pattern)
+            .in_scope(scope),
         &[200],
         Box::new(|a| {
             Ok(list(a, "requests")?
@@ -149,10 +197,18 @@ pub(crate) fn find(pattern: Value) -> Op<Vec<LoggedRequest>> {
     )
 }
 
-pub(crate) fn requests(limit: Option<usize>) -> Op<Vec<ServeEvent>> {
-    let path = match limit {
-        Some(n) => format!("/__admin/requests?limit={n}"),
-        None => "/__admin/requests".to_owned(),
+pub(crate) fn requests(limit: Option<usize>, scope: Option<&str>) -> Op<Vec<ServeEvent>> {
+    let mut query = Vec::new();
+    if let Some(n) = limit {
+        query.push(format!("limit={n}"));
+    }
+    if let Some(s) = scope {
+        query.push(format!("scope={}", scope::encoded(s)));
+    }
+    let path = if query.is_empty() {
+        "/__admin/requests".to_owned()
+    } else {
+        format!("/__admin/requests?{}", query.join("&"))
     };
     op(
         Call::new(Method::GET, path),
@@ -215,6 +271,39 @@ pub(crate) fn health() -> Op<Health> {
     )
 }
 
+pub(crate) fn scopes() -> Op<Vec<ScopeInfo>> {
+    op(
+        Call::new(Method::GET, "/__admin/scopes"),
+        &[200],
+        Box::new(|a| {
+            list(a, "scopes")?
+                .into_iter()
+                .map(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+                .collect()
+        }),
+    )
+}
+
+/// Removes a scope's stubs, overrides and journal entries; answers what
+/// went.
+pub(crate) fn remove_scope(name: &str) -> Op<ScopeInfo> {
+    op(
+        Call::new(
+            Method::DELETE,
+            format!("/__admin/scopes/{}", scope::encoded(name)),
+        ),
+        &[200],
+        Box::new(|a| {
+            let mut v = json_of(a)?;
+            let mut removed = v.get_mut("removed").map(Value::take).unwrap_or_default();
+            if let (Some(counts), Some(name)) = (removed.as_object_mut(), v.get("scope")) {
+                counts.insert("scope".to_owned(), name.clone());
+            }
+            serde_json::from_value(removed).map_err(|e| format!("no `removed` counts: {e}"))
+        }),
+    )
+}
+
 /// Arms a next-request override: a request to the service's path carrying
 /// the override headers.
 pub(crate) fn arm(method: Method, path: String, headers: Vec<(String, String)>) -> Op<()> {
@@ -226,14 +315,17 @@ pub(crate) fn arm(method: Method, path: String, headers: Vec<(String, String)>) 
 /// The error of a failed verification.
 pub(crate) fn verification(
     expected: crate::Times,
-    actual: u64,
+    counted: Counted,
     pattern: &Value,
+    scope: Option<&str>,
     recent: &[ServeEvent],
 ) -> Error {
     Error::Verification {
         expected,
-        actual,
+        actual: counted.count,
         pattern: pattern.to_string(),
+        scope: scope.map(str::to_owned),
         recent: recent.iter().map(ServeEvent::summary).collect(),
+        evicted: counted.evicted,
     }
 }

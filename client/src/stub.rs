@@ -2,6 +2,7 @@
 //! server stored.
 
 use crate::error::{Error, Result};
+use crate::ops::{self, Op};
 use crate::pattern::RequestPattern;
 use crate::response::Response;
 use serde::Serialize;
@@ -29,6 +30,7 @@ pub struct StubBuilder<'c, C> {
     pub(crate) client: &'c C,
     pattern: RequestPattern,
     extra: Map<String, Value>,
+    scope: Option<String>,
     problem: Option<String>,
 }
 
@@ -38,8 +40,18 @@ impl<'c, C> StubBuilder<'c, C> {
             client,
             pattern,
             extra: Map::new(),
+            scope: None,
             problem: None,
         }
+    }
+
+    /// Makes the stub in a scope (or reports the scope's problem when sent).
+    pub(crate) fn scoped(mut self, scope: std::result::Result<String, String>) -> Self {
+        match scope {
+            Ok(s) => self.scope = Some(s),
+            Err(p) => self.problem = Some(p),
+        }
+        self
     }
 
     fn set(mut self, key: &str, value: Value) -> StubBuilder<'c, C> {
@@ -129,8 +141,8 @@ impl<'c, C> StubBuilder<'c, C> {
         self.set("newScenarioState", Value::String(state.into()))
     }
 
-    /// The mapping to send, answering `response`.
-    pub(crate) fn mapping(self, response: Response) -> Result<Value> {
+    /// The call storing the stub, answering `response`.
+    pub(crate) fn op(self, response: Response) -> Result<Op<Stub>> {
         if let Some(problem) = self.problem.or(response.problem.clone()) {
             return Err(Error::Invalid(problem));
         }
@@ -138,7 +150,7 @@ impl<'c, C> StubBuilder<'c, C> {
         m.insert("request".to_owned(), self.pattern.to_json());
         m.insert("response".to_owned(), response.to_json());
         m.extend(self.extra);
-        Ok(Value::Object(m))
+        Ok(ops::create_stub(Value::Object(m), self.scope.as_deref()))
     }
 }
 

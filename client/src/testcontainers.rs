@@ -152,8 +152,19 @@ impl FakeServicer {
         me
     }
 
-    /// The dev image (`fake-servicer:dev`) building and serving the plugin
-    /// crates in `dir` (source mode), mounted at `/app/services`.
+    /// The dev image (`fake-servicer:dev`, `docker build --target dev -t
+    /// fake-servicer:dev .`) building and serving the plugin crates in
+    /// `dir` (source mode, the image's `--sources /app/services`), mounted
+    /// read-write at `/app/services`. Each crate sits in its own directory,
+    /// `dir/<name>/Cargo.toml`, and depends on the SDK as `path =
+    /// "../../sdk"` (the image holds it at `/app/sdk`, its dependencies
+    /// vendored and prebuilt). The server builds them with the image's
+    /// toolchain into `/app/target` and rebuilds a crate when its sources
+    /// change on the host; [`start`](FakeServicer::start) waits up to
+    /// [`DEFAULT_SOURCES_STARTUP_TIMEOUT`] for the health check, and a
+    /// service appears once its first build is done
+    /// ([`Client::services`](crate::Client::services) shows the builds and
+    /// their errors).
     ///
     /// ```
     /// use fake_servicer_client::testcontainers::FakeServicer;

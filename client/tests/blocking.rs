@@ -90,3 +90,57 @@ fn the_blocking_client_reports_what_the_server_answered() {
     assert_eq!(with.unmatched().unwrap().len(), 0);
     assert_eq!(with.health().unwrap().status, "ok");
 }
+
+#[test]
+fn the_blocking_client_works_within_a_scope_and_waits_for_requests() {
+    let (_rt, srv, _dir) = start(|_| {});
+    let base = srv.url();
+    let server = Client::new(&base);
+    let test = server.scope("blocking-1");
+    test.stub(get("/users/7").service("example"))
+        .respond(status(200).body("scoped"))
+        .unwrap();
+    test.next_request("example", GET, "/users")
+        .status(403)
+        .arm()
+        .unwrap();
+
+    let scoped = |path: &str| {
+        reqwest::blocking::Client::new()
+            .get(format!("{base}{path}"))
+            .header("baggage", test.baggage())
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_ne!(call(&base, "/example/users/7").1, "scoped");
+    assert_eq!(scoped("/example/users/7"), 200);
+    assert_eq!(scoped("/example/users"), 403);
+
+    let arrived = test
+        .wait(get("/users").service("example"))
+        .timeout(std::time::Duration::from_secs(10))
+        .received()
+        .unwrap();
+    assert_eq!(arrived[0].scopes(), ["blocking-1"]);
+    test.verify(get(any_url()), 2).unwrap();
+    assert_eq!(test.count(any(any_url())).unwrap(), 2);
+    assert_eq!(
+        test.find(get("/users/7").service("example")).unwrap().len(),
+        1
+    );
+    assert_eq!(test.requests().unwrap().len(), 2);
+    assert_eq!(test.journal_evicted().unwrap(), 0);
+    let err = server
+        .wait(get("/never"))
+        .timeout(std::time::Duration::from_millis(100))
+        .received()
+        .unwrap_err();
+    assert!(matches!(err, Error::WaitTimedOut { .. }), "{err}");
+
+    assert_eq!(server.scopes().unwrap()[0].scope, "blocking-1");
+    let removed = test.reset().unwrap();
+    assert_eq!((removed.stubs, removed.requests), (1, 2));
+    assert!(server.scopes().unwrap().is_empty());
+}
