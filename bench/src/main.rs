@@ -58,9 +58,10 @@ struct Args {
     /// figure.
     #[arg(long, default_value_t = 1000)]
     waiters: usize,
-    /// Seconds of each idle CPU window (no waits, then the waits).
-    #[arg(long, default_value_t = 5)]
-    idle_seconds: u64,
+    /// Seconds of each idle CPU window (no waits, then the waits):
+    /// 5, or 1 with `--quick`.
+    #[arg(long)]
+    idle_seconds: Option<u64>,
     /// A smoke run: 1 round of 1 s, 3 start-ups, 5 reloads, idle windows
     /// of 1 s.
     #[arg(long)]
@@ -87,7 +88,7 @@ fn main() -> ExitCode {
         args.seconds = 1;
         args.starts = 3;
         args.reloads = 5;
-        args.idle_seconds = 1;
+        args.idle_seconds = args.idle_seconds.or(Some(1));
     }
     match run(&args) {
         Ok(results) => {
@@ -190,9 +191,10 @@ fn run(args: &Args) -> Result<Results, String> {
     let startup_ms = startups(&bins, &plugins, &logs, args.starts)?;
     eprintln!("reloading the example plugin {} times", args.reloads);
     let (reload_ms, rss_per_reload_kib) = reloads(&bins, &dir("reload")?, &logs, args.reloads)?;
+    let idle_seconds = args.idle_seconds.unwrap_or(5);
     eprintln!(
-        "idle CPU: no waits, then {} waits in progress, {} s each",
-        args.waiters, args.idle_seconds
+        "idle CPU: no waits, then {} waits in progress, {idle_seconds} s each",
+        args.waiters
     );
     let waiters = args.waiters.to_string();
     let server = start_fake(
@@ -202,11 +204,7 @@ fn run(args: &Args) -> Result<Results, String> {
         &["--max-waiters", &waiters],
         &logs,
     )?;
-    let idle_waiters = waiters::measure(
-        &server,
-        args.waiters,
-        Duration::from_secs(args.idle_seconds),
-    )?;
+    let idle_waiters = waiters::measure(&server, args.waiters, Duration::from_secs(idle_seconds))?;
     drop(server);
 
     Ok(Results {

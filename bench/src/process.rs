@@ -3,6 +3,7 @@
 
 use crate::http;
 use std::{
+    collections::HashMap,
     fs::File,
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
@@ -77,27 +78,26 @@ impl Server {
         status_field(self.child.id(), "VmRSS:")
     }
 
-    /// CPU time the process has used so far, user and system, all threads
-    /// (`/proc/<pid>/stat`, in clock ticks).
-    pub fn cpu_time(&self) -> Result<Duration, String> {
-        let path = format!("/proc/{}/stat", self.child.id());
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-        // Fields after the command name (which may hold spaces), from the
-        // state (field 3): utime is field 14, stime field 15.
-        let fields: Vec<&str> = text
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let field = |n: usize| -> Result<u64, String> {
-            fields
-                .get(n - 3)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{path}: no field {n}"))
-        };
-        let ticks = field(14)? + field(15)?;
-        Ok(Duration::from_secs_f64(
-            ticks as f64 / clock_ticks_per_second(),
-        ))
+    /// CPU time each thread of the process has run so far, by thread id
+    /// (`/proc/<pid>/task/<tid>/schedstat`, in nanoseconds: finer than
+    /// the clock ticks of `/proc/<pid>/stat`).
+    pub fn thread_cpu(&self) -> Result<HashMap<u32, u64>, String> {
+        let dir = format!("/proc/{}/task", self.child.id());
+        let tasks = std::fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?;
+        let mut times = HashMap::new();
+        for task in tasks.flatten() {
+            let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+                continue;
+            };
+            // A thread that just ended has no file left: it ran no more.
+            let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            if let Some(ns) = text.split_whitespace().next().and_then(|n| n.parse().ok()) {
+                times.insert(tid, ns);
+            }
+        }
+        Ok(times)
     }
 
     /// File descriptors the process has open (sockets included).
@@ -137,20 +137,4 @@ fn status_field(pid: u32, field: &str) -> Result<u64, String> {
         .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| format!("{path}: no {field}"))
-}
-
-/// The kernel's clock ticks per second (`getconf CLK_TCK`; 100 when it
-/// cannot say).
-fn clock_ticks_per_second() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|t| t.trim().parse::<f64>().ok())
-            .filter(|t| *t > 0.0)
-            .unwrap_or(100.0)
-    })
 }

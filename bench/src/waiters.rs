@@ -17,7 +17,7 @@ pub struct IdleWaiters {
     pub waiters: usize,
     /// Length of each window.
     pub seconds: f64,
-    /// The server's CPU time (user + system) per second of the window
+    /// The CPU time the server's threads ran per second of the window
     /// without waits, in ms.
     pub cpu_ms_per_s_none: f64,
     /// The same with `waiters` waits in progress.
@@ -58,7 +58,7 @@ pub fn measure(server: &Server, waiters: usize, window: Duration) -> Result<Idle
         }
         accepted(server, files + open.len())?;
     }
-    all_seated(server, waiters)?;
+    all_seated(server, waiters, files)?;
     let waiting = cpu_ms_per_s(server, window)?;
 
     let woken = Instant::now();
@@ -103,8 +103,9 @@ fn accepted(server: &Server, files: usize) -> Result<(), String> {
 }
 
 /// Waits until `waiters` waits are in progress: one more answers 503
-/// (the server's `--max-waiters` is `waiters`).
-fn all_seated(server: &Server, waiters: usize) -> Result<(), String> {
+/// (the server's `--max-waiters` is `waiters`); it had `files` open
+/// before they were opened.
+fn all_seated(server: &Server, waiters: usize, files: usize) -> Result<(), String> {
     let started = Instant::now();
     loop {
         let probe = http::call(
@@ -119,17 +120,28 @@ fn all_seated(server: &Server, waiters: usize) -> Result<(), String> {
             return Ok(());
         }
         if started.elapsed() > Duration::from_secs(20) {
-            return Err(server.failure(&format!("{waiters} waits not in progress within 20 s")));
+            let held = server.open_files()?.saturating_sub(files);
+            return Err(server.failure(&format!(
+                "{waiters} waits not in progress within 20 s: one more answers {} {}, \
+                 the server holds {held} more files than before them",
+                probe.status, probe.body
+            )));
         }
         thread::sleep(Duration::from_millis(5));
     }
 }
 
-/// The server's CPU time per second of `window`, in ms.
+/// The server's CPU time per second of `window`, in ms: what its threads
+/// ran during it (a thread that ends within it loses its share).
 fn cpu_ms_per_s(server: &Server, window: Duration) -> Result<f64, String> {
-    let before = server.cpu_time()?;
+    let before = server.thread_cpu()?;
     let started = Instant::now();
     thread::sleep(window);
-    let used = server.cpu_time()?.saturating_sub(before);
-    Ok(used.as_secs_f64() * 1e3 / started.elapsed().as_secs_f64())
+    let after = server.thread_cpu()?;
+    let elapsed = started.elapsed();
+    let ns: u64 = after
+        .iter()
+        .map(|(tid, ns)| ns.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+        .sum();
+    Ok(ns as f64 / 1e6 / elapsed.as_secs_f64())
 }
