@@ -1,9 +1,10 @@
 //! `fake-servicer-bench`: builds release binaries, then measures
 //! fake-servicer against a bare axum server on this machine — throughput
 //! and latency side by side in alternating rounds, start-up, memory, hot
-//! reload — and prints a table and one JSON line. It fails (exit 1,
-//! naming the scenario) on any error or wrong answer under load; the
-//! throughput, latency and memory targets are only reported.
+//! reload, the CPU cost of idle waits — and prints a table and one JSON
+//! line. It fails (exit 1, naming the scenario) on any error or wrong
+//! answer under load, or when a wait is not answered; the throughput,
+//! latency, memory and CPU targets are only reported.
 //!
 //! ```text
 //! cargo run --release -p fake-servicer-bench            # about 3.5 minutes
@@ -15,6 +16,7 @@ mod http;
 mod process;
 mod report;
 mod stats;
+mod waiters;
 mod wrk;
 
 use check::Expected;
@@ -52,7 +54,16 @@ struct Args {
     /// Plugin reloads for the reload latency and memory figures.
     #[arg(long, default_value_t = 50)]
     reloads: usize,
-    /// A smoke run: 1 round of 1 s, 3 start-ups, 5 reloads.
+    /// `POST /__admin/requests/wait` calls kept waiting for the idle CPU
+    /// figure.
+    #[arg(long, default_value_t = 1000)]
+    waiters: usize,
+    /// Seconds of each idle CPU window (no waits, then the waits):
+    /// 5, or 1 with `--quick`.
+    #[arg(long)]
+    idle_seconds: Option<u64>,
+    /// A smoke run: 1 round of 1 s, 3 start-ups, 5 reloads, idle windows
+    /// of 1 s.
     #[arg(long)]
     quick: bool,
     /// Use the release binaries already built instead of running cargo.
@@ -77,6 +88,7 @@ fn main() -> ExitCode {
         args.seconds = 1;
         args.starts = 3;
         args.reloads = 5;
+        args.idle_seconds = args.idle_seconds.or(Some(1));
     }
     match run(&args) {
         Ok(results) => {
@@ -179,6 +191,21 @@ fn run(args: &Args) -> Result<Results, String> {
     let startup_ms = startups(&bins, &plugins, &logs, args.starts)?;
     eprintln!("reloading the example plugin {} times", args.reloads);
     let (reload_ms, rss_per_reload_kib) = reloads(&bins, &dir("reload")?, &logs, args.reloads)?;
+    let idle_seconds = args.idle_seconds.unwrap_or(5);
+    eprintln!(
+        "idle CPU: no waits, then {} waits in progress, {idle_seconds} s each",
+        args.waiters
+    );
+    let waiters = args.waiters.to_string();
+    let server = start_fake(
+        &bins,
+        "waiters",
+        &plugins,
+        &["--max-waiters", &waiters],
+        &logs,
+    )?;
+    let idle_waiters = waiters::measure(&server, args.waiters, Duration::from_secs(idle_seconds))?;
+    drop(server);
 
     Ok(Results {
         load,
@@ -192,6 +219,7 @@ fn run(args: &Args) -> Result<Results, String> {
         reloads: args.reloads,
         reload_ms,
         rss_per_reload_kib,
+        idle_waiters,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use crate::http;
 use std::{
+    collections::HashMap,
     fs::File,
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
@@ -75,6 +76,36 @@ impl Server {
     /// Resident memory now, in KiB.
     pub fn rss_kib(&self) -> Result<u64, String> {
         status_field(self.child.id(), "VmRSS:")
+    }
+
+    /// CPU time each thread of the process has run so far, by thread id
+    /// (`/proc/<pid>/task/<tid>/schedstat`, in nanoseconds: finer than
+    /// the clock ticks of `/proc/<pid>/stat`).
+    pub fn thread_cpu(&self) -> Result<HashMap<u32, u64>, String> {
+        let dir = format!("/proc/{}/task", self.child.id());
+        let tasks = std::fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?;
+        let mut times = HashMap::new();
+        for task in tasks.flatten() {
+            let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+                continue;
+            };
+            // A thread that just ended has no file left: it ran no more.
+            let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            if let Some(ns) = text.split_whitespace().next().and_then(|n| n.parse().ok()) {
+                times.insert(tid, ns);
+            }
+        }
+        Ok(times)
+    }
+
+    /// File descriptors the process has open (sockets included).
+    pub fn open_files(&self) -> Result<usize, String> {
+        let path = format!("/proc/{}/fd", self.child.id());
+        std::fs::read_dir(&path)
+            .map(Iterator::count)
+            .map_err(|e| format!("{path}: {e}"))
     }
 
     /// An error about this server, with the end of its log.

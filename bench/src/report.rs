@@ -5,6 +5,7 @@
 use crate::{
     check::Sample,
     stats::{max, median, min},
+    waiters::IdleWaiters,
     wrk::{Load, Run},
 };
 use serde_json::{Value, json};
@@ -103,6 +104,7 @@ pub struct Results {
     pub reloads: usize,
     pub reload_ms: Vec<f64>,
     pub rss_per_reload_kib: f64,
+    pub idle_waiters: IdleWaiters,
 }
 
 struct Target {
@@ -159,6 +161,12 @@ impl Results {
                 key: "reload_latency",
                 text: "reload latency <= 250 ms (median)",
                 met: median(&self.reload_ms) <= 250.0,
+            },
+            Target {
+                key: "idle_waiters_cpu",
+                text: "idle waits add <= 1 ms of CPU per second",
+                met: self.idle_waiters.cpu_ms_per_s_waiting
+                    <= self.idle_waiters.cpu_ms_per_s_none + 1.0,
             },
         ]
     }
@@ -222,6 +230,19 @@ impl Results {
             median(&self.reload_ms),
             min(&self.reload_ms),
             max(&self.reload_ms)
+        ));
+        let w = &self.idle_waiters;
+        out.push_str(&format!(
+            "{:<34} {:.2} ms/s with none, {:.2} ms/s with {} waits ({:.0} s each)\n",
+            "server CPU idle, waits sleeping",
+            w.cpu_ms_per_s_none,
+            w.cpu_ms_per_s_waiting,
+            w.waiters,
+            w.seconds
+        ));
+        out.push_str(&format!(
+            "{:<34} {:.1} ms\n",
+            "one request -> all waits answered", w.all_woken_ms
         ));
         out.push_str("\ntargets (reported only):\n");
         for t in self.targets() {
@@ -296,6 +317,13 @@ impl Results {
                 "min": round2(min(&self.reload_ms)),
                 "max": round2(max(&self.reload_ms)),
             },
+            "idle_waiters": {
+                "waiters": self.idle_waiters.waiters,
+                "seconds": self.idle_waiters.seconds,
+                "cpu_ms_per_s_none": round2(self.idle_waiters.cpu_ms_per_s_none),
+                "cpu_ms_per_s_waiting": round2(self.idle_waiters.cpu_ms_per_s_waiting),
+                "all_woken_ms": round2(self.idle_waiters.all_woken_ms),
+            },
             "targets": targets,
             "failures": self.failures(),
         })
@@ -356,6 +384,13 @@ mod tests {
             reloads: 1,
             reload_ms: vec![100.0],
             rss_per_reload_kib: 500.0,
+            idle_waiters: IdleWaiters {
+                waiters: 1000,
+                seconds: 1.0,
+                cpu_ms_per_s_none: 0.0,
+                cpu_ms_per_s_waiting: 0.0,
+                all_woken_ms: 20.0,
+            },
         }
     }
 

@@ -30,6 +30,8 @@ use std::{
 };
 use uuid::Uuid;
 
+mod evicted;
+
 /// Most shards a journal has.
 const MAX_SHARDS: usize = 16;
 /// A journal has at most one shard per this many entries (at least one).
@@ -343,35 +345,16 @@ fn charge(request: &Recorded, outcome: &Outcome) -> usize {
             .sum::<usize>()
 }
 
-/// Most scopes a shard counts evictions of; past it, a scope's count is
-/// the total.
-const MAX_EVICTED_SCOPES: usize = 4096;
+/// Bytes the journal keeps at most about the routes of the entries its
+/// bounds dropped (see [`evicted`]).
+pub const EVICTED_ROUTES_BUDGET: usize = 1024 * 1024;
 
 #[derive(Default)]
 struct Shard {
     entries: VecDeque<Arc<Entry>>,
     bytes: usize,
     /// Entries dropped by the journal's bounds since the last clear.
-    evicted: u64,
-    /// Of those, per scope they carried.
-    evicted_by_scope: std::collections::HashMap<Arc<str>, u64>,
-    /// More scopes than [`MAX_EVICTED_SCOPES`] were evicted.
-    evicted_scopes_overflow: bool,
-}
-
-impl Shard {
-    fn count_eviction(&mut self, e: &Entry) {
-        self.evicted += 1;
-        for s in e.scopes.iter() {
-            if let Some(n) = self.evicted_by_scope.get_mut(s) {
-                *n += 1;
-            } else if self.evicted_by_scope.len() < MAX_EVICTED_SCOPES {
-                self.evicted_by_scope.insert(s.clone(), 1);
-            } else {
-                self.evicted_scopes_overflow = true;
-            }
-        }
-    }
+    evicted: evicted::Evicted,
 }
 
 /// The journal.
@@ -381,6 +364,8 @@ pub struct Journal {
     /// Entries shown at most (0: disabled).
     size: usize,
     bytes_per_shard: usize,
+    /// [`EVICTED_ROUTES_BUDGET`], shared out.
+    evicted_routes_per_shard: usize,
     seq: AtomicU64,
     /// Entry ids are this random UUID with the sequence number mixed into
     /// its low bits: unique, and no system call per request.
@@ -416,6 +401,7 @@ impl Journal {
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             size,
             bytes_per_shard: BYTE_BUDGET / shards,
+            evicted_routes_per_shard: EVICTED_ROUTES_BUDGET / shards,
             seq: AtomicU64::new(0),
             id_base: Uuid::new_v4().as_u128(),
             news: tokio::sync::broadcast::channel(NEWS_CAPACITY).0,
@@ -446,20 +432,15 @@ impl Journal {
     }
 
     /// Entries dropped by the journal's bounds (`--journal-size`, the byte
-    /// budget) since the last clear; with `scope`, those of that scope (or
-    /// all, when too many scopes were evicted to count each).
-    pub fn evicted(&self, scope: Option<&str>) -> u64 {
-        let mut n = 0;
-        for s in &self.shards {
-            let shard = lock(s);
-            n += match scope {
-                Some(scope) if !shard.evicted_scopes_overflow => {
-                    shard.evicted_by_scope.get(scope).copied().unwrap_or(0)
-                }
-                _ => shard.evicted,
-            };
-        }
-        n
+    /// budget) since the last clear that could have matched `pattern`
+    /// (judged by method, service and path), of `scope` when given; 0 only
+    /// when none could have. Past the budget of what is kept about them,
+    /// every dropped entry of `scope` counts.
+    pub fn evicted(&self, scope: Option<&str>, pattern: &RequestPattern) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| lock(s).evicted.could_match(scope, pattern))
+            .sum()
     }
 
     /// Records a request of `scopes` and its outcome.
@@ -512,7 +493,7 @@ impl Journal {
             }
             if let Some(old) = shard.entries.pop_front() {
                 shard.bytes -= old.bytes;
-                shard.count_eviction(&old);
+                shard.evicted.count(&old, self.evicted_routes_per_shard);
             }
         }
         drop(shard);
@@ -773,6 +754,81 @@ mod tests {
             (Duration::ZERO, Bytes::from_static(b"cd")),
         ]);
         assert_eq!(&Responded::of(&plan).body[..], b"abcd");
+    }
+
+    fn pattern(v: Value) -> RequestPattern {
+        RequestPattern::parse(&v, "").unwrap()
+    }
+
+    /// A journal of one entry that has dropped `GET /shop/price?id=1` of
+    /// scope `s1` and `POST /orders`.
+    fn after_evictions() -> Journal {
+        let j = Journal::new(1);
+        let mut price = (*rec_with_query("/shop/price", 0, "id=1")).clone();
+        price.service = Some(("shop".into(), "/shop".len()));
+        let scopes = crate::scope::Scopes::one("s1");
+        j.record_scoped(Arc::new(price), scopes, outcome(AnsweredBy::Nothing));
+        let mut order = (*rec("/orders", 0)).clone();
+        order.method = http::Method::POST;
+        j.record(Arc::new(order), outcome(AnsweredBy::Nothing));
+        j.record(rec("/kept", 0), outcome(AnsweredBy::Nothing));
+        j
+    }
+
+    #[test]
+    fn a_pattern_no_dropped_entry_could_match_counts_no_evictions() {
+        let j = after_evictions();
+        for p in [
+            json!({"urlPath": "/kept"}),
+            json!({"method": "GET", "urlPath": "/orders"}),
+            json!({"urlPath": "/shop/price", "service": "shop"}),
+            json!({"urlPathPattern": "/shop/p.*", "service": "shop"}),
+            json!({"url": "/price?id=2", "service": "other"}),
+        ] {
+            assert_eq!(j.evicted(None, &pattern(p.clone())), 0, "{p}");
+        }
+        let orders = pattern(json!({"urlPath": "/orders"}));
+        assert_eq!(j.evicted(Some("s1"), &orders), 0, "not of the scope");
+    }
+
+    #[test]
+    fn a_pattern_a_dropped_entry_could_match_counts_it() {
+        let j = after_evictions();
+        for (p, n) in [
+            (json!({}), 2),
+            (json!({"method": "POST", "urlPath": "/orders"}), 1),
+            (json!({"urlPath": "/price", "service": "shop"}), 1),
+            (json!({"urlPathTemplate": "/{what}", "service": "shop"}), 1),
+            // The query, headers and body were not kept: they may match.
+            (json!({"url": "/price?id=2", "service": "shop"}), 1),
+            (
+                json!({"urlPath": "/orders", "headers": {"x": {"equalTo": "y"}}}),
+                1,
+            ),
+            (json!({"urlPattern": "/nothing.*"}), 2),
+        ] {
+            assert_eq!(j.evicted(None, &pattern(p.clone())), n, "{p}");
+        }
+        let any = pattern(json!({}));
+        assert_eq!(j.evicted(Some("s1"), &any), 1);
+        assert_eq!(j.evicted(Some("s2"), &any), 0);
+    }
+
+    #[test]
+    fn past_the_budget_of_routes_every_dropped_entry_of_the_scope_counts() {
+        let j = Journal::new(1);
+        let long = "x".repeat(8 * 1024);
+        let routes = EVICTED_ROUTES_BUDGET / long.len() + 2;
+        for i in 0..routes {
+            let scopes = crate::scope::Scopes::one("s1");
+            let r = rec(&format!("/{i}/{long}"), 0);
+            j.record_scoped(r, scopes, outcome(AnsweredBy::Nothing));
+        }
+        let nothing = pattern(json!({"urlPath": "/nothing"}));
+        let dropped = routes as u64 - 1;
+        assert_eq!(j.evicted(None, &nothing), dropped);
+        assert_eq!(j.evicted(Some("s1"), &nothing), dropped);
+        assert_eq!(j.evicted(Some("s2"), &nothing), 0);
     }
 
     #[test]

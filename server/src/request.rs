@@ -64,6 +64,26 @@ pub fn compact_body(body: Bytes) -> Bytes {
     }
 }
 
+/// [`Recorded::path_for`] of a request to `path` that resolved to
+/// `resolved` (a service, and where in `path` the path relative to it
+/// starts).
+pub fn path_for<'a>(
+    path: &'a str,
+    resolved: Option<(&str, usize)>,
+    wanted: Option<&str>,
+) -> Option<&'a str> {
+    match wanted {
+        None => Some(path),
+        Some(wanted) => match resolved {
+            Some((name, at)) if crate::routing::same_service(name, wanted) => {
+                let rel = path.get(at..).unwrap_or_default();
+                Some(if rel.is_empty() { "/" } else { rel })
+            }
+            _ => None,
+        },
+    }
+}
+
 impl Recorded {
     /// The service the request resolved to and the path relative to it.
     pub fn service(&self) -> Option<(&str, &str)> {
@@ -91,13 +111,8 @@ impl Recorded {
     /// The path stub matchers compare: service-relative for `service`
     /// (`Some` when the request resolved to it), the received path otherwise.
     pub fn path_for(&self, service: Option<&str>) -> Option<&str> {
-        match service {
-            None => Some(&self.path),
-            Some(wanted) => match self.service() {
-                Some((name, rel)) if crate::routing::same_service(name, wanted) => Some(rel),
-                _ => None,
-            },
-        }
+        let resolved = self.service.as_ref().map(|(name, at)| (&**name, *at));
+        path_for(&self.path, resolved, service)
     }
 
     /// Query parameters, decoded, in order, duplicates kept.

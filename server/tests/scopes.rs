@@ -501,6 +501,76 @@ async fn counts_and_waits_say_when_the_journal_evicted_entries_of_their_scope() 
     server.shutdown().await;
 }
 
+/// A server whose journal keeps two entries, after three `GET /shop/price`
+/// of scope `e`: one of them evicted.
+async fn after_an_eviction() -> (Server, tempfile::TempDir, Admin) {
+    let (server, dir, a) = server(|c| c.journal_size = 2).await;
+    for _ in 0..3 {
+        price(&a, &[(SCOPE, "e")]).await;
+    }
+    (server, dir, a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_no_evicted_entry_could_have_matched_carries_no_eviction_notice() {
+    let (server, _dir, a) = after_an_eviction().await;
+    for pattern in [
+        json!({"method": "POST", "urlPath": "/price", "service": "shop"}),
+        json!({"urlPath": "/other", "service": "shop"}),
+        json!({"urlPath": "/price", "service": "bank"}),
+    ] {
+        for path in ["/__admin/requests/count", "/__admin/requests/find"] {
+            let r = admin_call(&a, Method::POST, path, &[(SCOPE, "e")], pattern.clone()).await;
+            assert_eq!(r.status, StatusCode::OK, "{path} {pattern}: {}", r.text());
+            assert_eq!(
+                r.header("x-fake-servicer-journal-evicted"),
+                None,
+                "{path} {pattern}"
+            );
+        }
+    }
+    let mut waited = json!({"urlPath": "/other", "service": "shop", "timeoutMs": 0});
+    waited["scope"] = "e".into();
+    let r = a.post("/__admin/requests/wait", waited).await;
+    assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(r.json()["journal"], Value::Null, "{}", r.text());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_an_evicted_entry_could_have_matched_says_so() {
+    let (server, _dir, a) = after_an_eviction().await;
+    for pattern in [
+        json!({"method": "GET", "urlPath": "/price", "service": "shop"}),
+        // The query and headers of evicted entries are not kept.
+        json!({"url": "/price?page=2", "service": "shop"}),
+        json!({"urlPath": "/shop/price", "headers": {"X-A": {"equalTo": "1"}}}),
+    ] {
+        let r = admin_call(
+            &a,
+            Method::POST,
+            "/__admin/requests/count",
+            &[(SCOPE, "e")],
+            pattern.clone(),
+        )
+        .await;
+        assert_eq!(
+            r.header("x-fake-servicer-journal-evicted"),
+            Some("1"),
+            "{pattern}"
+        );
+    }
+    let r = a
+        .post(
+            "/__admin/requests/wait",
+            json!({"urlPath": "/price", "service": "shop", "count": 3, "timeoutMs": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(r.json()["journal"]["evicted"], 1, "{}", r.text());
+    server.shutdown().await;
+}
+
 /// An app under test: `GET /checkout` calls the mock's `GET /shop/price`,
 /// passing on `traceparent` and `baggage` as an instrumented app does, and
 /// answers what the mock answered. Returns its base URL.

@@ -116,6 +116,7 @@ async fn list(
     Ok(super::scopes::with_eviction_header(
         &app,
         scope.as_deref(),
+        &RequestPattern::any(),
         requests_stream(entries, writer(flag(&q.extensions)), tail),
     ))
 }
@@ -201,6 +202,7 @@ async fn count(
     Ok(super::scopes::with_eviction_header(
         &app,
         scope.as_deref(),
+        &p,
         Json(json!({ "count": n })).into_response(),
     ))
 }
@@ -229,6 +231,7 @@ async fn find(
     Ok(super::scopes::with_eviction_header(
         &app,
         scope.as_deref(),
+        &p,
         requests_stream(
             find_scoped(&app, &p, scope.as_deref()),
             Entry::logged_request,

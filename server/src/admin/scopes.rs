@@ -85,16 +85,20 @@ pub(crate) fn filter(
     }
 }
 
-/// The eviction notice of an answer about `scope`: `None` when the
-/// journal dropped nothing that could count.
-pub(crate) fn eviction_notice(app: &App, scope: Option<&str>) -> Option<Value> {
-    let n = app.journal.evicted(scope);
+/// The eviction notice of an answer about `scope` and `pattern`: `None`
+/// when the journal dropped nothing that could have matched them.
+pub(crate) fn eviction_notice(
+    app: &App,
+    scope: Option<&str>,
+    pattern: &RequestPattern,
+) -> Option<Value> {
+    let n = app.journal.evicted(scope, pattern);
     (n > 0).then(|| {
         json!({
             "evicted": n,
             "warning": format!(
-                "the journal has evicted {n} entries{} since it was last reset \
-                 (--journal-size); counts may be short",
+                "the journal has evicted {n} entries{} that could have matched \
+                 since it was last reset (--journal-size); counts may be short",
                 scope.map(|s| format!(" of scope {s:?}")).unwrap_or_default()
             ),
         })
@@ -104,13 +108,15 @@ pub(crate) fn eviction_notice(app: &App, scope: Option<&str>) -> Option<Value> {
 /// The header carrying the eviction notice on count and find answers.
 pub(crate) const EVICTED_HEADER: &str = "x-fake-servicer-journal-evicted";
 
-/// Adds the eviction notice header to `response`.
+/// Adds the eviction notice header to `response`, an answer about `scope`
+/// and `pattern`.
 pub(crate) fn with_eviction_header(
     app: &App,
     scope: Option<&str>,
+    pattern: &RequestPattern,
     mut response: Response,
 ) -> Response {
-    let n = app.journal.evicted(scope);
+    let n = app.journal.evicted(scope, pattern);
     if n > 0 {
         response
             .headers_mut()
@@ -296,7 +302,7 @@ async fn wait(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> A
         "count": found.len(),
         "wanted": want.count,
     });
-    if let Some(notice) = eviction_notice(&app, want.scope.as_deref()) {
+    if let Some(notice) = eviction_notice(&app, want.scope.as_deref(), &want.pattern) {
         answer["journal"] = notice;
     }
     let status = if reached {

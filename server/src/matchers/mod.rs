@@ -292,6 +292,33 @@ impl RequestPattern {
         Match::matches(self, &RequestContext::new(req))
     }
 
+    /// Whether a request of `method` to `path` (resolved to `service` as
+    /// [`Recorded::service`] keeps it) could match whatever its query,
+    /// headers, cookies and body: `false` only when its method, service or
+    /// path rule it out (a `urlPattern`, which may look at the query, never
+    /// does).
+    pub fn could_match_route(
+        &self,
+        method: &str,
+        path: &str,
+        service: Option<(&str, usize)>,
+    ) -> bool {
+        if let Some(m) = &self.method
+            && method != m
+        {
+            return false;
+        }
+        let Some(path) = crate::request::path_for(path, service, self.service.as_deref()) else {
+            return false;
+        };
+        let url = match &self.url {
+            UrlMatcher::Url(u) => u.split_once('?').map_or(u.as_str(), |(p, _)| p) == path,
+            UrlMatcher::UrlPattern(_) => true,
+            other => other.matches(path, None),
+        };
+        url && self.path_params.matches(self.template(), path)
+    }
+
     fn template(&self) -> Option<&PathTemplate> {
         match &self.url {
             UrlMatcher::Template(t) => Some(t),
