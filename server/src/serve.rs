@@ -196,8 +196,14 @@ pub async fn serve(
         match (secure, &tls) {
             (true, Some(tls)) => {
                 let tls = tls.clone();
+                let stopped = served.stopped();
                 tokio::spawn(async move {
-                    if let Some(stream) = tls.accept(stream).await {
+                    // A stop drops a handshake in progress: no request yet.
+                    let accepted = tokio::select! {
+                        accepted = tls.accept(stream) => accepted,
+                        () = stopped => None,
+                    };
+                    if let Some(stream) = accepted {
                         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                         served.connection(stream, remote, None, h2, true).await;
                     }
@@ -205,12 +211,21 @@ pub async fn serve(
                 });
             }
             _ => {
+                let stopped = served.stopped();
                 tokio::spawn(async move {
-                    match h2c_preface(&stream, limits.head_timeout).await {
-                        Some(h2) => served.connection(stream, remote, Some(fd), h2, false).await,
-                        None => {
+                    // A stop drops a connection that has sent nothing yet.
+                    let preface = tokio::select! {
+                        preface = h2c_preface(&stream, limits.head_timeout) => Some(preface),
+                        () = stopped => None,
+                    };
+                    match preface {
+                        Some(Some(h2)) => {
+                            served.connection(stream, remote, Some(fd), h2, false).await
+                        }
+                        Some(None) => {
                             tracing::debug!(%remote, "no request within {:?}", limits.head_timeout)
                         }
+                        None => {}
                     }
                     drop(slot);
                 });
@@ -305,6 +320,14 @@ struct Served {
 }
 
 impl Served {
+    /// Resolves once the server stops.
+    fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut signal = self.stopping.clone();
+        async move {
+            let _ = signal.wait_for(|stopping| *stopping).await;
+        }
+    }
+
     /// Serves requests on `stream` until it closes.
     async fn connection<S: Resettable + Send + 'static>(
         self,
@@ -314,12 +337,15 @@ impl Served {
         h2: bool,
         secure: bool,
     ) {
+        let stopped = self.stopped();
+        // `stopping` itself is held until the connection ends: the server
+        // waits for every receiver to be gone.
         let Served {
             http,
             admin,
             app,
             limits,
-            mut stopping,
+            stopping,
         } = self;
         let fault = Arc::new(FaultSlot::default());
         let conn = Conn {
@@ -386,9 +412,6 @@ impl Served {
             }
         });
         let io = TokioIo::new(FaultIo::new(stream, fault));
-        let stopped = async move {
-            let _ = stopping.wait_for(|stopping| *stopping).await;
-        };
         let ended = if h2 {
             let conn = http.1.serve_connection(io, service);
             drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
@@ -399,6 +422,7 @@ impl Served {
         if let Err(e) = ended {
             tracing::debug!(%remote, "connection ended: {e}");
         }
+        drop(stopping);
     }
 }
 

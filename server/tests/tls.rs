@@ -656,3 +656,61 @@ async fn an_h2_request_with_more_header_lines_than_max_headers_is_answered_431()
     assert_eq!(status, 200);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_lets_an_h2_request_in_flight_finish() {
+    let (server, admin) = tls_server(|c| c.tls_listen = None).await;
+    admin
+        .stub(json!({
+            "request": {"method": "GET", "urlPath": "/slow", "service": "example"},
+            "response": {"status": 200, "body": "finished", "fixedDelayMilliseconds": 1000}
+        }))
+        .await;
+    let (mut send, conn) = h2c_connect(server.addr()).await;
+    let slow =
+        tokio::spawn(async move { h2_get(&mut send, "http://example.localhost/slow", &[]).await });
+    // The journal records a request once its answer is decided: in flight.
+    common::eventually(
+        Duration::from_secs(10),
+        "the slow request in flight",
+        || {
+            let admin = &admin;
+            async move {
+                let n = admin.get("/__admin/requests").await.json()["meta"]["total"].clone();
+                if n == 1 { Ok(()) } else { Err(n.to_string()) }
+            }
+        },
+    )
+    .await;
+    server.shutdown().await;
+    assert_eq!(slow.await.unwrap().unwrap(), (200, "finished".to_owned()));
+    closed_after(conn, Instant::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_does_not_wait_for_connections_that_sent_nothing() {
+    let (server, admin) = tls_server(|_| {}).await;
+    // Silent on both ports: no HTTP/2 preface, no ClientHello. Each would
+    // be kept for --header-timeout (30 s) or --tls-handshake-timeout (10 s).
+    let _plain = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let _tls = tokio::net::TcpStream::connect(server.tls_addr().unwrap())
+        .await
+        .unwrap();
+    // Each port accepts in order: once a later connection is answered, the
+    // silent one has been accepted.
+    let ca = admin.get("/__admin/ca.pem").await.text();
+    let (mut plain, _) = h2c_connect(server.addr()).await;
+    let mut tls = h2_connect(server.tls_addr().unwrap(), "example.localhost", &ca).await;
+    for (send, url) in [
+        (&mut plain, "http://example.localhost/users"),
+        (&mut tls, "https://example.localhost/users"),
+    ] {
+        assert_eq!(h2_get(send, url, &[]).await.unwrap().0, 200);
+    }
+    let started = Instant::now();
+    assert!(
+        server.shutdown_within(Duration::from_secs(5)).await,
+        "still stopping after {:?}",
+        started.elapsed()
+    );
+}
