@@ -57,7 +57,8 @@ pub struct Args {
     pub max_header_bytes: usize,
 
     /// Seconds a client has to send a request head, and that a kept-alive
-    /// connection may sit idle; answers are never cut off.
+    /// connection may sit idle (HTTP/2: with no stream open); answers are
+    /// never cut off.
     #[arg(long, env = "FAKE_SERVICER_HEADER_TIMEOUT", default_value_t = Seconds(Config::default().header_timeout))]
     pub header_timeout: Seconds,
 

@@ -32,7 +32,8 @@ pub struct Config {
     /// Most bytes in one request head; more are answered 431 (at least 8192).
     pub max_header_bytes: usize,
     /// Time a client has to send a request head, and that a kept-alive
-    /// connection may sit idle; answers are never cut off.
+    /// connection may sit idle (HTTP/2: with no stream open); answers are
+    /// never cut off.
     pub header_timeout: Duration,
     /// Poll the watched dirs instead of relying on file events.
     pub poll: bool,

@@ -24,6 +24,7 @@ pub mod config;
 pub(crate) mod conn;
 pub mod fd_limit;
 pub mod healthcheck;
+pub(crate) mod idle;
 pub mod scaffold;
 pub(crate) mod serve;
 pub mod server;

@@ -9,6 +9,11 @@
 //! request acts on its stream only, leaving the connection's other
 //! streams alone (see [`h2_fault`]).
 //!
+//! A connection idle for `--header-timeout` is closed on either protocol:
+//! hyper's header read timeout does it on HTTP/1; an HTTP/2 connection
+//! without an open stream for that long gets a `GOAWAY`, and is dropped
+//! should the client not answer it within the same time again.
+//!
 //! Limits apply to what the client sends — header count, header bytes, the
 //! time to send a request head — never to answers, so long delays and
 //! dribbled bodies are not cut off.
@@ -17,6 +22,7 @@ use crate::{
     conn::{Conn, FaultIo, FaultSlot, Resettable},
     dispatch,
     fault::Fault,
+    idle::{Streams, Tracked},
     state::App,
     tls::Tls,
 };
@@ -24,11 +30,10 @@ use axum::{Router, extract::ConnectInfo};
 use http::StatusCode;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use std::{io, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, io, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 use tokio::{
     net::{TcpListener, TcpStream},
-    sync::Semaphore,
+    sync::{Semaphore, watch},
 };
 use tower_service::Service;
 
@@ -38,6 +43,10 @@ type StreamReset = h2::Error;
 /// The header-line limit hyper applies when none is set.
 const HYPER_MAX_HEADERS: usize = 100;
 
+/// Streams one HTTP/2 connection may have open at once (more are refused
+/// until one ends).
+pub const MAX_CONCURRENT_STREAMS: u32 = 200;
+
 /// Limits on request heads.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -45,7 +54,8 @@ pub struct Limits {
     pub max_headers: usize,
     /// Most bytes of a request head (more: 431). At least 8 KiB.
     pub max_head_bytes: usize,
-    /// Time a client has to send a request head.
+    /// Time a client has to send a request head, and that a connection
+    /// may sit idle (on HTTP/2: without an open stream).
     pub head_timeout: Duration,
     /// Connections served at once; the next is accepted when one closes.
     pub max_connections: usize,
@@ -56,7 +66,16 @@ pub struct Limits {
 /// only when a head arrives in several reads (431).
 fn check_head<B>(req: &hyper::Request<B>, limits: &Limits) -> Option<axum::response::Response> {
     let hosts = req.headers().get_all(http::header::HOST).iter().count();
-    let reason = if hosts > 1 {
+    let reason = if req.headers().len() > limits.max_headers {
+        // hyper counts HTTP/1 header lines itself; this is for HTTP/2.
+        Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "more than {} header lines (--max-headers)",
+                limits.max_headers
+            ),
+        ))
+    } else if hosts > 1 {
         Some((
             StatusCode::BAD_REQUEST,
             "more than one Host header".to_owned(),
@@ -127,11 +146,15 @@ pub async fn serve(
         h1.max_headers(limits.max_headers);
     }
     let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-    h2.timer(TokioTimer::new()).max_header_list_size(
-        u32::try_from(limits.max_head_bytes.max(8 * 1024)).unwrap_or(u32::MAX),
-    );
+    h2.timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
+        .max_header_list_size(
+            u32::try_from(limits.max_head_bytes.max(8 * 1024)).unwrap_or(u32::MAX),
+        );
     let http = Arc::new((h1, h2));
-    let graceful = GracefulShutdown::new();
+    // Each connection holds a receiver; once `true` is sent, they finish
+    // their requests and close, and the sender sees every receiver gone.
+    let (stopping, stopping_rx) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
@@ -168,13 +191,19 @@ pub async fn serve(
             admin: admin.clone(),
             app: app.clone(),
             limits,
-            watcher: graceful.watcher(),
+            stopping: stopping_rx.clone(),
         };
         match (secure, &tls) {
             (true, Some(tls)) => {
                 let tls = tls.clone();
+                let stopped = served.stopped();
                 tokio::spawn(async move {
-                    if let Some(stream) = tls.accept(stream).await {
+                    // A stop drops a handshake in progress: no request yet.
+                    let accepted = tokio::select! {
+                        accepted = tls.accept(stream) => accepted,
+                        () = stopped => None,
+                    };
+                    if let Some(stream) = accepted {
                         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                         served.connection(stream, remote, None, h2, true).await;
                     }
@@ -182,12 +211,21 @@ pub async fn serve(
                 });
             }
             _ => {
+                let stopped = served.stopped();
                 tokio::spawn(async move {
-                    match h2c_preface(&stream, limits.head_timeout).await {
-                        Some(h2) => served.connection(stream, remote, Some(fd), h2, false).await,
-                        None => {
+                    // A stop drops a connection that has sent nothing yet.
+                    let preface = tokio::select! {
+                        preface = h2c_preface(&stream, limits.head_timeout) => Some(preface),
+                        () = stopped => None,
+                    };
+                    match preface {
+                        Some(Some(h2)) => {
+                            served.connection(stream, remote, Some(fd), h2, false).await
+                        }
+                        Some(None) => {
                             tracing::debug!(%remote, "no request within {:?}", limits.head_timeout)
                         }
+                        None => {}
                     }
                     drop(slot);
                 });
@@ -196,7 +234,43 @@ pub async fn serve(
     }
     drop(listener);
     drop(tls_listener);
-    graceful.shutdown().await;
+    drop(stopping_rx);
+    let _ = stopping.send(true);
+    stopping.closed().await;
+}
+
+/// Serves `conn` until it ends. Once `stopped` or `idle` resolves, asks it
+/// (with `close`) to finish its requests and close; should it still be
+/// open when `idle` resolves again, drops it.
+async fn drive<C>(
+    conn: C,
+    close: impl Fn(Pin<&mut C>),
+    stopped: impl Future<Output = ()>,
+    mut idle: impl FnMut() -> Pin<Box<dyn Future<Output = ()> + Send>>,
+) -> Result<(), hyper::Error>
+where
+    C: Future<Output = Result<(), hyper::Error>>,
+{
+    tokio::pin!(conn, stopped);
+    let mut idling = idle();
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            ended = conn.as_mut() => return ended,
+            () = &mut stopped, if !closing => {
+                close(conn.as_mut());
+                closing = true;
+            }
+            () = &mut idling => {
+                if closing {
+                    return Ok(());
+                }
+                close(conn.as_mut());
+                closing = true;
+                idling = idle();
+            }
+        }
+    }
 }
 
 /// The first bytes of an HTTP/2 connection with prior knowledge.
@@ -241,10 +315,19 @@ struct Served {
     admin: Router,
     app: Arc<App>,
     limits: Limits,
-    watcher: hyper_util::server::graceful::Watcher,
+    /// Turns `true` when the server stops.
+    stopping: watch::Receiver<bool>,
 }
 
 impl Served {
+    /// Resolves once the server stops.
+    fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut signal = self.stopping.clone();
+        async move {
+            let _ = signal.wait_for(|stopping| *stopping).await;
+        }
+    }
+
     /// Serves requests on `stream` until it closes.
     async fn connection<S: Resettable + Send + 'static>(
         self,
@@ -254,12 +337,15 @@ impl Served {
         h2: bool,
         secure: bool,
     ) {
+        let stopped = self.stopped();
+        // `stopping` itself is held until the connection ends: the server
+        // waits for every receiver to be gone.
         let Served {
             http,
             admin,
             app,
             limits,
-            watcher,
+            stopping,
         } = self;
         let fault = Arc::new(FaultSlot::default());
         let conn = Conn {
@@ -268,7 +354,23 @@ impl Served {
             fault: fault.clone(),
             secure,
         };
+        // On HTTP/2, whether a stream is open, to close the connection
+        // once idle.
+        let streams = h2.then(|| Arc::new(Streams::default()));
+        let idle = {
+            let streams = streams.clone();
+            move || -> Pin<Box<dyn Future<Output = ()> + Send>> {
+                match streams.clone() {
+                    Some(streams) => {
+                        Box::pin(async move { streams.idle_for(limits.head_timeout).await })
+                    }
+                    // hyper's header read timeout closes idle HTTP/1.
+                    None => Box::pin(std::future::pending()),
+                }
+            }
+        };
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let open = streams.as_ref().map(|s| s.open());
             let rejected = check_head(&req, &limits);
             let h2 = req.version() == http::Version::HTTP_2;
             let mut req = req.map(axum::body::Body::new);
@@ -296,21 +398,31 @@ impl Served {
                     },
                     None => dispatch::handle(app, Some(conn.clone()), req).await,
                 };
-                match conn.fault.armed() {
-                    Some(fault) if h2 => h2_fault(fault),
-                    _ => Ok(answer),
-                }
+                let answer = match conn.fault.armed() {
+                    Some(fault) if h2 => h2_fault(fault)?,
+                    _ => answer,
+                };
+                // The stream stays open until its answer is sent.
+                Ok(match open {
+                    Some(open) => {
+                        answer.map(|body| axum::body::Body::new(Tracked::new(body, open)))
+                    }
+                    None => answer,
+                })
             }
         });
         let io = TokioIo::new(FaultIo::new(stream, fault));
         let ended = if h2 {
-            watcher.watch(http.1.serve_connection(io, service)).await
+            let conn = http.1.serve_connection(io, service);
+            drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
         } else {
-            watcher.watch(http.0.serve_connection(io, service)).await
+            let conn = http.0.serve_connection(io, service);
+            drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
         };
         if let Err(e) = ended {
             tracing::debug!(%remote, "connection ended: {e}");
         }
+        drop(stopping);
     }
 }
 

@@ -251,12 +251,37 @@ except requests.exceptions.SSLError:
     server.shutdown().await;
 }
 
+type H2Sender = hyper::client::conn::http2::SendRequest<Full<Bytes>>;
+
+/// An HTTP/2 connection over `io`, and its task, which ends when the
+/// connection closes.
+async fn h2_handshake<T>(io: T) -> (H2Sender, tokio::task::JoinHandle<hyper::Result<()>>)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(io))
+            .await
+            .expect("h2 handshake");
+    (send, tokio::spawn(conn))
+}
+
+/// A cleartext HTTP/2 connection with prior knowledge (h2c) to `addr`.
+async fn h2c_connect(addr: SocketAddr) -> (H2Sender, tokio::task::JoinHandle<hyper::Result<()>>) {
+    h2_handshake(tokio::net::TcpStream::connect(addr).await.unwrap()).await
+}
+
 /// An HTTP/2 connection over TLS to `name` (SNI), trusting `ca_pem`.
-async fn h2_connect(
+async fn h2_connect(addr: SocketAddr, name: &str, ca_pem: &str) -> H2Sender {
+    h2_connect_tracked(addr, name, ca_pem).await.0
+}
+
+/// [`h2_connect`], with the connection's task.
+async fn h2_connect_tracked(
     addr: SocketAddr,
     name: &str,
     ca_pem: &str,
-) -> hyper::client::conn::http2::SendRequest<Full<Bytes>> {
+) -> (H2Sender, tokio::task::JoinHandle<hyper::Result<()>>) {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
@@ -274,17 +299,12 @@ async fn h2_connect(
         .await
         .expect("handshake");
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (send, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
-            .await
-            .expect("h2 handshake");
-    tokio::spawn(conn);
-    send
+    h2_handshake(tls).await
 }
 
 /// `GET url` on `send`, with `headers`: status and body, or the error.
 async fn h2_get(
-    send: &mut hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+    send: &mut H2Sender,
     url: &str,
     headers: &[(&str, &str)],
 ) -> Result<(u16, String), String> {
@@ -525,4 +545,172 @@ async fn garbage_silent_and_protocolless_handshakes_are_counted_and_wedge_nothin
     let health = admin.get("/__admin/health").await.json();
     assert_eq!(health_tls(&health), (1, 3), "{health}");
     server.shutdown().await;
+}
+
+/// How long after `since` the connection whose task is `conn` closed;
+/// panics if it is still open 10 s later.
+async fn closed_after(
+    conn: tokio::task::JoinHandle<hyper::Result<()>>,
+    since: Instant,
+) -> Duration {
+    let ended = tokio::time::timeout(Duration::from_secs(10), conn)
+        .await
+        .expect("the server closes the connection within 10 s");
+    let took = since.elapsed();
+    ended
+        .unwrap()
+        .expect("a clean close (GOAWAY), not an error");
+    took
+}
+
+/// A server whose connections may sit idle for 1 s.
+async fn impatient_server(tls: bool) -> (Server, Admin) {
+    tls_server(|c| {
+        c.header_timeout = Duration::from_secs(1);
+        if !tls {
+            c.tls_listen = None;
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_h2c_connection_is_closed_after_the_header_timeout() {
+    let (server, _admin) = impatient_server(false).await;
+    let (mut send, conn) = h2c_connect(server.addr()).await;
+    let url = "http://example.localhost/users";
+    assert_eq!(
+        h2_get(&mut send, url, &[]).await.unwrap(),
+        (200, "users of example".to_owned())
+    );
+    let took = closed_after(conn, Instant::now()).await;
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_h2_connection_over_tls_is_closed_after_the_header_timeout() {
+    let (server, admin) = impatient_server(true).await;
+    let ca = admin.get("/__admin/ca.pem").await.text();
+    let (mut send, conn) =
+        h2_connect_tracked(server.tls_addr().unwrap(), "example.localhost", &ca).await;
+    let url = "https://example.localhost/users";
+    assert_eq!(
+        h2_get(&mut send, url, &[]).await.unwrap(),
+        (200, "users of example".to_owned())
+    );
+    let took = closed_after(conn, Instant::now()).await;
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2_connection_dribbling_an_answer_past_the_header_timeout_is_not_idle() {
+    let (server, admin) = impatient_server(false).await;
+    admin
+        .stub(json!({
+            "request": {"method": "GET", "urlPath": "/dribble", "service": "example"},
+            "response": {
+                "status": 200,
+                "body": "a slow answer",
+                "chunkedDribbleDelay": {"numberOfChunks": 4, "totalDuration": 2500}
+            }
+        }))
+        .await;
+    let (mut send, conn) = h2c_connect(server.addr()).await;
+    let started = Instant::now();
+    assert_eq!(
+        h2_get(&mut send, "http://example.localhost/dribble", &[])
+            .await
+            .unwrap(),
+        (200, "a slow answer".to_owned())
+    );
+    assert!(started.elapsed() >= Duration::from_millis(1800));
+    // Open all along: the same connection takes the next request.
+    assert_eq!(
+        h2_get(&mut send, "http://example.localhost/users", &[])
+            .await
+            .unwrap(),
+        (200, "users of example".to_owned())
+    );
+    let took = closed_after(conn, Instant::now()).await;
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2_request_with_more_header_lines_than_max_headers_is_answered_431() {
+    let (server, _admin) = tls_server(|c| {
+        c.tls_listen = None;
+        c.max_headers = 10;
+    })
+    .await;
+    let (mut send, _conn) = h2c_connect(server.addr()).await;
+    let url = "http://example.localhost/users";
+    let names: Vec<String> = (0..11).map(|i| format!("x-extra-{i}")).collect();
+    let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+    let (status, body) = h2_get(&mut send, url, &many).await.unwrap();
+    assert_eq!(status, 431, "{body}");
+    assert!(body.contains("--max-headers"), "{body}");
+    let (status, _) = h2_get(&mut send, url, &many[..10]).await.unwrap();
+    assert_eq!(status, 200);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_lets_an_h2_request_in_flight_finish() {
+    let (server, admin) = tls_server(|c| c.tls_listen = None).await;
+    admin
+        .stub(json!({
+            "request": {"method": "GET", "urlPath": "/slow", "service": "example"},
+            "response": {"status": 200, "body": "finished", "fixedDelayMilliseconds": 1000}
+        }))
+        .await;
+    let (mut send, conn) = h2c_connect(server.addr()).await;
+    let slow =
+        tokio::spawn(async move { h2_get(&mut send, "http://example.localhost/slow", &[]).await });
+    // The journal records a request once its answer is decided: in flight.
+    common::eventually(
+        Duration::from_secs(10),
+        "the slow request in flight",
+        || {
+            let admin = &admin;
+            async move {
+                let n = admin.get("/__admin/requests").await.json()["meta"]["total"].clone();
+                if n == 1 { Ok(()) } else { Err(n.to_string()) }
+            }
+        },
+    )
+    .await;
+    server.shutdown().await;
+    assert_eq!(slow.await.unwrap().unwrap(), (200, "finished".to_owned()));
+    closed_after(conn, Instant::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_does_not_wait_for_connections_that_sent_nothing() {
+    let (server, admin) = tls_server(|_| {}).await;
+    // Silent on both ports: no HTTP/2 preface, no ClientHello. Each would
+    // be kept for --header-timeout (30 s) or --tls-handshake-timeout (10 s).
+    let _plain = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let _tls = tokio::net::TcpStream::connect(server.tls_addr().unwrap())
+        .await
+        .unwrap();
+    // Each port accepts in order: once a later connection is answered, the
+    // silent one has been accepted.
+    let ca = admin.get("/__admin/ca.pem").await.text();
+    let (mut plain, _) = h2c_connect(server.addr()).await;
+    let mut tls = h2_connect(server.tls_addr().unwrap(), "example.localhost", &ca).await;
+    for (send, url) in [
+        (&mut plain, "http://example.localhost/users"),
+        (&mut tls, "https://example.localhost/users"),
+    ] {
+        assert_eq!(h2_get(send, url, &[]).await.unwrap().0, 200);
+    }
+    let started = Instant::now();
+    assert!(
+        server.shutdown_within(Duration::from_secs(5)).await,
+        "still stopping after {:?}",
+        started.elapsed()
+    );
 }
