@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/plugins" "$work/mappings"
 cp "$target/release/libexample.so" "$work/plugins/"
 cat >"$work/mappings/ping.json" <<'JSON'
-{"request": {"method": "GET", "url": "/stubbed/ping"},
+{"request": {"method": "GET", "urlPath": "/stubbed/ping"},
  "response": {"status": 200, "body": "pong", "headers": {"Content-Type": "text/plain; charset=utf-8"}}}
 JSON
 
@@ -44,7 +44,10 @@ count() {
   done
   [ -n "$ready" ] || { echo "$label: no answer from $path under $tool" >&2; cat "$out.log" >&2; exit 1; }
   if [ "$requests" -gt 1 ]; then
-    curl -fs -o /dev/null "http://127.0.0.1:$port$path?[2-$requests]"
+    # ?2 ... ?N: curl's URL globbing, all on one connection.
+    local wrong
+    wrong=$(curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$port$path?[2-$requests]" | grep -vc '^200$' || true)
+    [ "$wrong" = 0 ] || { echo "$label: $wrong answers other than 200 under $tool" >&2; kill "$pid"; exit 1; }
   fi
   kill -TERM "$pid"
   wait "$pid" || true
@@ -65,13 +68,13 @@ per_request() {
   python3 -c "print(round(($many - $one) / ($n - 1), 1))"
 }
 
-fake=("$target/release/fake-servicer" --plugins "$work/plugins" --mappings "$work/mappings" --docker off)
+fake=("$target/release/fake-servicer" --plugins "$work/plugins" --docker off)
 declare -A ins allocs
 for server in bare plugin stub; do
   case $server in
     bare) cmd=("$target/release/bare-axum"); path=/ping ;;
     plugin) cmd=("${fake[@]}"); path=/example/ping ;;
-    stub) cmd=("${fake[@]}"); path=/stubbed/ping ;;
+    stub) cmd=("${fake[@]}" --mappings "$work/mappings"); path=/stubbed/ping ;;
   esac
   ins[$server]=$(per_request callgrind "$server" "$path" "${cmd[@]}")
   allocs[$server]=$(per_request memcheck "$server" "$path" "${cmd[@]}")

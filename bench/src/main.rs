@@ -356,7 +356,7 @@ const STUB_PATH: &str = "/stubbed/ping";
 /// answers the same bytes as the plugin's `/ping`.
 fn write_stub(dir: &Path) -> Result<(), String> {
     let stub = json!({
-        "request": {"method": "GET", "url": STUB_PATH},
+        "request": {"method": "GET", "urlPath": STUB_PATH},
         "response": {
             "status": PONG.status,
             "body": PONG.body,
