@@ -131,7 +131,8 @@ fn run(args: &Args) -> Result<Results, String> {
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
         Ok(d)
     };
-    let (plugins, logs) = (dir("plugins")?, dir("logs")?);
+    let (plugins, logs, mappings) = (dir("plugins")?, dir("logs")?, dir("mappings")?);
+    write_stub(&mappings)?;
     copy(&bins.example, &plugins.join("libexample.so"))?;
     copy(&bins.other_service, &plugins.join("libother_service.so"))?;
 
@@ -140,8 +141,9 @@ fn run(args: &Args) -> Result<Results, String> {
         connections: args.connections,
         seconds: args.seconds,
     };
+    let ticks_per_sec = process::clock_ticks_per_sec();
     eprintln!("starting the servers");
-    let servers = start_load_servers(&bins, &plugins, &logs)?;
+    let servers = start_load_servers(&bins, &plugins, &mappings, &logs)?;
     let idle_rss_kib = servers[1].1.rss_kib()?;
     let mut scenarios: Vec<Scenario> = servers
         .iter()
@@ -162,13 +164,17 @@ fn run(args: &Args) -> Result<Results, String> {
     for round in 0..args.rounds {
         eprintln!("round {} of {}", round + 1, args.rounds);
         let mut runs = vec![None; servers.len()];
+        let mut cpu_us = vec![f64::NAN; servers.len()];
         for k in 0..servers.len() {
             let i = (k + round) % servers.len();
             let ((key, _), server, path) = &servers[i];
+            let cpu_before = server.cpu_ticks()?;
             let (run, sample) = check::during(server.addr, path, PONG, || {
                 wrk::run(server.addr, path, load)
             });
             let run = run?;
+            let cpu_ticks = server.cpu_ticks()?.saturating_sub(cpu_before);
+            cpu_us[i] = cpu_ticks as f64 / ticks_per_sec * 1e6 / run.requests.max(1) as f64;
             scenarios[i].sample.add(sample);
             if let Some(at) = rss_of.iter().position(|k| k == key) {
                 load_rss[at] = load_rss[at].max(server.rss_kib()?);
@@ -177,11 +183,13 @@ fn run(args: &Args) -> Result<Results, String> {
         }
         let runs: Vec<wrk::Run> = runs.into_iter().flatten().collect();
         let bare = runs[0].clone();
-        for (scenario, run) in scenarios.iter_mut().zip(runs) {
+        for ((scenario, run), cpu) in scenarios.iter_mut().zip(runs).zip(&cpu_us) {
             scenario
                 .ratios
                 .push(run.requests_per_sec / bare.requests_per_sec);
             scenario.p99_ratios.push(run.p99_us / bare.p99_us);
+            scenario.cpu_us_per_request.push(*cpu);
+            scenario.cpu_ratios.push(cpu / cpu_us[0]);
             scenario.runs.push(run);
         }
     }
@@ -273,10 +281,12 @@ fn build(cargo_build: bool) -> Result<Binaries, String> {
 type LoadServer = ((&'static str, &'static str), Server, String);
 
 /// One server per load scenario, each answering; bare axum first, then the
-/// default fake-servicer, then the journal off.
+/// default fake-servicer, the journal off, 100 stubs, an override, and a
+/// stub answering.
 fn start_load_servers(
     bins: &Binaries,
     plugins: &Path,
+    mappings: &Path,
     logs: &Path,
 ) -> Result<Vec<LoadServer>, String> {
     let fake = |name: &str, extra: &[&str]| start_fake(bins, name, plugins, extra, logs);
@@ -288,6 +298,9 @@ fn start_load_servers(
     load_stubs(&stubs)?;
     let armed = fake("override", &[])?;
     arm_override(&armed)?;
+    let mappings = mappings.to_str().ok_or("scratch path is not UTF-8")?;
+    let mut stub = fake("stub", &["--mappings", mappings])?;
+    stub.wait_ready(STUB_PATH, Duration::from_secs(10))?;
     let route = "/example/ping".to_owned();
     Ok(vec![
         (
@@ -311,6 +324,7 @@ fn start_load_servers(
             route.clone(),
         ),
         (("override", "next-request override"), armed, route),
+        (("stub", "WireMock stub answer"), stub, STUB_PATH.to_owned()),
     ])
 }
 
@@ -361,6 +375,24 @@ fn load_stubs(server: &Server) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The path of the stub scenario's stub.
+const STUB_PATH: &str = "/stubbed/ping";
+
+/// The stub of the stub scenario, as a mappings file: `GET /stubbed/ping`
+/// answers the same bytes as the plugin's `/ping`.
+fn write_stub(dir: &Path) -> Result<(), String> {
+    let stub = json!({
+        "request": {"method": "GET", "urlPath": STUB_PATH},
+        "response": {
+            "status": PONG.status,
+            "body": PONG.body,
+            "headers": {"Content-Type": "text/plain; charset=utf-8"},
+        },
+    });
+    let file = dir.join("ping.json");
+    std::fs::write(&file, stub.to_string()).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Arms an override for `GET /example/ping` that answers every request of

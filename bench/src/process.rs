@@ -108,6 +108,12 @@ impl Server {
             .map_err(|e| format!("{path}: {e}"))
     }
 
+    /// CPU time the process has used so far, user plus system, in clock
+    /// ticks (all its threads: fields 14 and 15 of `/proc/<pid>/stat`).
+    pub fn cpu_ticks(&self) -> Result<u64, String> {
+        cpu_ticks(self.child.id())
+    }
+
     /// An error about this server, with the end of its log.
     pub fn failure(&self, what: &str) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -129,6 +135,36 @@ impl Drop for Server {
     }
 }
 
+/// utime + stime of `/proc/<pid>/stat`, in clock ticks.
+fn cpu_ticks(pid: u32) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/stat");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    parse_cpu_ticks(&text).ok_or_else(|| format!("{path}: cannot read utime and stime"))
+}
+
+/// utime + stime from the text of `/proc/<pid>/stat`. The command name
+/// (field 2) is in parentheses and may hold spaces, so fields are counted
+/// from the last `)`: utime and stime are the 12th and 13th after it.
+fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 when it cannot be asked).
+pub fn clock_ticks_per_sec() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
 /// A `kB` field of `/proc/<pid>/status`.
 fn status_field(pid: u32, field: &str) -> Result<u64, String> {
     let path = format!("/proc/{pid}/status");
@@ -137,4 +173,24 @@ fn status_field(pid: u32, field: &str) -> Result<u64, String> {
         .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| format!("{path}: no {field}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ticks_are_read_past_a_command_name_with_spaces() {
+        let stat = "4242 (fake servicer) S 1 4242 4242 0 -1 4194560 1046 0 0 0 \
+                    731 205 0 0 20 0 4 0 123 456 789";
+        assert_eq!(parse_cpu_ticks(stat), Some(936));
+        assert_eq!(parse_cpu_ticks("4242 (x) S 1"), None);
+    }
+
+    #[test]
+    fn this_process_has_used_cpu_time() {
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < Duration::from_millis(30) {}
+        assert!(cpu_ticks(std::process::id()).is_ok_and(|t| t > 0));
+    }
 }

@@ -24,6 +24,11 @@ pub struct Scenario {
     pub ratios: Vec<f64>,
     /// p99 latency divided by bare axum's in the same round, per round.
     pub p99_ratios: Vec<f64>,
+    /// Server CPU time (user + system, from `/proc`) per request in
+    /// microseconds, per round.
+    pub cpu_us_per_request: Vec<f64>,
+    /// CPU time per request divided by bare axum's in the same round.
+    pub cpu_ratios: Vec<f64>,
 }
 
 impl Scenario {
@@ -36,6 +41,8 @@ impl Scenario {
             sample: Sample::default(),
             ratios: Vec::new(),
             p99_ratios: Vec::new(),
+            cpu_us_per_request: Vec::new(),
+            cpu_ratios: Vec::new(),
         }
     }
 
@@ -131,11 +138,25 @@ impl Results {
         let journal_on = self.scenario("plugin");
         let ratio = journal_on.map_or(f64::NAN, |s| median(&s.ratios));
         let p99 = journal_on.map_or(f64::NAN, |s| median(&s.p99_ratios));
+        let cpu = journal_on.map_or(f64::NAN, |s| median(&s.cpu_ratios));
+        let stub = self
+            .scenario("stub")
+            .map_or(f64::NAN, |s| median(&s.ratios));
         vec![
             Target {
                 key: "throughput_ratio",
-                text: "plugin route (journal on) >= 0.75x bare axum",
-                met: ratio >= 0.75,
+                text: "plugin route (journal on) >= 0.95x bare axum",
+                met: ratio >= 0.95,
+            },
+            Target {
+                key: "stub_throughput_ratio",
+                text: "WireMock stub answer >= 0.9x bare axum",
+                met: stub >= 0.9,
+            },
+            Target {
+                key: "cpu_per_request_ratio",
+                text: "plugin route server CPU time per request <= 1.15x bare axum's",
+                met: cpu <= 1.15,
             },
             Target {
                 key: "p99_ratio",
@@ -178,24 +199,35 @@ impl Results {
             self.rounds, self.load.seconds, self.load.threads, self.load.connections, self.cores
         );
         out.push_str(&format!(
-            "{:<34} {:>10} {:>8} {:>9} {:>9} {:>8} {:>8}\n",
-            "scenario (GET, 4-byte text)", "req/s", "x bare", "p50 us", "p99 us", "p99 x", "errors"
+            "{:<34} {:>8} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6}\n",
+            "scenario (GET, 4-byte text)",
+            "req/s",
+            "x bare",
+            "p50 us",
+            "p99 us",
+            "p99 x",
+            "cpu us",
+            "cpu x",
+            "errors"
         ));
         for s in &self.scenarios {
             out.push_str(&format!(
-                "{:<34} {:>10.0} {:>8.2} {:>9.0} {:>9.0} {:>8.2} {:>8}\n",
+                "{:<34} {:>8.0} {:>7.2} {:>7.0} {:>7.0} {:>6.2} {:>7.2} {:>6.2} {:>6}\n",
                 s.label,
                 s.median_of(|r| r.requests_per_sec),
                 median(&s.ratios),
                 s.median_of(|r| r.p50_us),
                 s.median_of(|r| r.p99_us),
                 median(&s.p99_ratios),
+                median(&s.cpu_us_per_request),
+                median(&s.cpu_ratios),
                 s.errors(),
             ));
         }
         out.push_str(
             "errors: answers with status >= 400 and socket errors counted by wrk (warm-up included),\n\
-             plus sampled answers other than 200 \"pong\"\n",
+             plus sampled answers other than 200 \"pong\"\n\
+             cpu us: the server's user + system CPU time (/proc) per request of the run\n",
         );
         let mb = |kib: f64| kib / 1024.0;
         out.push('\n');
@@ -277,6 +309,8 @@ impl Results {
                     "p50_us": s.median_of(|r| r.p50_us),
                     "p99_us": s.median_of(|r| r.p99_us),
                     "p99_ratio_to_bare": round2(median(&s.p99_ratios)),
+                    "cpu_us_per_request": round2(median(&s.cpu_us_per_request)),
+                    "cpu_ratio_to_bare": round2(median(&s.cpu_ratios)),
                     "errors": s.errors(),
                     "status_errors": s.status_errors(),
                     "socket_errors": s.socket_errors(),
@@ -359,6 +393,8 @@ mod tests {
         s.runs.push(run(requests_per_sec, 0));
         s.ratios.push(requests_per_sec / 80_000.0);
         s.p99_ratios.push(1.0);
+        s.cpu_us_per_request.push(12.0);
+        s.cpu_ratios.push(1.0);
         s.sample = Sample {
             checked: 100,
             wrong: 0,

@@ -68,7 +68,9 @@ impl From<Fault> for FfiFault {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     status: StatusCode,
-    headers: Vec<(String, Vec<u8>)>,
+    /// Kept in the form the server reads, so that [`Response::into_ffi`]
+    /// hands the list over without copying it.
+    headers: Vec<FfiResponseHeader>,
     body: Vec<u8>,
     chunks: Vec<(Duration, Vec<u8>)>,
     delay: Duration,
@@ -102,14 +104,18 @@ impl Response {
 
     /// Adds a header line (repeat the call for a multi-valued header).
     pub fn header(mut self, name: impl Into<String>, value: impl AsRef<[u8]>) -> Self {
-        self.headers.push((name.into(), value.as_ref().to_vec()));
+        self.headers.push(FfiResponseHeader {
+            name: RString::from(name.into()),
+            value: RVec::from(value.as_ref().to_vec()),
+        });
         self
     }
 
     /// Sets a header, replacing any earlier value of the same name.
     pub fn set_header(mut self, name: impl Into<String>, value: impl AsRef<[u8]>) -> Self {
         let name = name.into();
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        self.headers
+            .retain(|h| !h.name.as_str().eq_ignore_ascii_case(&name));
         self.header(name, value)
     }
 
@@ -186,8 +192,8 @@ impl Response {
     pub fn header_value(&self, name: &str) -> Option<&[u8]> {
         self.headers
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+            .find(|h| h.name.as_str().eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
     }
 
     /// The whole body (the chunks joined, for a chunked body).
@@ -210,14 +216,7 @@ impl Response {
         let chunked = !self.chunks.is_empty();
         FfiResponse {
             status: self.status.as_u16(),
-            headers: self
-                .headers
-                .into_iter()
-                .map(|(name, value)| FfiResponseHeader {
-                    name: RString::from(name),
-                    value: RVec::from(value),
-                })
-                .collect(),
+            headers: RVec::from(self.headers),
             body: if chunked {
                 RVec::new()
             } else {

@@ -23,6 +23,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use std::{
+    borrow::Cow,
     sync::{Arc, Weak},
     time::{Duration, Instant, SystemTime},
 };
@@ -93,7 +94,7 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: if app.journal.enabled() {
-            crate::request::compact_headers(&parts.headers)
+            crate::request::compact_headers(parts.headers)
         } else {
             parts.headers
         },
@@ -122,12 +123,14 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         ));
     }
     drop(snapshot);
+    // The journal keeps the answer's headers, and they are sent from the
+    // entry: one list, not a copy per request.
     let response = if app.journal.enabled() {
-        crate::journal::Responded::of(&answer.plan)
+        crate::journal::Responded::take(&mut answer.plan)
     } else {
         crate::journal::Responded::default()
     };
-    app.journal.record_scoped(
+    let entry = app.journal.record_scoped(
         request,
         scopes,
         Outcome {
@@ -139,7 +142,15 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
             added_delay: answer.plan.delay,
         },
     );
-    answer.plan.execute(conn.as_ref()).await
+    let own;
+    let headers = match &entry {
+        Some(entry) => &entry.outcome.response.headers,
+        None => {
+            own = std::mem::take(&mut answer.plan.headers);
+            &own
+        }
+    };
+    answer.plan.execute(conn.as_ref(), headers).await
 }
 
 /// Arming request, armed override, or the normal answer.
@@ -148,7 +159,7 @@ async fn answer(
     req: &Arc<Recorded>,
     scopes: &crate::scope::Scopes,
     snapshot: &Snapshot,
-    unknown: Option<Option<String>>,
+    unknown: Option<Option<Cow<'_, str>>>,
     conn: Option<&Conn>,
 ) -> Answer {
     if let Some((service, path)) = req.service() {
@@ -237,7 +248,7 @@ async fn normal(
     req: &Arc<Recorded>,
     scopes: &crate::scope::Scopes,
     snapshot: &Snapshot,
-    unknown: Option<Option<String>>,
+    unknown: Option<Option<Cow<'_, str>>>,
     conn: Option<&Conn>,
 ) -> Answer {
     if let Some(stub) = app.stubs.find_scoped(req, scopes) {

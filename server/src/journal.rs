@@ -89,7 +89,16 @@ pub struct Responded {
 
 impl Responded {
     /// What `plan` sends: its headers and body (a chunked body joined).
+    #[cfg(test)]
     pub fn of(plan: &crate::plan::Plan) -> Responded {
+        let mut plan = plan.clone();
+        Responded::take(&mut plan)
+    }
+
+    /// What `plan` sends: its headers, moved out of the plan (send them
+    /// from here, see [`crate::plan::Plan::execute`]), and its body, shared
+    /// (a chunked body joined).
+    pub fn take(plan: &mut crate::plan::Plan) -> Responded {
         let body = match &plan.body {
             crate::plan::PlanBody::Full(b) => b.clone(),
             crate::plan::PlanBody::Chunks(chunks) => {
@@ -108,7 +117,7 @@ impl Responded {
             }
         };
         Responded {
-            headers: plan.headers.clone(),
+            headers: std::mem::take(&mut plan.headers),
             body,
             fault: plan.fault,
         }
@@ -419,7 +428,7 @@ impl Journal {
 
     /// Records a request and its outcome.
     pub fn record(&self, request: Arc<Recorded>, outcome: Outcome) {
-        self.record_scoped(request, crate::scope::Scopes::default(), outcome)
+        self.record_scoped(request, crate::scope::Scopes::default(), outcome);
     }
 
     /// Subscribes to the entries recorded from now on.
@@ -443,15 +452,16 @@ impl Journal {
             .sum()
     }
 
-    /// Records a request of `scopes` and its outcome.
+    /// Records a request of `scopes` and its outcome; the entry, unless
+    /// the journal is off.
     pub fn record_scoped(
         &self,
         request: Arc<Recorded>,
         scopes: crate::scope::Scopes,
         mut outcome: Outcome,
-    ) {
+    ) -> Option<Arc<Entry>> {
         if !self.enabled() {
-            return;
+            return None;
         }
         if outcome.response.body.len() > MAX_BODY {
             // Keep a truncated copy, not the whole answer.
@@ -484,7 +494,7 @@ impl Journal {
         // Checked under the shard's lock: a wait subscribing after this
         // reads the entry from the journal.
         let news = (self.listeners.load(Ordering::Acquire) > 0).then(|| entry.clone());
-        shard.entries.push_back(entry);
+        shard.entries.push_back(entry.clone());
         while let Some(oldest) = shard.entries.front() {
             let stale = oldest.seq + size <= seq;
             let over_budget = shard.bytes > self.bytes_per_shard && shard.entries.len() > 1;
@@ -501,6 +511,7 @@ impl Journal {
             // No receiver left: nobody waits any more.
             let _ = self.news.send(entry);
         }
+        Some(entry)
     }
 
     /// The entries shown: the newest `size`, newest first.

@@ -49,13 +49,27 @@ pub struct Plan {
     pub fault: Option<Fault>,
 }
 
+/// `text/plain; charset=utf-8`, checked once at compile time.
+static TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+/// `application/json`, checked once at compile time.
+static APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// A header value from a plugin; the content types the SDK sets are
 /// shared, not copied.
 fn header_value(bytes: &[u8]) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
     match bytes {
-        b"text/plain; charset=utf-8" => Ok(HeaderValue::from_static("text/plain; charset=utf-8")),
-        b"application/json" => Ok(HeaderValue::from_static("application/json")),
+        b"text/plain; charset=utf-8" => Ok(TEXT_PLAIN.clone()),
+        b"application/json" => Ok(APPLICATION_JSON.clone()),
         other => HeaderValue::from_bytes(other),
+    }
+}
+
+/// A header name from a plugin; the one the SDK sets for every text and
+/// JSON answer is not parsed.
+fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName> {
+    match name {
+        "content-type" => Ok(header::CONTENT_TYPE),
+        other => HeaderName::from_bytes(other.as_bytes()),
     }
 }
 
@@ -71,7 +85,7 @@ impl Plan {
         })?;
         let mut headers = Vec::with_capacity(ffi.headers.len());
         for h in ffi.headers.iter() {
-            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
+            let name = header_name(h.name.as_str()).map_err(|_| {
                 format!(
                     "the handler answered an invalid header name {:?}",
                     h.name.as_str()
@@ -127,10 +141,7 @@ impl Plan {
         Plan {
             status,
             reason: None,
-            headers: vec![(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
+            headers: vec![(header::CONTENT_TYPE, APPLICATION_JSON.clone())],
             body: PlanBody::Full(Bytes::from(value.to_string())),
             delay: Duration::ZERO,
             fault: None,
@@ -138,8 +149,14 @@ impl Plan {
     }
 
     /// Carries the plan out: waits its delay (holding no thread), then
-    /// answers, dribbles, or arms the connection's fault.
-    pub async fn execute(self, conn: Option<&Conn>) -> Response {
+    /// answers, dribbles, or arms the connection's fault. The headers sent
+    /// are `headers` (the plan's own, or the journal's record of them),
+    /// not the plan's.
+    pub async fn execute(
+        self,
+        conn: Option<&Conn>,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Response {
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay.min(MAX_DELAY)).await;
         }
@@ -170,10 +187,10 @@ impl Plan {
         {
             response.extensions_mut().insert(phrase);
         }
-        let headers = response.headers_mut();
-        for (name, value) in self.headers {
-            if !is_framing(&name, &value) {
-                headers.append(name, value);
+        let sent = response.headers_mut();
+        for (name, value) in headers {
+            if !is_framing(name, value) {
+                sent.append(name.clone(), value.clone());
             }
         }
         response

@@ -229,7 +229,7 @@ impl Recorder {
         inner.next_seq += 1;
         // A copy of its own: the journal may hold request parts too.
         let mut request = req.clone();
-        request.headers = crate::request::compact_headers(&req.headers);
+        request.headers = crate::request::compact_headers(req.headers.clone());
         request.body = Bytes::copy_from_slice(&req.body);
         inner.exchanges.push_back(Exchange {
             seq,

@@ -26,27 +26,38 @@ pub struct Recorded {
     pub secure: bool,
 }
 
-/// A copy of `headers` whose values share one buffer of their own.
+/// `headers` with their values moved into one buffer of their own.
 ///
 /// hyper's header values are slices of the connection's read buffer: a
 /// request kept in the journal would keep that whole buffer (8 KiB and
-/// more) alive, and make the connection allocate a new one.
-pub fn compact_headers(headers: &HeaderMap) -> HeaderMap {
+/// more) alive, and make the connection allocate a new one. Names are
+/// never slices of it (standard names are static, others are copied), so
+/// the map itself is kept: only the values are replaced, in place.
+pub fn compact_headers(mut headers: HeaderMap) -> HeaderMap {
     let mut buf = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
     for value in headers.values() {
         buf.extend_from_slice(value.as_bytes());
     }
     let mut buf = buf.freeze();
-    let mut out = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let bytes = buf.split_to(value.len());
+    // `values_mut` visits the values in the order `values` did.
+    for value in headers.values_mut() {
+        let bytes = buf.split_to(value.len().min(buf.len()));
+        if bytes != value.as_bytes() {
+            // Not the same value after all: a copy of its own.
+            let mut copy =
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            copy.set_sensitive(value.is_sensitive());
+            *value = copy;
+            continue;
+        }
         // The bytes of a valid value are a valid value; keep the original
         // should that ever not hold.
-        let mut copy = HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| value.clone());
-        copy.set_sensitive(value.is_sensitive());
-        out.append(name.clone(), copy);
+        if let Ok(mut copy) = HeaderValue::from_maybe_shared(bytes) {
+            copy.set_sensitive(value.is_sensitive());
+            *value = copy;
+        }
     }
-    out
+    headers
 }
 
 /// A body the journal may keep, in a buffer of its own.
@@ -213,13 +224,40 @@ mod tests {
         h.append("accept", "text/plain".parse().unwrap());
         h.append("x-a", "2".parse().unwrap());
         h.append("x-b", http::HeaderValue::from_bytes(b"caf\xe9").unwrap());
-        let c = super::compact_headers(&h);
+        let c = super::compact_headers(h.clone());
         assert_eq!(c, h);
         let all: Vec<_> = c.get_all("x-a").iter().collect();
         assert_eq!(all, ["1", "2"]);
     }
 
     use super::*;
+
+    #[test]
+    fn compact_headers_let_go_of_the_read_buffer() {
+        let read =
+            Bytes::from(b"GET / HTTP/1.1\r\nhost: example\r\nx-a: 1\r\nx-a: 22\r\n\r\n".to_vec());
+        let slice = |at: usize, len: usize| {
+            HeaderValue::from_maybe_shared(read.slice(at..at + len)).unwrap()
+        };
+        let mut h = HeaderMap::new();
+        h.append(http::header::HOST, slice(22, 7));
+        h.append("x-a", slice(36, 1));
+        h.append("x-a", slice(44, 2));
+        let range = read.as_ptr_range();
+        let c = compact_headers(h.clone());
+        assert_eq!(c, h);
+        for value in c.values() {
+            assert!(
+                !range.contains(&value.as_bytes().as_ptr()),
+                "{value:?} still points into the read buffer"
+            );
+        }
+        drop(h);
+        assert!(
+            read.is_unique(),
+            "a compacted map still holds the read buffer"
+        );
+    }
 
     fn rec(path: &str, query: Option<&str>, service: Option<(&str, &str)>) -> Recorded {
         Recorded {

@@ -4,6 +4,7 @@
 use fake_servicer::abi::{FfiRoute, HandlerFn};
 use http::Method;
 use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 use std::sync::{Arc, atomic::AtomicU32};
 
 /// One route of a service, as served.
@@ -129,14 +130,15 @@ pub struct Target<'a, N = String> {
 /// names a known service (`_` and `-` interchangeable, case-insensitive),
 /// otherwise the first segment of `path`. `known` says whether a name is a
 /// loaded service and returns its canonical name (in whatever form `N` the
-/// caller keeps names).
+/// caller keeps names). When no service is found, the first segment, if
+/// any (decoded; borrowed from `path` when there was nothing to decode).
 pub fn resolve<'a, N>(
     host: Option<&str>,
     path: &'a str,
     known: impl Fn(&str) -> Option<N>,
-) -> Result<Target<'a, N>, Option<String>> {
+) -> Result<Target<'a, N>, Option<Cow<'a, str>>> {
     if let Some(label) = host.and_then(first_label)
-        && let Some(service) = lookup(&label, &known)
+        && let Some(service) = lookup(label, &known)
     {
         return Ok(Target { service, path });
     }
@@ -145,32 +147,36 @@ pub fn resolve<'a, N>(
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let segment = percent_decode_str(segment).decode_utf8_lossy();
+    let segment = if segment.contains('%') {
+        percent_decode_str(segment).decode_utf8_lossy()
+    } else {
+        Cow::Borrowed(segment)
+    };
     match lookup(&segment, &known) {
         Some(service) => Ok(Target {
             service,
             path: tail,
         }),
-        None => Err((!segment.is_empty()).then(|| segment.into_owned())),
+        None => Err((!segment.is_empty()).then_some(segment)),
     }
 }
 
 /// The service a host name (`example.localhost`, `Other-Service:443`)
 /// names by the rules of [`resolve`], if any.
 pub fn host_service<N>(host: &str, known: impl Fn(&str) -> Option<N>) -> Option<N> {
-    lookup(&first_label(host)?, &known)
+    lookup(first_label(host)?, &known)
 }
 
 fn lookup<N>(name: &str, known: &impl Fn(&str) -> Option<N>) -> Option<N> {
     let lower = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+        Cow::Owned(name.to_ascii_lowercase())
     } else {
-        std::borrow::Cow::Borrowed(name)
+        Cow::Borrowed(name)
     };
     known(&lower).or_else(|| {
-        let underscored = lower.replace('-', "_");
-        (underscored != lower)
-            .then(|| known(&underscored))
+        lower
+            .contains('-')
+            .then(|| known(&lower.replace('-', "_")))
             .flatten()
     })
 }
@@ -195,8 +201,9 @@ fn fold(b: u8) -> u8 {
     }
 }
 
-/// `Example.localhost:8080` → `example`; an IP address has no service label.
-fn first_label(host: &str) -> Option<String> {
+/// `Example.localhost:8080` → `Example` (looked up case-insensitively);
+/// an IP address has no service label.
+fn first_label(host: &str) -> Option<&str> {
     let host = host.trim();
     if host.starts_with('[') {
         return None; // IPv6 literal
@@ -208,11 +215,12 @@ fn first_label(host: &str) -> Option<String> {
             host
         }
     });
-    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+    if name.starts_with(|c: char| c.is_ascii_digit()) && name.parse::<std::net::Ipv4Addr>().is_ok()
+    {
         return None;
     }
     let label = name.split('.').next()?;
-    (!label.is_empty()).then(|| label.to_ascii_lowercase())
+    (!label.is_empty()).then_some(label)
 }
 
 #[cfg(test)]
