@@ -46,22 +46,7 @@ pub fn measure(server: &Server, waiters: usize, window: Duration) -> Result<Idle
     let mut open = Vec::with_capacity(waiters);
     let files = server.open_files()?;
     open_waits(server, &request, &mut open, waiters, files)?;
-    all_seated(server, waiters, files)?;
-    // A probe of `all_seated` holds a seat for a moment: a wait arriving
-    // then is refused (503). Such waits are opened again until every one
-    // is in progress.
-    for _ in 0..10 {
-        let before = open.len();
-        open.retain(still_waiting);
-        if open.len() == before {
-            break;
-        }
-        open_waits(server, &request, &mut open, waiters, files)?;
-        all_seated(server, waiters, files)?;
-    }
-    if open.iter().any(|s| !still_waiting(s)) {
-        return Err(server.failure("waits kept being refused while others were seated"));
-    }
+    all_seated(server, &request, &mut open, waiters, files)?;
     let waiting = cpu_ms_per_s(server, window)?;
 
     let woken = Instant::now();
@@ -142,7 +127,17 @@ fn accepted(server: &Server, files: usize) -> Result<(), String> {
 /// Waits until `waiters` waits are in progress: one more answers 503
 /// (the server's `--max-waiters` is `waiters`); it had `files` open
 /// before they were opened.
-fn all_seated(server: &Server, waiters: usize, files: usize) -> Result<(), String> {
+///
+/// A probe holds a seat for a moment: a wait still on its way then is
+/// refused (503) and its connection closed. Such waits are opened again,
+/// so that the 503 can only mean every wait in `open` is in progress.
+fn all_seated(
+    server: &Server,
+    request: &str,
+    open: &mut Vec<TcpStream>,
+    waiters: usize,
+    files: usize,
+) -> Result<(), String> {
     let started = Instant::now();
     loop {
         let probe = http::call(
@@ -155,6 +150,10 @@ fn all_seated(server: &Server, waiters: usize, files: usize) -> Result<(), Strin
         .map_err(|e| server.failure(&format!("probe: {e}")))?;
         if probe.status == 503 {
             return Ok(());
+        }
+        open.retain(still_waiting);
+        if open.len() < waiters {
+            open_waits(server, request, open, waiters, files)?;
         }
         if started.elapsed() > Duration::from_secs(20) {
             let held = server.open_files()?.saturating_sub(files);
