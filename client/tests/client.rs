@@ -10,22 +10,9 @@ use fake_servicer_client::{Error, Stub};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// The example plugins, built once for all tests of this file.
-fn examples() -> &'static [std::path::PathBuf] {
-    static BUILT: std::sync::OnceLock<Vec<std::path::PathBuf>> = std::sync::OnceLock::new();
-    BUILT.get_or_init(common::examples)
-}
-
-/// A server with the example plugins, configured by `adjust`.
-async fn serve(
-    adjust: impl FnOnce(&mut fake_servicer_server::Config),
-) -> (fake_servicer_server::Server, tempfile::TempDir) {
-    common::serve(examples(), adjust).await
-}
-
 /// A server with the example plugins, and the client of it.
 async fn server() -> (fake_servicer_server::Server, tempfile::TempDir, Client) {
-    let (server, dir) = serve(|_| {}).await;
+    let (server, dir) = common::serve_examples(|_| {}).await;
     let client = Client::new(server.url());
     (server, dir, client)
 }
@@ -412,7 +399,7 @@ async fn services_and_health_describe_the_server() {
 
 #[tokio::test]
 async fn with_an_admin_token_the_client_sends_it_and_without_it_the_server_says_401() {
-    let (srv, _dir) = serve(|c| c.admin_token = Some("s3cret".to_owned())).await;
+    let (srv, _dir) = common::serve_examples(|c| c.admin_token = Some("s3cret".to_owned())).await;
     let with = Client::builder(srv.url())
         .admin_token("s3cret")
         .build()

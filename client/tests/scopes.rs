@@ -10,18 +10,12 @@ use fake_servicer_client::{Error, ScopeInfo};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// The example plugins, built once for all tests of this file.
-fn examples() -> &'static [std::path::PathBuf] {
-    static BUILT: std::sync::OnceLock<Vec<std::path::PathBuf>> = std::sync::OnceLock::new();
-    BUILT.get_or_init(common::examples)
-}
-
 /// A server with the example plugins, configured by `adjust`, and the
 /// client of it.
 async fn server_with(
     adjust: impl FnOnce(&mut fake_servicer_server::Config),
 ) -> (fake_servicer_server::Server, tempfile::TempDir, Client) {
-    let (server, dir) = common::serve(examples(), adjust).await;
+    let (server, dir) = common::serve_examples(adjust).await;
     let client = Client::new(server.url());
     (server, dir, client)
 }

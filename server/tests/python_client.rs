@@ -56,6 +56,32 @@ fn venv_python() -> Option<PathBuf> {
     Some(python)
 }
 
+/// Runs pytest on `dir` (under `server/tests`) with `args`, against the
+/// server at `url`: whether it passed, and what it printed to stdout
+/// (stdout and stderr are echoed for the test's log).
+async fn pytest(
+    python: PathBuf,
+    dir: &str,
+    args: &'static [&'static str],
+    url: String,
+) -> (bool, String) {
+    let tests = workspace_root().join("server/tests").join(dir);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .args(args)
+            .arg(&tests)
+            .env("FAKE_SERVICER_URL", url)
+            .output()
+            .expect("pytest runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), stdout)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_wiremock_drives_stubs_and_the_journal() {
     let Some(python) = venv_python() else {
@@ -66,24 +92,8 @@ async fn python_wiremock_drives_stubs_and_the_journal() {
         return;
     };
     let (server, _dir) = common::serve_examples(|_| {}).await;
-    let url = server.url();
-    let tests = workspace_root().join("server/tests/python");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-            .arg(&tests)
-            .env("FAKE_SERVICER_URL", url)
-            .output()
-            .expect("pytest runs")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "python-wiremock tests failed:\n{stdout}"
-    );
+    let (passed, stdout) = pytest(python, "python", &[], server.url()).await;
+    assert!(passed, "python-wiremock tests failed:\n{stdout}");
     assert!(
         stdout.contains("passed") && !stdout.contains("skipped"),
         "{stdout}"
@@ -105,21 +115,8 @@ async fn parallel_pytest_workers_sharing_one_server_see_no_cross_talk_in_their_s
         return;
     };
     let (server, _dir) = common::serve(&[], |_| {}).await;
-    let url = server.url();
-    let tests = workspace_root().join("server/tests/python_parallel");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "4"])
-            .arg(&tests)
-            .env("FAKE_SERVICER_URL", url)
-            .output()
-            .expect("pytest runs")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "cross-talk tests failed:\n{stdout}");
+    let (passed, stdout) = pytest(python, "python_parallel", &["-n", "4"], server.url()).await;
+    assert!(passed, "cross-talk tests failed:\n{stdout}");
     assert!(
         stdout.contains("4 passed") && stdout.contains("cross-talk scoped: 0 of 1000"),
         "{stdout}"

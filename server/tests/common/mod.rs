@@ -201,17 +201,21 @@ pub async fn serve(
     (start_with(config).await, dir)
 }
 
-/// The repository's example plugins (`example`, `other_service`), built.
-pub fn examples() -> Vec<PathBuf> {
-    ["example", "other_service"]
-        .into_iter()
-        .map(build_example)
-        .collect()
+/// The repository's example plugins (`example`, `other_service`), built
+/// once per test binary.
+pub fn examples() -> &'static [PathBuf] {
+    static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        ["example", "other_service"]
+            .into_iter()
+            .map(build_example)
+            .collect()
+    })
 }
 
 /// A server with the example plugins, configured by `adjust`.
 pub async fn serve_examples(adjust: impl FnOnce(&mut Config)) -> (Server, tempfile::TempDir) {
-    serve(&examples(), adjust).await
+    serve(examples(), adjust).await
 }
 
 fn init_logs() {
