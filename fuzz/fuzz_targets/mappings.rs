@@ -43,8 +43,8 @@ fn request(data: &[u8]) -> Recorded {
     let service = path.starts_with("/svc").then(|| ("svc".into(), 4));
     Recorded {
         method,
-        path,
-        query,
+        path: path.into(),
+        query: query.map(Into::into),
         headers,
         body: Bytes::from(body),
         service,

@@ -89,15 +89,19 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
     };
     let scopes = crate::scope::Scopes::from_headers(&parts.headers);
     app.scope_activity.used(&scopes);
+    // The journal keeps the request: its path, query and header values in
+    // one buffer of their own, not in hyper's read buffer.
+    let (path, query, headers) = crate::request::compact(
+        parts.uri.path(),
+        parts.uri.query(),
+        parts.headers,
+        app.journal.enabled(),
+    );
     let request = Arc::new(Recorded {
         method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: if app.journal.enabled() {
-            crate::request::compact_headers(parts.headers)
-        } else {
-            parts.headers
-        },
+        path,
+        query,
+        headers,
         body: if app.journal.enabled() {
             crate::request::compact_body(body)
         } else {

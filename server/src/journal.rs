@@ -341,8 +341,8 @@ fn charge(request: &Recorded, outcome: &Outcome) -> usize {
     FIXED
         + stub
         + headers
-        + request.path.capacity()
-        + request.query.as_ref().map_or(0, String::capacity)
+        + request.path.len()
+        + request.query.as_ref().map_or(0, |q| q.len())
         + request.body.len()
         + outcome.response.body.len()
         + outcome.response.headers.capacity() * HEADER_SLOT
@@ -495,6 +495,8 @@ impl Journal {
         // reads the entry from the journal.
         let news = (self.listeners.load(Ordering::Acquire) > 0).then(|| entry.clone());
         shard.entries.push_back(entry.clone());
+        // Usually one: freed after the lock is let go.
+        let mut dropped: smallvec::SmallVec<[Arc<Entry>; 2]> = smallvec::SmallVec::new();
         while let Some(oldest) = shard.entries.front() {
             let stale = oldest.seq + size <= seq;
             let over_budget = shard.bytes > self.bytes_per_shard && shard.entries.len() > 1;
@@ -504,9 +506,11 @@ impl Journal {
             if let Some(old) = shard.entries.pop_front() {
                 shard.bytes -= old.bytes;
                 shard.evicted.count(&old, self.evicted_routes_per_shard);
+                dropped.push(old);
             }
         }
         drop(shard);
+        drop(dropped);
         if let Some(entry) = news {
             // No receiver left: nobody waits any more.
             let _ = self.news.send(entry);
@@ -620,8 +624,8 @@ mod tests {
     fn rec_with_query(path: &str, body: usize, query: &str) -> Arc<Recorded> {
         Arc::new(Recorded {
             method: http::Method::GET,
-            path: path.to_owned(),
-            query: Some(query.to_owned()),
+            path: path.into(),
+            query: Some(query.into()),
             headers: http::HeaderMap::new(),
             body: Bytes::from(vec![b'x'; body]),
             service: None,
@@ -645,7 +649,7 @@ mod tests {
 
     /// The paths of the entries shown, newest first.
     fn paths(j: &Journal) -> Vec<String> {
-        j.all().iter().map(|e| e.request.path.clone()).collect()
+        j.all().iter().map(|e| e.request.path.to_string()).collect()
     }
 
     fn record_paths(j: &Journal, range: std::ops::Range<usize>) {
@@ -698,7 +702,7 @@ mod tests {
         let kept: usize = j
             .all()
             .iter()
-            .map(|e| e.request.query.as_ref().map_or(0, String::len))
+            .map(|e| e.request.query.as_ref().map_or(0, |q| q.len()))
             .sum();
         assert!(kept <= BYTE_BUDGET, "{kept} bytes of queries kept");
         assert!(j.len() < 2000);

@@ -23,6 +23,7 @@
 pub mod config;
 pub(crate) mod conn;
 pub mod fd_limit;
+pub(crate) mod head_timer;
 pub mod healthcheck;
 pub(crate) mod idle;
 pub mod scaffold;

@@ -73,6 +73,38 @@ fn header_name(name: &str) -> Result<HeaderName, http::header::InvalidHeaderName
     }
 }
 
+/// Bodies up to this long are copied next to their reference count.
+const SMALL_BODY: usize = 64;
+
+/// A small body and its reference count in one allocation.
+struct SmallBody {
+    len: u8,
+    data: [u8; SMALL_BODY],
+}
+
+impl AsRef<[u8]> for SmallBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.data[..usize::from(self.len)]
+    }
+}
+
+/// A copy of `bytes` that the journal shares with the answer.
+///
+/// A copied `Vec` takes a second allocation, for its reference count, the
+/// first time it is shared; a small body gets one allocation holding
+/// both.
+fn shareable_copy(bytes: &[u8]) -> Bytes {
+    match u8::try_from(bytes.len()) {
+        Ok(0) => Bytes::new(),
+        Ok(len) if bytes.len() <= SMALL_BODY => {
+            let mut data = [0; SMALL_BODY];
+            data[..bytes.len()].copy_from_slice(bytes);
+            Bytes::from_owner(SmallBody { len, data })
+        }
+        _ => Bytes::copy_from_slice(bytes),
+    }
+}
+
 impl Plan {
     /// Copies a plugin's plan into server memory, checking status and
     /// headers (an invalid one is reported, not sent).
@@ -100,7 +132,7 @@ impl Plan {
             headers.push((name, value));
         }
         let body = if ffi.chunks.is_empty() {
-            PlanBody::Full(Bytes::copy_from_slice(ffi.body.as_slice()))
+            PlanBody::Full(shareable_copy(ffi.body.as_slice()))
         } else {
             PlanBody::Chunks(
                 ffi.chunks
@@ -211,6 +243,21 @@ fn is_framing(name: &HeaderName, value: &HeaderValue) -> bool {
 mod tests {
     use super::*;
     use fake_servicer::{Fault as SdkFault, Response as SdkResponse};
+
+    #[test]
+    fn a_shareable_copy_holds_the_same_bytes_at_every_length() {
+        for len in [0, 1, SMALL_BODY - 1, SMALL_BODY, SMALL_BODY + 1, 300] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let copy = shareable_copy(&bytes);
+            assert_eq!(copy, bytes, "{len} bytes");
+            let shared = copy.clone();
+            assert_eq!(
+                shared.as_ptr(),
+                copy.as_ptr(),
+                "{len} bytes: shared, not copied"
+            );
+        }
+    }
 
     #[test]
     fn ffi_plan_is_copied_whole() {

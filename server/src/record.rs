@@ -213,7 +213,7 @@ impl Recorder {
         };
         let bytes = req.body.len()
             + req.path.len()
-            + req.query.as_ref().map_or(0, String::len)
+            + req.query.as_ref().map_or(0, |q| q.len())
             + response.body.len()
             + header_bytes(&mut req.headers.iter())
             + header_bytes(&mut response.headers.iter().map(|(n, v)| (n, v)));

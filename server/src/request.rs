@@ -10,9 +10,9 @@ use std::{net::SocketAddr, sync::Arc, time::SystemTime};
 pub struct Recorded {
     pub method: Method,
     /// Path as received (percent-encoded), e.g. `/example/users/7`.
-    pub path: String,
+    pub path: SharedStr,
     /// Raw query string without `?`.
-    pub query: Option<String>,
+    pub query: Option<SharedStr>,
     pub headers: HeaderMap,
     pub body: Bytes,
     /// The service the request resolved to, and where in `path` the path
@@ -26,38 +26,143 @@ pub struct Recorded {
     pub secure: bool,
 }
 
-/// `headers` with their values moved into one buffer of their own.
+/// Text in a shared buffer: a received request's path and query share
+/// one with its header values (see [`compact`]). Reads as a `&str`.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct SharedStr(Bytes);
+
+impl SharedStr {
+    pub fn as_str(&self) -> &str {
+        // SAFETY: every constructor takes the bytes of a `str`, whole.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+
+    /// `bytes`, already known to be the UTF-8 of a `str`.
+    fn from_utf8(bytes: Bytes) -> SharedStr {
+        debug_assert!(std::str::from_utf8(&bytes).is_ok());
+        SharedStr(bytes)
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> SharedStr {
+        SharedStr(Bytes::from(s))
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Path, query and (with `headers_too`) header values of a request, copied
+/// into one buffer of their own: two allocations, however many values.
 ///
-/// hyper's header values are slices of the connection's read buffer: a
-/// request kept in the journal would keep that whole buffer (8 KiB and
-/// more) alive, and make the connection allocate a new one. Names are
-/// never slices of it (standard names are static, others are copied), so
-/// the map itself is kept: only the values are replaced, in place.
-pub fn compact_headers(mut headers: HeaderMap) -> HeaderMap {
-    let mut buf = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
-    for value in headers.values() {
-        buf.extend_from_slice(value.as_bytes());
+/// hyper's path and header values are slices of the connection's read
+/// buffer: a request kept in the journal would keep that whole buffer
+/// (8 KiB and more) alive, and make the connection allocate a new one.
+/// Header names are never slices of it (standard names are static, others
+/// are copied), so the map itself is kept: only the values are replaced,
+/// in place. Without `headers_too` (no journal keeps the request) the map
+/// is returned as it is.
+pub fn compact(
+    path: &str,
+    query: Option<&str>,
+    mut headers: HeaderMap,
+    headers_too: bool,
+) -> (SharedStr, Option<SharedStr>, HeaderMap) {
+    let values = if headers_too {
+        headers.values().map(HeaderValue::len).sum()
+    } else {
+        0
+    };
+    let mut buf = BytesMut::with_capacity(path.len() + query.map_or(0, str::len) + values);
+    buf.extend_from_slice(path.as_bytes());
+    if let Some(q) = query {
+        buf.extend_from_slice(q.as_bytes());
+    }
+    if headers_too {
+        for value in headers.values() {
+            buf.extend_from_slice(value.as_bytes());
+        }
     }
     let mut buf = buf.freeze();
-    // `values_mut` visits the values in the order `values` did.
-    for value in headers.values_mut() {
-        let bytes = buf.split_to(value.len().min(buf.len()));
-        if bytes != value.as_bytes() {
-            // Not the same value after all: a copy of its own.
-            let mut copy =
-                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
-            copy.set_sensitive(value.is_sensitive());
+    let path = SharedStr::from_utf8(buf.split_to(path.len()));
+    let query = query.map(|q| SharedStr::from_utf8(buf.split_to(q.len())));
+    if headers_too {
+        // `values_mut` visits the values in the order `values` did.
+        for value in headers.values_mut() {
+            let bytes = buf.split_to(value.len().min(buf.len()));
+            let copy = if bytes == value.as_bytes() {
+                // SAFETY: the very bytes of a valid value.
+                unsafe { HeaderValue::from_maybe_shared_unchecked(bytes) }
+            } else {
+                // Not the same value after all: a copy of its own.
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone())
+            };
+            let sensitive = value.is_sensitive();
             *value = copy;
-            continue;
-        }
-        // The bytes of a valid value are a valid value; keep the original
-        // should that ever not hold.
-        if let Ok(mut copy) = HeaderValue::from_maybe_shared(bytes) {
-            copy.set_sensitive(value.is_sensitive());
-            *value = copy;
+            value.set_sensitive(sensitive);
         }
     }
-    headers
+    (path, query, headers)
+}
+
+/// `headers` with their values moved into one buffer of their own (see
+/// [`compact`]).
+pub fn compact_headers(headers: HeaderMap) -> HeaderMap {
+    compact("", None, headers, true).2
 }
 
 /// A body the journal may keep, in a buffer of its own.
@@ -262,8 +367,8 @@ mod tests {
     fn rec(path: &str, query: Option<&str>, service: Option<(&str, &str)>) -> Recorded {
         Recorded {
             method: Method::GET,
-            path: path.to_owned(),
-            query: query.map(str::to_owned),
+            path: path.into(),
+            query: query.map(Into::into),
             headers: HeaderMap::new(),
             body: Bytes::new(),
             service: service.map(|(name, rel)| {

@@ -215,8 +215,8 @@ fn first_label(host: &str) -> Option<&str> {
             host
         }
     });
-    if name.starts_with(|c: char| c.is_ascii_digit()) && name.parse::<std::net::Ipv4Addr>().is_ok()
-    {
+    // An IPv4 address (digits and dots only: no name is all digits).
+    if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
     let label = name.split('.').next()?;

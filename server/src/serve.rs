@@ -10,7 +10,8 @@
 //! streams alone (see [`h2_fault`]).
 //!
 //! A connection idle for `--header-timeout` is closed on either protocol:
-//! hyper's header read timeout does it on HTTP/1; an HTTP/2 connection
+//! hyper's header read timeout does it on HTTP/1 (on a timer per
+//! connection, [`HeadTimer`]); an HTTP/2 connection
 //! without an open stream for that long gets a `GOAWAY`, and is dropped
 //! should the client not answer it within the same time again.
 //!
@@ -22,6 +23,7 @@ use crate::{
     conn::{Conn, FaultIo, FaultSlot, Resettable},
     dispatch,
     fault::Fault,
+    head_timer::HeadTimer,
     idle::{Streams, Tracked},
     state::App,
     tls::Tls,
@@ -65,7 +67,13 @@ pub struct Limits {
 /// RFC 9112's Host rule (400) and the head's size, which hyper checks
 /// only when a head arrives in several reads (431).
 fn check_head<B>(req: &hyper::Request<B>, limits: &Limits) -> Option<axum::response::Response> {
-    let hosts = req.headers().get_all(http::header::HOST).iter().count();
+    // One pass over the headers: the Host lines, and the head's size (the
+    // request line and each header line with its separators).
+    let (mut hosts, mut lines) = (0, 0);
+    for (name, value) in req.headers() {
+        hosts += usize::from(name == http::header::HOST);
+        lines += name.as_str().len() + value.len() + 4;
+    }
     let reason = if req.headers().len() > limits.max_headers {
         // hyper counts HTTP/1 header lines itself; this is for HTTP/2.
         Some((
@@ -86,18 +94,13 @@ fn check_head<B>(req: &hyper::Request<B>, limits: &Limits) -> Option<axum::respo
             "an HTTP/1.1 request needs a Host header".to_owned(),
         ))
     } else {
-        // The request line and each header line with its separators.
         let uri = req.uri();
         let size = req.method().as_str().len()
             + uri.scheme_str().map_or(0, |s| s.len() + 3)
             + uri.authority().map_or(0, |a| a.as_str().len())
             + uri.path_and_query().map_or(1, |pq| pq.as_str().len())
             + 12
-            + req
-                .headers()
-                .iter()
-                .map(|(n, v)| n.as_str().len() + v.len() + 4)
-                .sum::<usize>();
+            + lines;
         (size > limits.max_head_bytes.max(8 * 1024)).then(|| {
             (
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -136,9 +139,10 @@ pub async fn serve(
     limits: Limits,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    // Each HTTP/1 connection gets a timer of its own (`HeadTimer`) for the
+    // header read timeout.
     let mut h1 = hyper::server::conn::http1::Builder::new();
-    h1.timer(TokioTimer::new())
-        .header_read_timeout(limits.head_timeout)
+    h1.header_read_timeout(limits.head_timeout)
         .max_buf_size(limits.max_head_bytes.max(8 * 1024));
     // hyper's own limit is 100 header lines, parsed into a buffer on the
     // stack; set explicitly, the buffer is filled for every request.
@@ -357,6 +361,17 @@ impl Served {
         // On HTTP/2, whether a stream is open, to close the connection
         // once idle.
         let streams = h2.then(|| Arc::new(Streams::default()));
+        // HTTP/1: hyper's header read timeout closes an idle connection,
+        // on a timer of the connection's own, whose watcher runs here.
+        let (h1, mut head_watcher) = if h2 {
+            (None, None)
+        } else {
+            let (timer, watcher) = HeadTimer::new(limits.head_timeout);
+            let mut h1 = http.0.clone();
+            h1.timer(timer);
+            let watcher: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(watcher);
+            (Some(h1), Some(watcher))
+        };
         let idle = {
             let streams = streams.clone();
             move || -> Pin<Box<dyn Future<Output = ()> + Send>> {
@@ -364,8 +379,10 @@ impl Served {
                     Some(streams) => {
                         Box::pin(async move { streams.idle_for(limits.head_timeout).await })
                     }
-                    // hyper's header read timeout closes idle HTTP/1.
-                    None => Box::pin(std::future::pending()),
+                    // Never resolves.
+                    None => head_watcher
+                        .take()
+                        .unwrap_or_else(|| Box::pin(std::future::pending())),
                 }
             }
         };
@@ -412,12 +429,15 @@ impl Served {
             }
         });
         let io = TokioIo::new(FaultIo::new(stream, fault));
-        let ended = if h2 {
-            let conn = http.1.serve_connection(io, service);
-            drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
-        } else {
-            let conn = http.0.serve_connection(io, service);
-            drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
+        let ended = match h1 {
+            None => {
+                let conn = http.1.serve_connection(io, service);
+                drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
+            }
+            Some(h1) => {
+                let conn = h1.serve_connection(io, service);
+                drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
+            }
         };
         if let Err(e) = ended {
             tracing::debug!(%remote, "connection ended: {e}");

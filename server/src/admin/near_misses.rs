@@ -165,8 +165,8 @@ fn recorded(v: &Value) -> Result<Recorded, ApiError> {
     });
     Ok(Recorded {
         method,
-        path,
-        query,
+        path: path.into(),
+        query: query.map(Into::into),
         headers,
         body,
         service,

@@ -4,7 +4,7 @@ use serde_json::json;
 fn req(path: &str) -> Recorded {
     Recorded {
         method: http::Method::GET,
-        path: path.to_owned(),
+        path: path.into(),
         query: None,
         headers: http::HeaderMap::new(),
         body: Bytes::new(),

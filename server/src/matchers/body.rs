@@ -66,7 +66,7 @@ impl BodyMatcher {
     pub fn matches(&self, body: &[u8]) -> bool {
         let req = crate::request::Recorded {
             method: http::Method::GET,
-            path: "/".to_owned(),
+            path: "/".into(),
             query: None,
             headers: http::HeaderMap::new(),
             body: bytes::Bytes::copy_from_slice(body),

@@ -532,8 +532,8 @@ mod tests {
         }
         Recorded {
             method,
-            path: path.to_owned(),
-            query: query.map(str::to_owned),
+            path: path.into(),
+            query: query.map(Into::into),
             headers: h,
             body: Bytes::from(body.to_owned()),
             service: path.starts_with("/svc").then(|| ("svc".into(), 4)),

@@ -12,8 +12,8 @@ fn render(template: &str, path: &str, query: Option<&str>, body: &str) -> Result
     headers.insert("cookie", HeaderValue::from_static("c=cv; d=dv"));
     let req = Recorded {
         method: Method::POST,
-        path: path.to_owned(),
-        query: query.map(str::to_owned),
+        path: path.into(),
+        query: query.map(Into::into),
         headers,
         body: Bytes::from(body.to_owned()),
         service: None,
@@ -225,8 +225,8 @@ fn render_cost() {
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     let req = Recorded {
         method: Method::POST,
-        path: "/users/7".to_owned(),
-        query: Some("a=1&b=2".to_owned()),
+        path: "/users/7".into(),
+        query: Some("a=1&b=2".into()),
         headers,
         body: Bytes::from_static(br#"{"a":{"b":"B"},"list":[1,2,3]}"#),
         service: None,
