@@ -69,11 +69,23 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
     let started = Instant::now();
     let received_at = SystemTime::now();
     let (parts, body) = req.into_parts();
-    let (body, too_large) =
-        match read_body(body, &parts.headers, app.max_body_bytes, app.body_timeout).await {
-            Ok(b) => (b, None),
-            Err(plan) => (Bytes::new(), Some(plan)),
-        };
+    // Boxed, and only when there is a body: most requests have none, and
+    // every request's future would otherwise carry its room.
+    let read = if axum::body::HttpBody::is_end_stream(&body) {
+        Ok(Bytes::new())
+    } else {
+        Box::pin(read_body(
+            body,
+            &parts.headers,
+            app.max_body_bytes,
+            app.body_timeout,
+        ))
+        .await
+    };
+    let (body, too_large) = match read {
+        Ok(b) => (b, None),
+        Err(plan) => (Bytes::new(), Some(plan)),
+    };
 
     let snapshot = app.registry.snapshot();
     let host = parts
@@ -258,7 +270,9 @@ async fn normal(
     if let Some(stub) = app.stubs.find_scoped(req, scopes) {
         if let Some(spec) = &stub.response.proxy {
             return Answer {
-                plan: crate::proxy::answer(app, &stub, spec, req).await,
+                // Boxed: the proxy's future is large, and every request's
+                // future would otherwise carry its room.
+                plan: Box::pin(crate::proxy::answer(app, &stub, spec, req)).await,
                 by: AnsweredBy::Stub(stub.id),
                 stub: Some(Arc::downgrade(&stub)),
             };
@@ -463,5 +477,48 @@ async fn read_body(
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size_probe {
+    fn size_of_future<F, A, B, C, Fut>(_: F) -> usize
+    where
+        F: FnOnce(A, B, C) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
+    }
+
+    fn size4<F, A, B, C, D, Fut>(_: F) -> usize
+    where
+        F: FnOnce(A, B, C, D) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
+    }
+    fn size5<F, A, B, C, D, E, Fut>(_: F) -> usize
+    where
+        F: FnOnce(A, B, C, D, E) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
+    }
+    fn size6<F, A, B, C, D, E, G, Fut>(_: F) -> usize
+    where
+        F: FnOnce(A, B, C, D, E, G) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
+    }
+
+    #[test]
+    fn probe() {
+        eprintln!("handle future: {}", size_of_future(super::handle));
+        eprintln!("proxy future: {}", size4(crate::proxy::answer));
+        eprintln!("read_body future: {}", size4(super::read_body));
+        eprintln!("call_plugin future: {}", size5(super::call_plugin));
+        eprintln!("normal future: {}", size6(super::normal));
+        eprintln!("answer future: {}", size6(super::answer));
+        eprintln!(
+            "execute future: {}",
+            size_of_future(crate::plan::Plan::execute)
+        );
     }
 }

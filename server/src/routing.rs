@@ -204,22 +204,22 @@ fn fold(b: u8) -> u8 {
 /// `Example.localhost:8080` → `Example` (looked up case-insensitively);
 /// an IP address has no service label.
 fn first_label(host: &str) -> Option<&str> {
-    let host = host.trim();
+    let host = host.trim_ascii();
     if host.starts_with('[') {
         return None; // IPv6 literal
     }
-    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
     // An IPv4 address (digits and dots only: no name is all digits).
     if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
-    let label = name.split('.').next()?;
+    let label = match name.bytes().position(|b| b == b'.') {
+        Some(dot) => &name[..dot],
+        None => name,
+    };
     (!label.is_empty()).then_some(label)
 }
 

@@ -409,7 +409,9 @@ impl Served {
                     return Ok::<_, StreamReset>(rejected);
                 }
                 let answer = match admin {
-                    Some(mut admin) => match admin.call(req).await {
+                    // Boxed: every request's future would otherwise carry
+                    // the admin router's room.
+                    Some(mut admin) => match Box::pin(admin.call(req)).await {
                         Ok(answer) => answer,
                         Err(never) => match never {},
                     },

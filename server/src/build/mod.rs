@@ -19,7 +19,11 @@ use serde_json::{Value, json};
 use std::{
     collections::{BTreeMap, BTreeSet, HashSet},
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     thread,
     time::{Duration, Instant, SystemTime},
 };
@@ -61,13 +65,15 @@ pub struct Builds {
     status: Mutex<BTreeMap<Package, Status>>,
     /// Services whose package's latest build failed.
     failing: ArcSwap<HashSet<Arc<str>>>,
+    /// Whether `failing` has any: most servers never have a failed build,
+    /// and every request asks.
+    any_failing: AtomicBool,
 }
 
 impl Builds {
     /// Whether the latest build of `service`'s package failed.
     pub fn failed(&self, service: &str) -> bool {
-        let failing = self.failing.load();
-        !failing.is_empty() && failing.contains(service)
+        self.any_failing.load(Ordering::Acquire) && self.failing.load().contains(service)
     }
 
     /// Every package with its build, for `/__admin/services`.
@@ -104,13 +110,15 @@ impl Builds {
             .filter(|s| s.state == "failed")
             .flat_map(|s| s.libraries.iter().map(PathBuf::as_path))
             .collect();
-        let failing = registry
+        let failing: HashSet<Arc<str>> = registry
             .snapshot()
             .services()
             .filter(|s| failed.contains(s.file.as_path()))
             .map(|s| s.name.clone())
             .collect();
+        let any = !failing.is_empty();
         self.failing.store(Arc::new(failing));
+        self.any_failing.store(any, Ordering::Release);
     }
 }
 
