@@ -101,14 +101,10 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
     };
     let scopes = crate::scope::Scopes::from_headers(&parts.headers);
     app.scope_activity.used(&scopes);
-    // The journal keeps the request: its path, query and header values in
-    // one buffer of their own, not in hyper's read buffer.
-    let (path, query, headers) = crate::request::compact(
-        parts.uri.path(),
-        parts.uri.query(),
-        parts.headers,
-        app.journal.enabled(),
-    );
+    // The journal packs its own copy of the text; only the body it keeps
+    // as is, so that is copied out of hyper's read buffer.
+    let (path, query, headers) =
+        crate::request::compact(parts.uri.path(), parts.uri.query(), parts.headers, false);
     let request = Arc::new(Recorded {
         method: parts.method,
         path,
@@ -139,34 +135,24 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
         ));
     }
     drop(snapshot);
-    // The journal keeps the answer's headers, and they are sent from the
-    // entry: one list, not a copy per request.
-    let response = if app.journal.enabled() {
-        crate::journal::Responded::take(&mut answer.plan)
-    } else {
-        crate::journal::Responded::default()
-    };
-    let entry = app.journal.record_scoped(
-        request,
-        scopes,
-        Outcome {
-            status: answer.plan.status.as_u16(),
-            response,
-            answered_by: answer.by,
-            stub: answer.stub,
-            process_time: started.elapsed(),
-            added_delay: answer.plan.delay,
-        },
-    );
-    let own;
-    let headers = match &entry {
-        Some(entry) => &entry.outcome.response.headers,
-        None => {
-            own = std::mem::take(&mut answer.plan.headers);
-            &own
-        }
-    };
-    answer.plan.execute(conn.as_ref(), headers).await
+    if app.journal.enabled() {
+        app.journal.record_scoped(
+            &request,
+            scopes,
+            Outcome {
+                status: answer.plan.status.as_u16(),
+                response: crate::journal::Responded::of(&answer.plan),
+                answered_by: answer.by,
+                stub: answer.stub,
+                process_time: started.elapsed(),
+                added_delay: answer.plan.delay,
+            },
+            &answer.plan.headers,
+        );
+    }
+    drop(request);
+    let headers = std::mem::take(&mut answer.plan.headers);
+    answer.plan.execute(conn.as_ref(), &headers).await
 }
 
 /// Arming request, armed override, or the normal answer.

@@ -31,6 +31,7 @@ use std::{
 use uuid::Uuid;
 
 mod evicted;
+mod packed;
 
 /// Most shards a journal has.
 const MAX_SHARDS: usize = 16;
@@ -77,28 +78,20 @@ impl AnsweredBy {
     }
 }
 
-/// What was sent back, as WireMock's serve events show it: headers, the
-/// body (shared with the plan when it is already `Bytes`; kept truncated
-/// to [`MAX_BODY`]) and the fault acted out instead, if any.
+/// What was sent back, as WireMock's serve events show it (with the
+/// headers, which the entry keeps packed): the body (shared with the plan
+/// when it is already `Bytes`; kept truncated to [`MAX_BODY`]) and the
+/// fault acted out instead, if any.
 #[derive(Debug, Clone, Default)]
 pub struct Responded {
-    pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: bytes::Bytes,
     pub fault: Option<crate::fault::Fault>,
 }
 
 impl Responded {
-    /// What `plan` sends: its headers and body (a chunked body joined).
-    #[cfg(test)]
+    /// What `plan` sends besides its headers: its body, shared (a chunked
+    /// body joined), and its fault.
     pub fn of(plan: &crate::plan::Plan) -> Responded {
-        let mut plan = plan.clone();
-        Responded::take(&mut plan)
-    }
-
-    /// What `plan` sends: its headers, moved out of the plan (send them
-    /// from here, see [`crate::plan::Plan::execute`]), and its body, shared
-    /// (a chunked body joined).
-    pub fn take(plan: &mut crate::plan::Plan) -> Responded {
         let body = match &plan.body {
             crate::plan::PlanBody::Full(b) => b.clone(),
             crate::plan::PlanBody::Chunks(chunks) => {
@@ -117,20 +110,20 @@ impl Responded {
             }
         };
         Responded {
-            headers: std::mem::take(&mut plan.headers),
             body,
             fault: plan.fault,
         }
     }
 
-    /// WireMock's `LoggedResponse` for `status`.
-    fn to_json(&self, status: u16) -> Value {
+    /// WireMock's `LoggedResponse` for `status`, sent with `headers`.
+    fn to_json(&self, status: u16, headers: packed::Headers<'_>) -> Value {
         let mut v = json!({"status": status});
-        if !self.headers.is_empty() {
-            v["headers"] = headers_json(self.headers.iter().map(|(n, v)| {
+        let mut headers = headers.peekable();
+        if headers.peek().is_some() {
+            v["headers"] = headers_json(headers.map(|(n, v, _)| {
                 (
-                    n.as_str(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    std::str::from_utf8(n).unwrap_or_default(),
+                    String::from_utf8_lossy(v).into_owned(),
                 )
             }));
         }
@@ -180,19 +173,74 @@ pub struct Outcome {
     pub added_delay: Duration,
 }
 
-/// One journal entry.
-#[derive(Debug)]
+/// One journal entry: the request (its text packed, see [`packed`]; read
+/// it whole with [`Entry::request`]) and how it was answered.
 pub struct Entry {
     pub seq: u64,
     pub id: Uuid,
-    pub request: Arc<Recorded>,
+    method: http::Method,
+    /// Path, query, the request's headers and the answer's.
+    text: packed::Text,
+    body: bytes::Bytes,
+    service: Option<(Arc<str>, usize)>,
+    client: Option<std::net::SocketAddr>,
+    received_at: SystemTime,
+    version: http::Version,
+    secure: bool,
     pub outcome: Outcome,
     /// The scopes the request carried.
     pub scopes: crate::scope::Scopes,
     bytes: usize,
 }
 
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("seq", &self.seq)
+            .field("id", &self.id)
+            .field("method", &self.method)
+            .field("path", &self.text.path())
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Entry {
+    /// The request, unpacked.
+    pub fn request(&self) -> Recorded {
+        Recorded {
+            method: self.method.clone(),
+            path: self.text.path().into(),
+            query: self.text.query().map(Into::into),
+            headers: self.text.request_headers(),
+            body: self.body.clone(),
+            service: self.service.clone(),
+            client: self.client,
+            received_at: self.received_at,
+            version: self.version,
+            secure: self.secure,
+        }
+    }
+
+    pub fn method(&self) -> &http::Method {
+        &self.method
+    }
+
+    /// The path as received.
+    pub fn path(&self) -> &str {
+        self.text.path()
+    }
+
+    /// The service the request resolved to, and where in the path the
+    /// path relative to it starts.
+    pub fn resolved(&self) -> Option<&(Arc<str>, usize)> {
+        self.service.as_ref()
+    }
+
+    pub fn received_at(&self) -> SystemTime {
+        self.received_at
+    }
+
     /// Whether something answered (a stub, an override or a plugin route).
     pub fn was_matched(&self) -> bool {
         !matches!(self.outcome.answered_by, AnsweredBy::Nothing)
@@ -200,7 +248,7 @@ impl Entry {
 
     /// WireMock's `LoggedRequest`.
     pub fn logged_request(&self) -> Value {
-        let r = &self.request;
+        let r = &self.request();
         let mut headers = Map::new();
         for name in r.headers.keys() {
             let values = r.header_values(name.as_str());
@@ -283,7 +331,7 @@ impl Entry {
             "id": self.id.to_string(),
             "request": self.logged_request(),
             "responseDefinition": definition,
-            "response": o.response.to_json(o.status),
+            "response": o.response.to_json(o.status, self.text.answer_headers()),
             "wasMatched": self.was_matched(),
             "timing": {
                 "addedDelay": o.added_delay.as_millis() as u64,
@@ -316,42 +364,19 @@ impl Entry {
     }
 }
 
-/// The bytes an entry keeps: its request's path, query, body and headers,
-/// and the fixed part (the entry, the request, their reference counts, the
-/// ring slot, and the stub it refers to, whose memory a removed stub leaves
-/// until the entry goes).
-fn charge(request: &Recorded, outcome: &Outcome) -> usize {
+/// The bytes an entry keeps: its packed text (path, query, headers), the
+/// request's and the answer's bodies, and the fixed part (the entry, its
+/// reference counts, the ring slot, and the stub it refers to, whose
+/// memory a removed stub leaves until the entry goes).
+fn charge(text: &packed::Text, body: &bytes::Bytes, outcome: &Outcome) -> usize {
     const COUNTS: usize = 2 * size_of::<usize>();
-    const FIXED: usize =
-        size_of::<Entry>() + COUNTS + size_of::<Recorded>() + COUNTS + size_of::<Arc<Entry>>();
-    // A header slot: name, value, hash, links and index.
-    const HEADER_SLOT: usize =
-        size_of::<HeaderName>() + size_of::<HeaderValue>() + 4 * size_of::<usize>();
+    const FIXED: usize = size_of::<Entry>() + COUNTS + size_of::<Arc<Entry>>();
     let stub = if outcome.stub.is_some() {
         size_of::<Stub>() + COUNTS
     } else {
         0
     };
-    let headers = request.headers.capacity() * HEADER_SLOT
-        + request
-            .headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len())
-            .sum::<usize>();
-    FIXED
-        + stub
-        + headers
-        + request.path.len()
-        + request.query.as_ref().map_or(0, |q| q.len())
-        + request.body.len()
-        + outcome.response.body.len()
-        + outcome.response.headers.capacity() * HEADER_SLOT
-        + outcome
-            .response
-            .headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len())
-            .sum::<usize>()
+    FIXED + stub + text.len() + body.len() + outcome.response.body.len()
 }
 
 /// Bytes the journal keeps at most about the routes of the entries its
@@ -426,9 +451,9 @@ impl Journal {
         &self.shards[seq as usize & (self.shards.len() - 1)]
     }
 
-    /// Records a request and its outcome.
-    pub fn record(&self, request: Arc<Recorded>, outcome: Outcome) {
-        self.record_scoped(request, crate::scope::Scopes::default(), outcome);
+    /// Records a request and its outcome (answered with no headers).
+    pub fn record(&self, request: &Recorded, outcome: Outcome) {
+        self.record_scoped(request, crate::scope::Scopes::default(), outcome, &[]);
     }
 
     /// Subscribes to the entries recorded from now on.
@@ -452,37 +477,49 @@ impl Journal {
             .sum()
     }
 
-    /// Records a request of `scopes` and its outcome; the entry, unless
-    /// the journal is off.
+    /// Records a request of `scopes` and its outcome, answered with
+    /// `headers`.
     pub fn record_scoped(
         &self,
-        request: Arc<Recorded>,
+        request: &Recorded,
         scopes: crate::scope::Scopes,
         mut outcome: Outcome,
-    ) -> Option<Arc<Entry>> {
+        headers: &[(HeaderName, HeaderValue)],
+    ) {
         if !self.enabled() {
-            return None;
+            return;
         }
         if outcome.response.body.len() > MAX_BODY {
             // Keep a truncated copy, not the whole answer.
             outcome.response.body =
                 bytes::Bytes::copy_from_slice(&outcome.response.body[..MAX_BODY]);
         }
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        let request = if request.body.len() > MAX_BODY {
+        let body = if request.body.len() > MAX_BODY {
             // Keep a truncated copy, not the whole upload.
-            let mut copy = (*request).clone();
-            copy.body = bytes::Bytes::copy_from_slice(&request.body[..MAX_BODY]);
-            Arc::new(copy)
+            bytes::Bytes::copy_from_slice(&request.body[..MAX_BODY])
         } else {
-            request
+            request.body.clone()
         };
-        let bytes = charge(&request, &outcome);
+        let text = packed::Text::pack(
+            &request.path,
+            request.query.as_deref(),
+            &request.headers,
+            headers,
+        );
+        let bytes = charge(&text, &body, &outcome);
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let entry = Arc::new(Entry {
             seq,
             // The low 62 bits: the variant bits stay those of a v4 UUID.
             id: Uuid::from_u128(self.id_base ^ u128::from(seq & (u64::MAX >> 2))),
-            request,
+            method: request.method.clone(),
+            text,
+            body,
+            service: request.service.clone(),
+            client: request.client,
+            received_at: request.received_at,
+            version: request.version,
+            secure: request.secure,
             outcome,
             scopes,
             bytes,
@@ -494,7 +531,7 @@ impl Journal {
         // Checked under the shard's lock: a wait subscribing after this
         // reads the entry from the journal.
         let news = (self.listeners.load(Ordering::Acquire) > 0).then(|| entry.clone());
-        shard.entries.push_back(entry.clone());
+        shard.entries.push_back(entry);
         // Usually one: freed after the lock is let go.
         let mut dropped: smallvec::SmallVec<[Arc<Entry>; 2]> = smallvec::SmallVec::new();
         while let Some(oldest) = shard.entries.front() {
@@ -515,7 +552,6 @@ impl Journal {
             // No receiver left: nobody waits any more.
             let _ = self.news.send(entry);
         }
-        Some(entry)
     }
 
     /// The entries shown: the newest `size`, newest first.
@@ -551,7 +587,7 @@ impl Journal {
         let mut v: Vec<Arc<Entry>> = self
             .all()
             .into_iter()
-            .filter(|e| pattern.matches(&e.request))
+            .filter(|e| pattern.matches(&e.request()))
             .collect();
         v.reverse();
         v
@@ -649,12 +685,12 @@ mod tests {
 
     /// The paths of the entries shown, newest first.
     fn paths(j: &Journal) -> Vec<String> {
-        j.all().iter().map(|e| e.request.path.to_string()).collect()
+        j.all().iter().map(|e| e.path().to_string()).collect()
     }
 
     fn record_paths(j: &Journal, range: std::ops::Range<usize>) {
         for i in range {
-            j.record(rec(&format!("/{i}"), 0), outcome(AnsweredBy::Nothing));
+            j.record(&rec(&format!("/{i}"), 0), outcome(AnsweredBy::Nothing));
         }
     }
 
@@ -694,7 +730,7 @@ mod tests {
         let query = "q=".to_owned() + &"a".repeat(60_000);
         for i in 0..2000 {
             j.record(
-                rec_with_query(&format!("/{i}"), 0, &query),
+                &rec_with_query(&format!("/{i}"), 0, &query),
                 outcome(AnsweredBy::Nothing),
             );
         }
@@ -702,7 +738,7 @@ mod tests {
         let kept: usize = j
             .all()
             .iter()
-            .map(|e| e.request.query.as_ref().map_or(0, |q| q.len()))
+            .map(|e| e.request().query.as_ref().map_or(0, |q| q.len()))
             .sum();
         assert!(kept <= BYTE_BUDGET, "{kept} bytes of queries kept");
         assert!(j.len() < 2000);
@@ -711,9 +747,9 @@ mod tests {
     #[test]
     fn every_entry_is_charged_its_bookkeeping() {
         let j = Journal::new(1);
-        j.record(rec("/", 0), outcome(AnsweredBy::Nothing));
+        j.record(&rec("/", 0), outcome(AnsweredBy::Nothing));
         assert!(
-            j.bytes() >= size_of::<Entry>() + size_of::<Recorded>(),
+            j.bytes() >= size_of::<Entry>() + size_of::<Arc<Entry>>(),
             "{} bytes charged",
             j.bytes()
         );
@@ -722,7 +758,7 @@ mod tests {
     #[test]
     fn a_disabled_journal_keeps_nothing() {
         let j = Journal::new(0);
-        j.record(rec("/", 0), outcome(AnsweredBy::Nothing));
+        j.record(&rec("/", 0), outcome(AnsweredBy::Nothing));
         assert!(j.is_empty());
     }
 
@@ -731,17 +767,17 @@ mod tests {
         let j = Journal::new(1_000_000);
         for i in 0..200 {
             j.record(
-                rec(&format!("/{i}"), MAX_BODY),
+                &rec(&format!("/{i}"), MAX_BODY),
                 outcome(AnsweredBy::Nothing),
             );
         }
-        j.record(rec("/huge", 3 * MAX_BODY), outcome(AnsweredBy::Nothing));
+        j.record(&rec("/huge", 3 * MAX_BODY), outcome(AnsweredBy::Nothing));
         assert_eq!(
-            j.all()[0].request.body.len(),
+            j.all()[0].request().body.len(),
             MAX_BODY,
             "a huge body is truncated"
         );
-        let kept: usize = j.all().iter().map(|e| e.request.body.len()).sum();
+        let kept: usize = j.all().iter().map(|e| e.request().body.len()).sum();
         assert!(kept <= BYTE_BUDGET + MAX_SHARDS * MAX_BODY, "{kept}");
         assert!(j.len() < 200);
     }
@@ -753,7 +789,7 @@ mod tests {
         for i in 0..100 {
             let mut o = outcome(AnsweredBy::Nothing);
             o.response.body = body.clone();
-            j.record(rec(&format!("/{i}"), 0), o);
+            j.record(&rec(&format!("/{i}"), 0), o);
         }
         assert_eq!(j.all()[0].outcome.response.body.len(), MAX_BODY);
         assert!(j.bytes() <= BYTE_BUDGET, "{} bytes charged", j.bytes());
@@ -782,11 +818,11 @@ mod tests {
         let mut price = (*rec_with_query("/shop/price", 0, "id=1")).clone();
         price.service = Some(("shop".into(), "/shop".len()));
         let scopes = crate::scope::Scopes::one("s1");
-        j.record_scoped(Arc::new(price), scopes, outcome(AnsweredBy::Nothing));
+        j.record_scoped(&price, scopes, outcome(AnsweredBy::Nothing), &[]);
         let mut order = (*rec("/orders", 0)).clone();
         order.method = http::Method::POST;
-        j.record(Arc::new(order), outcome(AnsweredBy::Nothing));
-        j.record(rec("/kept", 0), outcome(AnsweredBy::Nothing));
+        j.record(&order, outcome(AnsweredBy::Nothing));
+        j.record(&rec("/kept", 0), outcome(AnsweredBy::Nothing));
         j
     }
 
@@ -837,7 +873,7 @@ mod tests {
         for i in 0..routes {
             let scopes = crate::scope::Scopes::one("s1");
             let r = rec(&format!("/{i}/{long}"), 0);
-            j.record_scoped(r, scopes, outcome(AnsweredBy::Nothing));
+            j.record_scoped(&r, scopes, outcome(AnsweredBy::Nothing), &[]);
         }
         let nothing = pattern(json!({"urlPath": "/nothing"}));
         let dropped = routes as u64 - 1;
@@ -849,9 +885,9 @@ mod tests {
     #[test]
     fn find_unmatched_get_remove() {
         let j = Journal::new(10);
-        j.record(rec("/a", 0), outcome(AnsweredBy::Nothing));
-        j.record(rec("/b", 0), outcome(AnsweredBy::Override));
-        j.record(rec("/a", 0), outcome(AnsweredBy::Server));
+        j.record(&rec("/a", 0), outcome(AnsweredBy::Nothing));
+        j.record(&rec("/b", 0), outcome(AnsweredBy::Override));
+        j.record(&rec("/a", 0), outcome(AnsweredBy::Server));
         let pattern = RequestPattern::parse(&json!({"urlPath": "/a"}), "").unwrap();
         assert_eq!(j.find(&pattern).len(), 2);
         assert_eq!(j.unmatched().len(), 1);

@@ -114,8 +114,8 @@ impl serde::Serialize for SharedStr {
 /// (8 KiB and more) alive, and make the connection allocate a new one.
 /// Header names are never slices of it (standard names are static, others
 /// are copied), so the map itself is kept: only the values are replaced,
-/// in place. Without `headers_too` (no journal keeps the request) the map
-/// is returned as it is.
+/// in place. Without `headers_too` (the request itself is not kept: the
+/// journal packs a copy of its own) the map is returned as it is.
 pub fn compact(
     path: &str,
     query: Option<&str>,

@@ -13,7 +13,9 @@
 //! 2. **A spare worker.** At most `workers - 1` inline calls run at once
 //!    (`--workers`, at least 2 by default), so at least one worker is always
 //!    free; the tasks queued on a blocked worker are stolen by the free ones.
-//!    When the inline slots are taken, calls go to the pool.
+//!    A call finding the inline slots taken lets the other tasks have a
+//!    turn and looks once more (the holder is most likely microseconds
+//!    from returning); still taken, it goes to the pool.
 //! 3. **A watchdog.** A thread that looks at the inline calls every few
 //!    milliseconds. A call running longer than [`NUDGE_AFTER`] gets a no-op
 //!    task spawned: a blocked worker polls no sockets, and a sibling parked
@@ -173,7 +175,7 @@ impl Runner {
         let streak = &route.fast_streak;
         if streak.load(Ordering::Relaxed) >= PROVEN
             && let Some(fd) = conn.and_then(|c| c.fd)
-            && let Some(slot) = self.claim()
+            && let Some(slot) = self.claim_soon().await
         {
             return self.run_inline(slot, call, route, fd);
         }
@@ -194,6 +196,17 @@ impl Runner {
                 Ran::TimedOut
             }
         }
+    }
+
+    /// A free slot, now or after the other tasks have had a turn: a taken
+    /// slot is most likely held by a call microseconds from returning, and
+    /// a turn costs far less than the pool's two thread hops.
+    async fn claim_soon(&self) -> Option<&Slot> {
+        if let Some(slot) = self.claim() {
+            return Some(slot);
+        }
+        tokio::task::yield_now().await;
+        self.claim()
     }
 
     fn claim(&self) -> Option<&Slot> {
@@ -320,6 +333,23 @@ fn answer_timeout(w: &Watched, timeout: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_call_finding_the_slots_taken_takes_one_freed_meanwhile() {
+        let runner = Runner::new(1, Duration::from_secs(1));
+        assert!(runner.claim().is_some(), "the one slot, taken");
+        let slots = runner.slots.clone();
+        // The call holding it returns while the next one waits its turn.
+        tokio::spawn(async move { slots[0].busy.store(false, Ordering::Release) });
+        assert!(runner.claim_soon().await.is_some());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_call_finding_the_slots_still_taken_goes_to_the_pool() {
+        let runner = Runner::new(1, Duration::from_secs(1));
+        assert!(runner.claim().is_some());
+        assert!(runner.claim_soon().await.is_none());
+    }
 
     #[test]
     fn a_route_is_proven_by_fast_calls_in_a_row_and_demoted_by_one_slow_call() {

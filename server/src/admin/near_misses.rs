@@ -69,7 +69,7 @@ async fn for_pattern(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     let pattern = RequestPattern::parse(&shown, "").map_err(ApiError::invalid)?;
     let entries = app.journal.all();
     let list = closest(entries.into_iter(), |e| {
-        pattern.distance(&RequestContext::new(&e.request))
+        pattern.distance(&RequestContext::new(&e.request()))
     })
     .into_iter()
     .map(|(e, distance)| {
@@ -86,7 +86,7 @@ async fn for_pattern(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
 async fn for_unmatched(State(app): State<Arc<App>>) -> Response {
     let mut list = Vec::new();
     for entry in app.journal.unmatched() {
-        list.extend(stub_misses(&app, &entry.request, &entry.logged_request()));
+        list.extend(stub_misses(&app, &entry.request(), &entry.logged_request()));
     }
     near_misses(list)
 }

@@ -96,7 +96,7 @@ async fn list(
     let total = entries.len();
     if let Some(since) = q.since.filter(|s| !s.is_empty()) {
         // Timestamps in our own RFC 3339 format compare as text.
-        entries.retain(|e| crate::timestamp::rfc3339(e.request.received_at) > since);
+        entries.retain(|e| crate::timestamp::rfc3339(e.received_at()) > since);
     }
     let limit = match q.limit.filter(|s| !s.is_empty()) {
         Some(limit) => limit.parse::<usize>().map_err(|_| {
@@ -218,7 +218,7 @@ pub(super) fn serve_events(entries: Vec<Arc<Entry>>) -> Response {
 async fn remove_matching(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
     Ok(serve_events(
-        app.journal.remove_where(|e| p.matches(&e.request)),
+        app.journal.remove_where(|e| p.matches(&e.request())),
     ))
 }
 

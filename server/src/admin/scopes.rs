@@ -262,7 +262,8 @@ async fn wait(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> A
         ));
     }
     let _seat = Seat(&waiters.now);
-    let matches = |e: &Entry| e.in_scope(want.scope.as_deref()) && want.pattern.matches(&e.request);
+    let matches =
+        |e: &Entry| e.in_scope(want.scope.as_deref()) && want.pattern.matches(&e.request());
     // Subscribe first, then read the journal: every entry is in one or the
     // other (or both: counted once by sequence number).
     let mut listener = app.journal.listen();
@@ -331,7 +332,7 @@ fn near_misses(app: &App, want: &WaitFor) -> Vec<Value> {
         .into_iter()
         .filter(|e| e.in_scope(want.scope.as_deref()));
     crate::matchers::near_miss::closest(entries, |e| {
-        want.pattern.distance(&RequestContext::new(&e.request))
+        want.pattern.distance(&RequestContext::new(&e.request()))
     })
     .into_iter()
     .map(|(e, distance)| {
