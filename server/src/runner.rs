@@ -126,9 +126,18 @@ pub struct Runner {
 #[derive(Default)]
 struct Slot {
     busy: AtomicBool,
+    watch: Mutex<Watch>,
+}
+
+#[derive(Default)]
+struct Watch {
     /// The call in this slot, while it runs; taken by the watchdog when it
     /// answers instead (under the lock, so the socket is still open).
-    watched: Mutex<Option<Watched>>,
+    call: Option<Watched>,
+    /// The service and route of the last call, for the watchdog's answer:
+    /// kept, so that the next call of the same route takes no reference
+    /// (an atomic write to memory every worker shares).
+    names: Option<(Arc<str>, Arc<str>)>,
 }
 
 struct Watched {
@@ -136,8 +145,6 @@ struct Watched {
     head: bool,
     started: Instant,
     nudged: bool,
-    service: Arc<Service>,
-    route: Arc<str>,
 }
 
 impl Runner {
@@ -219,17 +226,24 @@ impl Runner {
 
     fn run_inline(&self, slot: &Slot, call: Call, route: &Route, fd: RawFd) -> Ran {
         let started = Instant::now();
-        *lock(&slot.watched) = Some(Watched {
-            fd,
-            head: call.request.method == Method::HEAD,
-            started,
-            nudged: false,
-            service: call.service.clone(),
-            route: route.label.clone(),
-        });
+        {
+            let mut watch = lock(&slot.watch);
+            let named = watch.names.as_ref().is_some_and(|(service, label)| {
+                Arc::ptr_eq(service, &call.service.name) && Arc::ptr_eq(label, &route.label)
+            });
+            if !named {
+                watch.names = Some((call.service.name.clone(), route.label.clone()));
+            }
+            watch.call = Some(Watched {
+                fd,
+                head: call.request.method == Method::HEAD,
+                started,
+                nudged: false,
+            });
+        }
         let result = catch_unwind(AssertUnwindSafe(|| call.run()));
         note(&route.fast_streak, started.elapsed());
-        let answered_by_watchdog = lock(&slot.watched).take().is_none();
+        let answered_by_watchdog = lock(&slot.watch).call.take().is_none();
         slot.busy.store(false, Ordering::Release);
         match result {
             _ if answered_by_watchdog => Ran::TimedOut,
@@ -287,15 +301,23 @@ fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Han
                 continue;
             }
             busy = true;
-            let mut watched = lock(&slot.watched);
-            let Some(w) = watched.as_mut() else {
+            let mut watch = lock(&slot.watch);
+            let Some(w) = watch.call.as_mut() else {
                 continue;
             };
             let ran = w.started.elapsed();
             if ran >= timeout {
-                if let Some(w) = watched.take() {
-                    tracing::warn!(service = %w.service.name, route = %w.route, "handler still running after {timeout:?}: answered 504, connection closed");
-                    answer_timeout(&w, timeout);
+                if let Some(w) = watch.call.take() {
+                    let (service, route) = watch
+                        .names
+                        .as_ref()
+                        .map_or(("", ""), |(service, route)| (&**service, &**route));
+                    tracing::warn!(
+                        service,
+                        route,
+                        "handler still running after {timeout:?}: answered 504, connection closed"
+                    );
+                    answer_timeout(&w, service, route, timeout);
                 }
             } else if ran >= NUDGE_AFTER && !w.nudged {
                 w.nudged = true;
@@ -312,8 +334,8 @@ fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Han
 
 /// Writes the 504 the pool path would give, then shuts the socket down so
 /// the handler's late answer goes nowhere.
-fn answer_timeout(w: &Watched, timeout: Duration) {
-    let body = timeout_body(timeout, &w.service.name, &w.route).to_string();
+fn answer_timeout(w: &Watched, service: &str, route: &str, timeout: Duration) {
+    let body = timeout_body(timeout, service, route).to_string();
     let mut answer = format!(
         "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()

@@ -52,6 +52,11 @@ impl Text {
         Text(buf.into_boxed_slice())
     }
 
+    /// Where it starts, and bytes it takes.
+    pub fn span(&self) -> (*const u8, usize) {
+        (self.0.as_ptr(), self.0.len())
+    }
+
     /// Bytes it takes.
     pub fn len(&self) -> usize {
         self.0.len()
