@@ -122,6 +122,11 @@ pub fn compact(
     mut headers: HeaderMap,
     headers_too: bool,
 ) -> (SharedStr, Option<SharedStr>, HeaderMap) {
+    if !headers_too && query.is_none() {
+        // One piece, not split: no shared count to allocate beside it.
+        let path = SharedStr::from_utf8(Bytes::copy_from_slice(path.as_bytes()));
+        return (path, None, headers);
+    }
     let values = if headers_too {
         headers.values().map(HeaderValue::len).sum()
     } else {
@@ -320,6 +325,17 @@ mod tests {
         );
         // `/example` alone: the service's root, not a slice of the path.
         assert_eq!(recorded("/example", "/").service(), Some(("example", "/")));
+    }
+
+    #[test]
+    fn compact_copies_path_and_query_with_or_without_a_query() {
+        let h = http::HeaderMap::new();
+        let (path, query, _) = compact("/a/b", Some("x=1"), h.clone(), false);
+        assert_eq!((path.as_str(), query.as_deref()), ("/a/b", Some("x=1")));
+        let (path, query, _) = compact("/a/b", None, h.clone(), false);
+        assert_eq!((path.as_str(), query), ("/a/b", None));
+        let (path, query, _) = compact("/a", Some(""), h, true);
+        assert_eq!((path.as_str(), query.as_deref()), ("/a", Some("")));
     }
 
     #[test]
