@@ -103,13 +103,12 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
     app.scope_activity.used(&scopes);
     // The journal packs its own copy of the text; only the body it keeps
     // as is, so that is copied out of hyper's read buffer.
-    let (path, query, headers) =
-        crate::request::compact(parts.uri.path(), parts.uri.query(), parts.headers, false);
+    let (path, query) = crate::request::compact_path(parts.uri.path(), parts.uri.query());
     let request = Arc::new(Recorded {
         method: parts.method,
         path,
         query,
-        headers,
+        headers: parts.headers,
         body: if app.journal.enabled() {
             crate::request::compact_body(body)
         } else {
@@ -150,6 +149,7 @@ pub async fn handle(app: Arc<App>, conn: Option<Conn>, req: Request) -> Response
             &answer.plan.headers,
         );
     }
+    // Not held while the answer is sent (delays, dribbled chunks).
     drop(request);
     let headers = std::mem::take(&mut answer.plan.headers);
     answer.plan.execute(conn.as_ref(), &headers).await

@@ -227,7 +227,7 @@ impl Recorder {
         let mut inner = lock(&self.inner);
         let seq = inner.next_seq;
         inner.next_seq += 1;
-        // A copy of its own: the journal may hold request parts too.
+        // A copy of its own, not slices of the connection's read buffer.
         let mut request = req.clone();
         request.headers = crate::request::compact_headers(req.headers.clone());
         request.body = Bytes::copy_from_slice(&req.body);

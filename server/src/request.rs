@@ -27,7 +27,7 @@ pub struct Recorded {
 }
 
 /// Text in a shared buffer: a received request's path and query share
-/// one with its header values (see [`compact`]). Reads as a `&str`.
+/// one (see [`compact_path`]). Reads as a `&str`.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct SharedStr(Bytes);
 
@@ -106,68 +106,59 @@ impl serde::Serialize for SharedStr {
     }
 }
 
-/// Path, query and (with `headers_too`) header values of a request, copied
-/// into one buffer of their own: two allocations, however many values.
+/// A request's path and query, copied out of the connection's read
+/// buffer into one buffer of their own (one allocation; a path with no
+/// query is not split, so no shared count is allocated beside it).
 ///
-/// hyper's path and header values are slices of the connection's read
-/// buffer: a request kept in the journal would keep that whole buffer
-/// (8 KiB and more) alive, and make the connection allocate a new one.
-/// Header names are never slices of it (standard names are static, others
-/// are copied), so the map itself is kept: only the values are replaced,
-/// in place. Without `headers_too` (the request itself is not kept: the
-/// journal packs a copy of its own) the map is returned as it is.
-pub fn compact(
-    path: &str,
-    query: Option<&str>,
-    mut headers: HeaderMap,
-    headers_too: bool,
-) -> (SharedStr, Option<SharedStr>, HeaderMap) {
-    if !headers_too && query.is_none() {
-        // One piece, not split: no shared count to allocate beside it.
-        let path = SharedStr::from_utf8(Bytes::copy_from_slice(path.as_bytes()));
-        return (path, None, headers);
-    }
-    let values = if headers_too {
-        headers.values().map(HeaderValue::len).sum()
-    } else {
-        0
+/// hyper's path and query are slices of that read buffer, which
+/// [`SharedStr`] cannot refer to; a copy also lets a handler call that
+/// outlives its answer (on the blocking pool) hold the request without
+/// holding the buffer (8 KiB and more).
+pub fn compact_path(path: &str, query: Option<&str>) -> (SharedStr, Option<SharedStr>) {
+    let Some(query) = query else {
+        return (
+            SharedStr::from_utf8(Bytes::copy_from_slice(path.as_bytes())),
+            None,
+        );
     };
-    let mut buf = BytesMut::with_capacity(path.len() + query.map_or(0, str::len) + values);
+    let mut buf = BytesMut::with_capacity(path.len() + query.len());
     buf.extend_from_slice(path.as_bytes());
-    if let Some(q) = query {
-        buf.extend_from_slice(q.as_bytes());
-    }
-    if headers_too {
-        for value in headers.values() {
-            buf.extend_from_slice(value.as_bytes());
-        }
-    }
+    buf.extend_from_slice(query.as_bytes());
     let mut buf = buf.freeze();
     let path = SharedStr::from_utf8(buf.split_to(path.len()));
-    let query = query.map(|q| SharedStr::from_utf8(buf.split_to(q.len())));
-    if headers_too {
-        // `values_mut` visits the values in the order `values` did.
-        for value in headers.values_mut() {
-            let bytes = buf.split_to(value.len().min(buf.len()));
-            let copy = if bytes == value.as_bytes() {
-                // SAFETY: the very bytes of a valid value.
-                unsafe { HeaderValue::from_maybe_shared_unchecked(bytes) }
-            } else {
-                // Not the same value after all: a copy of its own.
-                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone())
-            };
-            let sensitive = value.is_sensitive();
-            *value = copy;
-            value.set_sensitive(sensitive);
-        }
-    }
-    (path, query, headers)
+    (path, Some(SharedStr::from_utf8(buf)))
 }
 
-/// `headers` with their values moved into one buffer of their own (see
-/// [`compact`]).
-pub fn compact_headers(headers: HeaderMap) -> HeaderMap {
-    compact("", None, headers, true).2
+/// `headers` with their values copied into one buffer of their own: two
+/// allocations, however many values.
+///
+/// hyper's header values are slices of the connection's read buffer: a
+/// request kept (by a recording) would keep that whole buffer alive.
+/// Header names are never slices of it (standard names are static, others
+/// are copied), so the map itself is kept: only the values are replaced,
+/// in place.
+pub fn compact_headers(mut headers: HeaderMap) -> HeaderMap {
+    let values = headers.values().map(HeaderValue::len).sum();
+    let mut buf = BytesMut::with_capacity(values);
+    for value in headers.values() {
+        buf.extend_from_slice(value.as_bytes());
+    }
+    let mut buf = buf.freeze();
+    // `values_mut` visits the values in the order `values` did.
+    for value in headers.values_mut() {
+        let bytes = buf.split_to(value.len().min(buf.len()));
+        let copy = if bytes == value.as_bytes() {
+            // SAFETY: the very bytes of a valid value.
+            unsafe { HeaderValue::from_maybe_shared_unchecked(bytes) }
+        } else {
+            // Not the same value after all: a copy of its own.
+            HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone())
+        };
+        let sensitive = value.is_sensitive();
+        *value = copy;
+        value.set_sensitive(sensitive);
+    }
+    headers
 }
 
 /// A body the journal may keep, in a buffer of its own.
@@ -329,12 +320,11 @@ mod tests {
 
     #[test]
     fn compact_copies_path_and_query_with_or_without_a_query() {
-        let h = http::HeaderMap::new();
-        let (path, query, _) = compact("/a/b", Some("x=1"), h.clone(), false);
+        let (path, query) = compact_path("/a/b", Some("x=1"));
         assert_eq!((path.as_str(), query.as_deref()), ("/a/b", Some("x=1")));
-        let (path, query, _) = compact("/a/b", None, h.clone(), false);
+        let (path, query) = compact_path("/a/b", None);
         assert_eq!((path.as_str(), query), ("/a/b", None));
-        let (path, query, _) = compact("/a", Some(""), h, true);
+        let (path, query) = compact_path("/a", Some(""));
         assert_eq!((path.as_str(), query.as_deref()), ("/a", Some("")));
     }
 
