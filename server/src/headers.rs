@@ -92,6 +92,19 @@ pub fn title_case(name: &str) -> String {
         .join("-")
 }
 
+/// A header map of `pairs`, in order (a name given twice has two values).
+#[cfg(test)]
+pub fn map(pairs: &[(&str, &str)]) -> http::HeaderMap {
+    let mut map = http::HeaderMap::new();
+    for (n, v) in pairs {
+        map.append(
+            HeaderName::from_bytes(n.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    map
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
