@@ -41,9 +41,13 @@
 //! Errors say what the server answered: a refused stub is an
 //! [`Error::Server`] with the status (422) and WireMock's error body.
 
+mod calls;
+mod client;
+// After `client`: rustdoc lists the async client's methods on the shared
+// builders and on `Scope` first, so that the blocking ones' links to their
+// async twins (`Scope::count`, …) land on them.
 #[cfg(feature = "blocking")]
 pub mod blocking;
-mod client;
 mod error;
 mod journal;
 mod matchers;
@@ -59,7 +63,7 @@ mod stub;
 pub mod testcontainers;
 mod wait;
 
-pub use client::{Client, ClientBuilder, DEFAULT_TIMEOUT};
+pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use http::Method;
 pub use journal::{LoggedRequest, ServeEvent, Times, at_least, at_most, exactly, never};
@@ -72,6 +76,7 @@ pub use pattern::{
     RequestPattern, UrlMatcher, any, any_url, delete, get, patch, post, put, request, url,
     url_path, url_path_pattern, url_path_template, url_pattern,
 };
+pub use prepare::DEFAULT_TIMEOUT;
 pub use response::{Fault, Response, fault, json, ok, proxy_to, status};
 pub use scope::{Scope, ScopeInfo};
 pub use services::{Health, Refused, Service, Services};

@@ -3,7 +3,6 @@
 //! headers.
 
 use crate::error::{Error, Result};
-use crate::ops::{self, Op};
 use crate::response::{Fault, add_header, millis};
 use http::Method;
 use serde::Serialize;
@@ -176,7 +175,7 @@ impl<'c, C> NextRequest<'c, C> {
 
     /// The arming request: to `/<service><path>`, with the override
     /// headers.
-    pub(crate) fn op(&self) -> Result<Op<()>> {
+    pub(crate) fn arming(&self) -> Result<Arming> {
         if let Some(problem) = &self.problem {
             return Err(Error::Invalid(problem.clone()));
         }
@@ -218,6 +217,19 @@ impl<'c, C> NextRequest<'c, C> {
         } else {
             format!("/{}/{}", self.service, self.path)
         };
-        Ok(ops::arm(self.method.clone(), path, headers))
+        Ok(Arming {
+            method: self.method.clone(),
+            path,
+            headers,
+        })
     }
+}
+
+/// The request that arms an override: to the service's path, carrying the
+/// override headers.
+pub(crate) struct Arming {
+    pub method: Method,
+    /// `/<service><path>`.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
 }

@@ -2,10 +2,13 @@
 //! send, which statuses mean success, how to read the answer.
 
 use crate::error::{Error, Result};
-use crate::journal::{LoggedRequest, ServeEvent};
+use crate::journal::{LoggedRequest, ServeEvent, Times};
+use crate::next_request::Arming;
+use crate::response::millis;
 use crate::scope::{self, ScopeInfo};
 use crate::services::{Health, Services};
 use crate::stub::Stub;
+use crate::wait::Sought;
 use http::{HeaderMap, Method};
 use serde_json::Value;
 use std::time::Duration;
@@ -113,11 +116,29 @@ fn json_of(answer: &Answer) -> std::result::Result<Value, String> {
     serde_json::from_slice(&answer.body).map_err(|e| format!("not JSON: {e}"))
 }
 
-fn list(answer: &Answer, key: &str) -> std::result::Result<Vec<Value>, String> {
-    match json_of(answer)?.get_mut(key).map(Value::take) {
+/// The list under `key` of a JSON object, taken out of it.
+fn take_list(v: &mut Value, key: &str) -> std::result::Result<Vec<Value>, String> {
+    match v.get_mut(key).map(Value::take) {
         Some(Value::Array(items)) => Ok(items),
         _ => Err(format!("no `{key}` list")),
     }
+}
+
+fn list(answer: &Answer, key: &str) -> std::result::Result<Vec<Value>, String> {
+    take_list(&mut json_of(answer)?, key)
+}
+
+/// The journal entries listed under `requests`.
+fn logged(v: &mut Value) -> std::result::Result<Vec<LoggedRequest>, String> {
+    Ok(take_list(v, "requests")?
+        .into_iter()
+        .map(LoggedRequest::from_json)
+        .collect())
+}
+
+/// A body that is `T` as JSON.
+fn parsed<T: serde::de::DeserializeOwned>(answer: &Answer) -> std::result::Result<T, String> {
+    serde_json::from_slice(&answer.body).map_err(|e| e.to_string())
 }
 
 fn op<T>(call: Call, ok: &'static [u16], decode: Decode<T>) -> Op<T> {
@@ -188,12 +209,7 @@ pub(crate) fn find(pattern: Value, scope: Option<&str>) -> Op<Vec<LoggedRequest>
             .json(pattern)
             .in_scope(scope),
         &[200],
-        Box::new(|a| {
-            Ok(list(a, "requests")?
-                .into_iter()
-                .map(LoggedRequest::from_json)
-                .collect())
-        }),
+        Box::new(|a| logged(&mut json_of(a)?)),
     )
 }
 
@@ -226,12 +242,7 @@ pub(crate) fn unmatched() -> Op<Vec<LoggedRequest>> {
     op(
         Call::new(Method::GET, "/__admin/requests/unmatched"),
         &[200],
-        Box::new(|a| {
-            Ok(list(a, "requests")?
-                .into_iter()
-                .map(LoggedRequest::from_json)
-                .collect())
-        }),
+        Box::new(|a| logged(&mut json_of(a)?)),
     )
 }
 
@@ -259,7 +270,7 @@ pub(crate) fn services() -> Op<Services> {
     op(
         Call::new(Method::GET, "/__admin/services"),
         &[200],
-        Box::new(|a| serde_json::from_slice(&a.body).map_err(|e| e.to_string())),
+        Box::new(parsed),
     )
 }
 
@@ -267,7 +278,7 @@ pub(crate) fn health() -> Op<Health> {
     op(
         Call::new(Method::GET, "/__admin/health"),
         &[200],
-        Box::new(|a| serde_json::from_slice(&a.body).map_err(|e| e.to_string())),
+        Box::new(parsed),
     )
 }
 
@@ -306,15 +317,77 @@ pub(crate) fn remove_scope(name: &str) -> Op<ScopeInfo> {
 
 /// Arms a next-request override: a request to the service's path carrying
 /// the override headers.
-pub(crate) fn arm(method: Method, path: String, headers: Vec<(String, String)>) -> Op<()> {
-    let mut call = Call::new(method, path);
-    call.headers = headers;
+pub(crate) fn arm(arming: Arming) -> Op<()> {
+    let mut call = Call::new(arming.method, arming.path);
+    call.headers = arming.headers;
     op(call, &[202], Box::new(|_| Ok(())))
+}
+
+/// Waits for requests: answers the matching ones, or the error of a wait
+/// that timed out (the server's 408). `client_timeout` is added to the
+/// wait's own for the HTTP deadline, so that the 408 arrives before it.
+pub(crate) fn wait(sought: Sought, client_timeout: Duration) -> Op<Result<Vec<LoggedRequest>>> {
+    let Sought {
+        pattern,
+        count,
+        timeout,
+        scope,
+    } = sought;
+    let mut body = pattern.clone();
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("count".to_owned(), Value::from(count));
+        obj.insert("timeoutMs".to_owned(), Value::from(millis(timeout)));
+        if let Some(s) = &scope {
+            obj.insert("scope".to_owned(), Value::String(s.clone()));
+        }
+    }
+    let mut call = Call::new(Method::POST, "/__admin/requests/wait").json(body);
+    call.timeout = Some(timeout.saturating_add(client_timeout));
+    op(
+        call,
+        &[200, 408],
+        Box::new(move |a| {
+            let mut v = json_of(a)?;
+            let arrived = logged(&mut v)?;
+            if a.status == 200 {
+                return Ok(Ok(arrived));
+            }
+            Ok(Err(Error::WaitTimedOut {
+                wanted: count,
+                arrived,
+                pattern: pattern.to_string(),
+                scope,
+                near_misses: near_misses(&v),
+                evicted: v.pointer("/journal/evicted").and_then(Value::as_u64),
+            }))
+        }),
+    )
+}
+
+/// The near misses of a 408, as `METHOD url (distance d)`.
+fn near_misses(answer: &Value) -> Vec<String> {
+    let Some(list) = answer.get("nearMisses").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|m| {
+            let request = LoggedRequest::from_json(m.get("request").cloned().unwrap_or_default());
+            let distance = m
+                .pointer("/matchResult/distance")
+                .and_then(Value::as_f64)
+                .unwrap_or(1.0);
+            format!(
+                "{} {} (distance {distance:.2})",
+                request.method(),
+                request.url()
+            )
+        })
+        .collect()
 }
 
 /// The error of a failed verification.
 pub(crate) fn verification(
-    expected: crate::Times,
+    expected: Times,
     counted: Counted,
     pattern: &Value,
     scope: Option<&str>,

@@ -6,10 +6,15 @@ use crate::ops::Call;
 use http::{HeaderName, HeaderValue};
 use std::time::Duration;
 
-/// The base URL without a trailing slash.
-pub(crate) fn base_url(base: &str) -> String {
-    base.trim_end_matches('/').to_owned()
-}
+/// How long one call may take, unless [`ClientBuilder::timeout`] says
+/// otherwise.
+///
+/// [`ClientBuilder::timeout`]: crate::ClientBuilder::timeout
+///
+/// ```
+/// assert_eq!(fake_servicer_client::DEFAULT_TIMEOUT.as_secs(), 30);
+/// ```
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Makes ring rustls's provider for this process, unless one is already
 /// (feature `rustls`).
@@ -52,6 +57,16 @@ impl Target {
 }
 
 impl Settings {
+    /// The server at `base` (without a trailing slash), without an admin
+    /// token, with the default timeout.
+    pub fn new(base: &str) -> Settings {
+        Settings {
+            base: base.trim_end_matches('/').to_owned(),
+            token: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
     /// `call` as an HTTP request to the server, with the admin token and
     /// its JSON body.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {

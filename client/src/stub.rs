@@ -2,7 +2,6 @@
 //! server stored.
 
 use crate::error::{Error, Result};
-use crate::ops::{self, Op};
 use crate::pattern::RequestPattern;
 use crate::response::Response;
 use serde::Serialize;
@@ -141,8 +140,9 @@ impl<'c, C> StubBuilder<'c, C> {
         self.set("newScenarioState", Value::String(state.into()))
     }
 
-    /// The call storing the stub, answering `response`.
-    pub(crate) fn op(self, response: Response) -> Result<Op<Stub>> {
+    /// The mapping to store, answering `response`, and the scope it
+    /// belongs to.
+    pub(crate) fn into_mapping(self, response: Response) -> Result<(Value, Option<String>)> {
         if let Some(problem) = self.problem.or(response.problem.clone()) {
             return Err(Error::Invalid(problem));
         }
@@ -150,7 +150,7 @@ impl<'c, C> StubBuilder<'c, C> {
         m.insert("request".to_owned(), self.pattern.to_json());
         m.insert("response".to_owned(), response.to_json());
         m.extend(self.extra);
-        Ok(ops::create_stub(Value::Object(m), self.scope.as_deref()))
+        Ok((Value::Object(m), self.scope))
     }
 }
 

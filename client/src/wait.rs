@@ -4,11 +4,7 @@
 //! background jobs) — no polling loop in the test.
 
 use crate::error::{Error, Result};
-use crate::journal::LoggedRequest;
-use crate::ops::{self, Op};
 use crate::pattern::RequestPattern;
-use crate::response::millis;
-use http::Method;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -101,70 +97,25 @@ impl<'c, C> Wait<'c, C> {
         self
     }
 
-    /// The call; `client_timeout` is added to the wait's own for the HTTP
-    /// deadline, so that the server's 408 arrives before it.
-    pub(crate) fn op(&self, client_timeout: Duration) -> Result<Op<Result<Vec<LoggedRequest>>>> {
+    /// What the wait asks the server for, or why it cannot be sent.
+    pub(crate) fn sought(&self) -> Result<Sought> {
         if let Some(p) = &self.problem {
             return Err(Error::Invalid(p.clone()));
         }
-        let pattern = self.pattern.to_json();
-        let mut body = pattern.clone();
-        if let Some(obj) = body.as_object_mut() {
-            obj.insert("count".to_owned(), Value::from(self.count));
-            obj.insert("timeoutMs".to_owned(), Value::from(millis(self.timeout)));
-            if let Some(s) = &self.scope {
-                obj.insert("scope".to_owned(), Value::String(s.clone()));
-            }
-        }
-        let mut call = ops::Call::new(Method::POST, "/__admin/requests/wait").json(body);
-        call.timeout = Some(self.timeout.saturating_add(client_timeout));
-        let wanted = self.count;
-        let scope = self.scope.clone();
-        Ok(Op {
-            call,
-            ok: &[200, 408],
-            decode: Box::new(move |a| {
-                let mut v: Value =
-                    serde_json::from_slice(&a.body).map_err(|e| format!("not JSON: {e}"))?;
-                let arrived = match v.get_mut("requests").map(Value::take) {
-                    Some(Value::Array(items)) => {
-                        items.into_iter().map(LoggedRequest::from_json).collect()
-                    }
-                    _ => return Err("no `requests` list".to_owned()),
-                };
-                if a.status == 200 {
-                    return Ok(Ok(arrived));
-                }
-                Ok(Err(Error::WaitTimedOut {
-                    wanted,
-                    arrived,
-                    pattern: pattern.to_string(),
-                    scope,
-                    near_misses: near_misses(&v),
-                    evicted: v.pointer("/journal/evicted").and_then(Value::as_u64),
-                }))
-            }),
+        Ok(Sought {
+            pattern: self.pattern.to_json(),
+            count: self.count,
+            timeout: self.timeout,
+            scope: self.scope.clone(),
         })
     }
 }
 
-/// The near misses of a 408, as `METHOD url (distance d)`.
-fn near_misses(answer: &Value) -> Vec<String> {
-    let Some(list) = answer.get("nearMisses").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    list.iter()
-        .map(|m| {
-            let request = LoggedRequest::from_json(m.get("request").cloned().unwrap_or_default());
-            let distance = m
-                .pointer("/matchResult/distance")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0);
-            format!(
-                "{} {} (distance {distance:.2})",
-                request.method(),
-                request.url()
-            )
-        })
-        .collect()
+/// A wait as the server takes it (`POST /__admin/requests/wait`).
+pub(crate) struct Sought {
+    /// The request pattern, as JSON.
+    pub pattern: Value,
+    pub count: u64,
+    pub timeout: Duration,
+    pub scope: Option<String>,
 }
