@@ -145,8 +145,8 @@ impl Default for Config {
             ca_dir: None,
             tls_handshake_timeout: Duration::from_secs(10),
             scope_idle_timeout: crate::scope::DEFAULT_IDLE,
-            max_waiters: crate::admin::DEFAULT_MAX_WAITERS,
-            max_wait_timeout: crate::admin::DEFAULT_MAX_WAIT,
+            max_waiters: crate::journal::DEFAULT_MAX_WAITERS,
+            max_wait_timeout: crate::journal::DEFAULT_MAX_WAIT,
         }
     }
 }

@@ -22,19 +22,18 @@
 // its connections.
 pub mod config;
 pub(crate) mod conn;
-pub mod fd_limit;
 pub(crate) mod head_timer;
-pub mod healthcheck;
 pub(crate) mod idle;
-pub mod scaffold;
 pub(crate) mod serve;
 pub mod server;
 pub(crate) mod state;
 pub(crate) mod tls;
 
 // The request path, in order: which service (`routing`), what answers it
-// (`dispatch`: an armed override, a stub, else a plugin route through the
-// `runner`), the journal records it, the plan is carried out.
+// (`dispatch` asks the `answer` sources: arming and armed overrides, a
+// stub, a plugin route through the `runner`, the 404), the journal records
+// it, the plan is carried out; error answers are `refusal`s.
+pub(crate) mod answer;
 pub(crate) mod dispatch;
 pub mod fault;
 pub(crate) mod journal;
@@ -44,6 +43,7 @@ pub mod overrides;
 pub mod plan;
 pub mod proxy;
 pub mod record;
+pub(crate) mod refusal;
 pub mod request;
 pub mod routing;
 pub mod runner;
@@ -51,9 +51,9 @@ pub mod scope;
 pub mod template;
 
 // Plugins and the files behind plugins and stubs.
-pub(crate) mod build;
 pub(crate) mod plugin;
 pub(crate) mod regular_file;
+pub(crate) mod sources;
 pub(crate) mod watch;
 
 // Steering it: the admin API and its settings; Docker DNS aliases.
@@ -65,6 +65,7 @@ pub(crate) mod settings;
 pub(crate) mod headers;
 pub(crate) mod sync;
 pub(crate) mod timestamp;
+pub(crate) mod token;
 pub(crate) mod trim;
 
 pub use config::{Config, DockerMode};

@@ -15,11 +15,13 @@ const DRAIN: Duration = Duration::from_secs(8);
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    if let Some(cli::Command::New { name, dir, sdk }) = &args.command {
-        return new_plugin(name, dir.as_deref(), sdk.as_deref());
-    }
-    if args.healthcheck {
-        return healthcheck(&args.listen);
+    match &args.command {
+        Some(cli::Command::New { name, dir, sdk }) => {
+            return new_plugin(name, dir.as_deref(), sdk.as_deref());
+        }
+        Some(cli::Command::Healthcheck) => return healthcheck(&args.listen),
+        None if args.healthcheck => return healthcheck(&args.listen),
+        None => {}
     }
     let config = args.config();
     // Proven-fast handlers run inline on all workers but one (see `runner`).
@@ -58,7 +60,7 @@ async fn run(config: Config) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match fake_servicer_server::fd_limit::raise() {
+    match cli::fd_limit::raise() {
         Ok(n) if (n as usize) < config.max_connections => tracing::warn!(
             "the open-file limit is {n}, below --max-connections {}: connections past it fail to be accepted",
             config.max_connections
@@ -94,13 +96,19 @@ fn print_banner(server: &Server, building: bool) {
     if server.addr().ip().is_unspecified() {
         println!("  from this machine: {url}");
     }
+    let stub_only = server.stub_services();
     if services.is_empty() && building {
         println!("  building the plugins from source: each service appears when its build is done");
-    } else if services.is_empty() {
+    } else if services.is_empty() && stub_only.is_empty() {
         println!("  no services loaded yet: build a plugin into the plugin dir");
     }
     for (name, _) in &services {
         println!("  {name:<16} {url}/{name}/   or   http://{name}.localhost:{port}/");
+    }
+    for name in &stub_only {
+        println!(
+            "  {name:<16} {url}/{name}/   or   http://{name}.localhost:{port}/   (stubs only)"
+        );
     }
     println!("  {:<16} {url}/__admin/services", "admin");
     if let Some(path) = services.iter().find_map(|(name, routes)| {
@@ -120,18 +128,15 @@ fn new_plugin(
     dir: Option<&std::path::Path>,
     sdk: Option<&std::path::Path>,
 ) -> ExitCode {
-    use fake_servicer_server::scaffold::{self, Sdk};
+    use cli::scaffold::{self, Sdk};
     let dir = dir.map_or_else(|| std::path::PathBuf::from(name), ToOwned::to_owned);
     let sdk = sdk.map_or_else(Sdk::default_for_this_build, |p| Sdk::Path(p.to_owned()));
     match scaffold::new_plugin(name, &dir, &sdk) {
-        Ok(files) => {
-            for f in files {
+        Ok(written) => {
+            for f in &written.files {
                 println!("wrote {}", f.display());
             }
-            println!(
-                "build it with `cargo build --manifest-path {}/Cargo.toml` and point --plugins at its target dir (or mount it as a source dir)",
-                dir.display()
-            );
+            println!("{}", build_hint(name, &written));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -141,7 +146,35 @@ fn new_plugin(
     }
 }
 
-/// `--healthcheck`: asks the server at `listen` on this host, on a
+/// What to do next with a crate `new` wrote: source mode serves it by
+/// itself; otherwise, how to build it and where the library lands.
+fn build_hint(name: &str, written: &cli::scaffold::Written) -> String {
+    use cli::scaffold::Workspace;
+    let service = name.replace('-', "_");
+    let sources = std::env::var_os("FAKE_SERVICER_SOURCES")
+        .filter(|s| !s.is_empty())
+        .and_then(|s| std::path::Path::new(&s).canonicalize().ok())
+        .filter(|s| written.dir.starts_with(s));
+    if let Some(sources) = sources {
+        return format!(
+            "source mode: a server watching {} builds and serves it; try http://{service}/hello/ada (or http://fake-services/{service}/hello/ada)",
+            sources.display()
+        );
+    }
+    match &written.workspace {
+        Workspace::Member(root) => format!(
+            "a member of the workspace at {root}: build it there with `cargo build -p {name}`; `--plugins {root}/target/debug` serves it as `{service}`",
+            root = root.display()
+        ),
+        Workspace::Alone | Workspace::Outside(_) => format!(
+            "build it with `cargo build --manifest-path {dir}/Cargo.toml`; `--plugins {dir}/target/debug` serves it as `{service}` (or `--sources {parent}` builds it for you)",
+            dir = written.dir.display(),
+            parent = written.dir.parent().unwrap_or(&written.dir).display()
+        ),
+    }
+}
+
+/// `healthcheck` (or `--healthcheck`): asks the server at `listen` on this host, on a
 /// single-threaded runtime.
 fn healthcheck(listen: &str) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -154,7 +187,7 @@ fn healthcheck(listen: &str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(fake_servicer_server::healthcheck::check(listen)) {
+    match runtime.block_on(cli::healthcheck::check(listen)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fake-servicer: unhealthy: {e}");

@@ -16,7 +16,6 @@ use crate::{
     matchers::PatternError,
     plan::Plan,
     request::Recorded,
-    state::App,
 };
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
@@ -159,9 +158,15 @@ pub struct Upstream {
     pub body: Bytes,
 }
 
-/// The outbound HTTP client, shared by every proxying stub.
+/// The outbound HTTP client, shared by every proxying stub (a clone shares
+/// the connection pool).
+#[derive(Clone)]
 pub struct Proxy {
     client: Client<HttpConnector, Full<Bytes>>,
+    /// What this server adds to the `Via` header of what it forwards
+    /// (`1.1 fake-servicer-<id>`, an id of its own): a request that arrives
+    /// carrying it went round a loop.
+    via: HeaderValue,
     /// Time an upstream has to answer in full (`--proxy-timeout`).
     pub timeout: Duration,
     /// The largest upstream body relayed (`--proxy-max-body-bytes`).
@@ -214,11 +219,31 @@ impl Proxy {
             .pool_idle_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(16)
             .build(connector);
+        let id = uuid::Uuid::new_v4().simple().to_string();
         Proxy {
             client,
+            via: HeaderValue::from_str(&format!("1.1 fake-servicer-{}", &id[..12]))
+                .unwrap_or_else(|_| HeaderValue::from_static("1.1 fake-servicer")),
             timeout,
             max_body,
         }
+    }
+
+    /// Whether `headers` carry this server's `Via` mark: the request was
+    /// forwarded by this very server (a proxying stub aimed at itself, or a
+    /// loop through other proxies).
+    pub fn came_back(&self, headers: &HeaderMap) -> bool {
+        let mark = self.via.as_bytes();
+        headers.get_all(header::VIA).iter().any(|v| {
+            v.as_bytes()
+                .split(|b| *b == b',')
+                .any(|hop| hop.trim_ascii() == mark)
+        })
+    }
+
+    /// This server's `Via` mark.
+    pub fn via(&self) -> &HeaderValue {
+        &self.via
     }
 
     /// Sends `req` to `spec`'s target, at `path` (and the request's query).
@@ -261,6 +286,7 @@ impl Proxy {
             for (name, value) in &spec.additional {
                 headers.insert(name.clone(), value.clone());
             }
+            headers.append(header::VIA, self.via.clone());
         }
         let request = builder
             .body(Full::new(req.body.clone()))
@@ -328,21 +354,40 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// The answer of proxying stub `stub` to `req`: the upstream's answer with
-/// the stub's delay (and dribble), noted for recordings; the stub's fault,
-/// if it has one, instead of any call.
-pub async fn answer(app: &App, stub: &Stub, spec: &ProxySpec, req: &Recorded) -> Plan {
-    let fixed = app.settings.fixed_delay();
-    if stub.response.fault.is_some() {
-        return stub.response.plan(fixed);
+impl Proxy {
+    /// The answer of proxying stub `stub` to `req`: the upstream's answer
+    /// with the stub's delay (and dribble) plus `fixed`, shown to `note`
+    /// first (recordings keep it); the stub's fault, if it has one, instead
+    /// of any call.
+    pub async fn answer(
+        &self,
+        stub: &Stub,
+        spec: &ProxySpec,
+        req: &Recorded,
+        fixed: Duration,
+        note: impl FnOnce(&Upstream),
+    ) -> Plan {
+        if stub.response.fault.is_some() {
+            return stub.response.plan(fixed);
+        }
+        let path = match (&stub.request.service, req.service()) {
+            (Some(_), Some((_, rel))) => rel,
+            _ => req.path.as_str(),
+        };
+        proxied(self.forward(spec, req, path).await, stub, fixed, note)
     }
-    let path = match (&stub.request.service, req.service()) {
-        (Some(_), Some((_, rel))) => rel,
-        _ => req.path.as_str(),
-    };
-    match app.proxy.forward(spec, req, path).await {
+}
+
+/// The plan of a proxied answer, or of its failure.
+fn proxied(
+    forwarded: Result<Upstream, Failure>,
+    stub: &Stub,
+    fixed: Duration,
+    note: impl FnOnce(&Upstream),
+) -> Plan {
+    match forwarded {
         Ok(up) => {
-            app.recorder.note(req, &up);
+            note(&up);
             StubResponse {
                 status: up.status,
                 reason: None,
@@ -375,6 +420,20 @@ pub async fn answer(app: &App, stub: &Stub, spec: &ProxySpec, req: &Recorded) ->
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn a_request_carrying_this_servers_via_mark_came_back() {
+        let proxy = Proxy::new(Duration::from_secs(1), 1024);
+        let mut headers = HeaderMap::new();
+        assert!(!proxy.came_back(&headers));
+        headers.append(header::VIA, HeaderValue::from_static("1.0 corporate"));
+        assert!(!proxy.came_back(&headers));
+        let mine = format!("1.1 gateway, {}", proxy.via().to_str().unwrap());
+        headers.append(header::VIA, HeaderValue::from_str(&mine).unwrap());
+        assert!(proxy.came_back(&headers));
+        let another_server = Proxy::new(Duration::from_secs(1), 1024);
+        assert!(!another_server.came_back(&headers));
+    }
 
     #[test]
     fn a_base_url_must_be_plain_http_with_a_host() {

@@ -5,6 +5,10 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method};
 use std::{net::SocketAddr, sync::Arc, time::SystemTime};
 
+/// A request or answer body longer than this is kept truncated in the
+/// journal.
+pub const MAX_BODY: usize = 1024 * 1024;
+
 /// One received request.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -166,10 +170,10 @@ pub fn compact_headers(mut headers: HeaderMap) -> HeaderMap {
 /// A body read in one piece is a slice of the connection's read buffer,
 /// like header values; kept as is, a journal entry would hold that whole
 /// buffer while the journal counts only the body's bytes. Bodies over
-/// [`crate::journal::MAX_BODY`] are left alone: the journal keeps a
+/// [`MAX_BODY`] are left alone: the journal keeps a
 /// truncated copy of those.
 pub fn compact_body(body: Bytes) -> Bytes {
-    if body.is_empty() || body.len() > crate::journal::MAX_BODY {
+    if body.is_empty() || body.len() > MAX_BODY {
         body
     } else {
         Bytes::copy_from_slice(&body)

@@ -30,7 +30,6 @@ use crate::{conn::Conn, plan::Plan, plugin::Service, request::Recorded, routing:
 use abi_stable::std_types::{RSlice, RStr};
 use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
 use http::Method;
-use serde_json::json;
 use smallvec::SmallVec;
 use std::{
     io::Write,
@@ -66,7 +65,7 @@ pub enum Ran {
     /// Something panicked outside the handler's own guard.
     Failed(String),
     /// Still running after the handler timeout (logged; an inline call has
-    /// already been answered 504 on its socket): answer [`timeout_body`].
+    /// already been answered 504 on its socket): answer [`crate::refusal::Refusal::HandlerTimedOut`].
     TimedOut,
 }
 
@@ -266,14 +265,6 @@ fn note(streak: &AtomicU32, took: Duration) {
 }
 
 /// The body of a 504 for a handler still running after `timeout`.
-pub fn timeout_body(timeout: Duration, service: &str, route: &str) -> serde_json::Value {
-    json!({
-        "error": format!("handler did not return within {timeout:?}"),
-        "service": service,
-        "route": route,
-    })
-}
-
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
@@ -335,7 +326,13 @@ fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Han
 /// Writes the 504 the pool path would give, then shuts the socket down so
 /// the handler's late answer goes nowhere.
 fn answer_timeout(w: &Watched, service: &str, route: &str, timeout: Duration) {
-    let body = timeout_body(timeout, service, route).to_string();
+    let body = crate::refusal::Refusal::HandlerTimedOut {
+        service,
+        route,
+        timeout,
+    }
+    .body()
+    .to_string();
     let mut answer = format!(
         "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()

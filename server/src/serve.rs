@@ -25,7 +25,7 @@ use crate::{
     fault::Fault,
     head_timer::HeadTimer,
     idle::{Streams, Tracked},
-    state::App,
+    state::RequestPath,
     tls::Tls,
 };
 use axum::{Router, extract::ConnectInfo};
@@ -135,7 +135,7 @@ pub async fn serve(
     listener: TcpListener,
     tls: Option<(TcpListener, Tls)>,
     admin: Router,
-    app: Arc<App>,
+    app: Arc<RequestPath>,
     limits: Limits,
     stop: impl std::future::Future<Output = ()>,
 ) {
@@ -317,7 +317,7 @@ struct Served {
         hyper::server::conn::http2::Builder<TokioExecutor>,
     )>,
     admin: Router,
-    app: Arc<App>,
+    app: Arc<RequestPath>,
     limits: Limits,
     /// Turns `true` when the server stops.
     stopping: watch::Receiver<bool>,

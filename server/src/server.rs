@@ -3,20 +3,21 @@
 
 use crate::{
     admin,
-    build::{self, Builder, Builds},
+    answer::{self, Sources},
     config::Config,
     dispatch,
     docker::Aliases,
-    journal::Journal,
+    journal::{self, Journal},
     mappings::{MappingFiles, Stubs},
-    overrides::Overrides,
+    overrides::{self, Overrides},
     plugin::Registry,
     runner::Runner,
     settings::Settings,
-    state::App,
+    sources::{self, Builder, Builds},
+    state::{App, RequestPath},
     watch::{self, WatchTarget, Watcher},
 };
-use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{io, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use thiserror::Error;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
@@ -132,7 +133,7 @@ impl Server {
         let builder = match sources {
             Some(sources) => Some(
                 Builder::start(
-                    build::Settings {
+                    sources::Settings {
                         target_dir: config
                             .target_dir
                             .clone()
@@ -184,33 +185,75 @@ impl Server {
         };
         let tls_addr = tls.as_ref().and_then(|(l, _)| l.local_addr().ok());
 
-        let app = Arc::new(App {
+        let overrides = Arc::new(Overrides::new(
+            config.max_armed_overrides,
+            config.max_armed_override_bytes,
+        ));
+        let settings = Arc::new(Settings::default());
+        let runner = Arc::new(Runner::new(inline_slots(), config.handler_timeout));
+        let proxy = crate::proxy::Proxy::new(config.proxy_timeout, config.proxy_max_body_bytes);
+        let recorder = Arc::new(crate::record::Recorder::new(
+            config.max_recorded_exchanges,
+            config.max_recorded_bytes,
+            mappings_dir.clone(),
+        ));
+        let scope_activity = Arc::new(crate::scope::Activity::default());
+        // Every kind of answer, in the order asked (`crate::answer`).
+        let sources = Sources::new(vec![
+            Box::new(answer::loops::LoopGuard {
+                proxy: proxy.clone(),
+            }),
+            Box::new(overrides::source::Arming {
+                overrides: overrides.clone(),
+                admin_token: admin_token.clone(),
+                scope_activity: scope_activity.clone(),
+            }),
+            Box::new(overrides::source::Armed {
+                overrides: overrides.clone(),
+            }),
+            Box::new(answer::stubs::FromStubs {
+                stubs: stubs.clone(),
+                settings: settings.clone(),
+                global_templating: config.global_response_templating,
+                proxy: proxy.clone(),
+                recorder: recorder.clone(),
+            }),
+            Box::new(answer::plugins::FromPlugins {
+                runner: runner.clone(),
+            }),
+            Box::new(answer::not_found::NotFound {
+                stubs: stubs.clone(),
+            }),
+        ]);
+        let journal = Arc::new(Journal::new(config.journal_size).with_waiters(
+            journal::Waiters::new(config.max_waiters, config.max_wait_timeout),
+        ));
+        let path = Arc::new(RequestPath {
             registry: registry.clone(),
-            stubs,
-            journal: Journal::new(config.journal_size),
-            overrides: Overrides::new(config.max_armed_overrides, config.max_armed_override_bytes),
-            settings: Settings::default(),
-            docker: aliases.status.clone(),
-            runner: Runner::new(inline_slots(), config.handler_timeout),
+            journal: journal.clone(),
             max_body_bytes: config.max_body_bytes,
             body_timeout: config.body_timeout,
-            admin_token: admin_token.clone(),
-            builds,
-            proxy: crate::proxy::Proxy::new(config.proxy_timeout, config.proxy_max_body_bytes),
-            recorder: crate::record::Recorder::new(
-                config.max_recorded_exchanges,
-                config.max_recorded_bytes,
-                mappings_dir.clone(),
-            ),
-            global_templating: config.global_response_templating,
-            tls: tls.as_ref().map(|(_, tls)| tls.clone()),
-            scope_activity: Default::default(),
-            waiters: crate::admin::Waiters::new(config.max_waiters, config.max_wait_timeout),
+            scope_activity: scope_activity.clone(),
+            builds: builds.clone(),
+            sources,
         });
-        crate::admin::expire_idle_scopes(&app, config.scope_idle_timeout);
+        let app = App {
+            path: path.clone(),
+            registry: registry.clone(),
+            stubs,
+            journal,
+            overrides,
+            settings,
+            docker: aliases.status.clone(),
+            builds,
+            recorder,
+            tls: tls.as_ref().map(|(_, tls)| tls.clone()),
+            scope_activity,
+        };
+        expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
             .fallback(dispatch::dispatch)
-            .with_state(app.clone());
+            .with_state(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let limits = crate::serve::Limits {
             max_headers: config.max_headers,
@@ -222,7 +265,7 @@ impl Server {
             listener,
             tls,
             admin,
-            app,
+            path,
             limits,
             async move {
                 let _ = stopped.await;
@@ -281,6 +324,12 @@ impl Server {
                 )
             })
             .collect()
+    }
+
+    /// The services only stubs define (no plugin provides them), sorted.
+    pub fn stub_services(&self) -> Vec<String> {
+        let snapshot = self.registry.snapshot();
+        snapshot.stub_only().map(|s| s.to_string()).collect()
     }
 
     /// Like [`shutdown`](Self::shutdown), but gives in-flight requests at
@@ -386,4 +435,31 @@ fn check_dir(path: &std::path::Path) -> Result<PathBuf, String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err("does not exist".to_owned()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Every so often, removes the stubs and overrides of scopes idle for
+/// `idle` (runs while the server's runtime does).
+fn expire_idle_scopes(app: &App, idle: Duration) {
+    let (activity, stubs, overrides) = (
+        Arc::downgrade(&app.scope_activity),
+        Arc::downgrade(&app.stubs),
+        Arc::downgrade(&app.overrides),
+    );
+    let every = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (Some(activity), Some(stubs), Some(overrides)) =
+                (activity.upgrade(), stubs.upgrade(), overrides.upgrade())
+            else {
+                return;
+            };
+            for scope in activity.take_idle(idle) {
+                stubs.remove_scope(&scope);
+                overrides.remove_scope(&scope);
+            }
+        }
+    });
 }

@@ -1,40 +1,76 @@
-//! The state shared by the request path and the admin API (axum's
-//! "AppState"): every store a request may read or change.
+//! The state the request path and the admin API share, as parts: each
+//! handler takes the part it needs (axum's `FromRef` substates), and the
+//! request path takes one part of its own ([`RequestPath`], one reference
+//! count per request).
 
 use crate::{
-    journal::Journal, mappings::Stubs, overrides::Overrides, plugin::Registry, runner::Runner,
-    settings::Settings,
+    answer::Sources, docker::StatusHandle, journal::Journal, mappings::Stubs, overrides::Overrides,
+    plugin::Registry, record::Recorder, scope::Activity, settings::Settings, sources::Builds,
+    tls::Tls,
 };
-use std::sync::Arc;
+use axum::extract::FromRef;
+use std::{sync::Arc, time::Duration};
 
-/// Everything a request may touch.
-pub struct App {
-    pub registry: Arc<Registry>,
-    pub stubs: Arc<Stubs>,
-    pub journal: Journal,
-    pub overrides: Overrides,
-    pub settings: Settings,
-    /// State of the Docker alias manager.
-    pub docker: crate::docker::StatusHandle,
-    /// Where plugin handlers run; answers 504 after the handler timeout.
-    pub runner: Runner,
-    pub max_body_bytes: usize,
-    /// Time a client has to send a request body.
-    pub body_timeout: std::time::Duration,
-    /// `--admin-token`: also needed to arm a next-request override.
-    pub admin_token: Option<Arc<str>>,
-    /// Source mode's builds (empty without `--sources`).
-    pub builds: Arc<crate::build::Builds>,
-    /// The outbound client of proxying stubs.
-    pub proxy: crate::proxy::Proxy,
-    /// Recordings and the proxied exchanges they are made of.
-    pub recorder: crate::record::Recorder,
-    /// `--global-response-templating`: every stub's response is a template.
-    pub global_templating: bool,
-    /// HTTPS (`--tls-listen`), when on.
-    pub tls: Option<crate::tls::Tls>,
+/// What the request path needs: everything a request that is not an admin
+/// call reads or changes.
+pub struct RequestPath {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) journal: Arc<Journal>,
+    /// `--max-body-bytes`.
+    pub(crate) max_body_bytes: usize,
+    /// Time a client has to send a request body (`--body-timeout`).
+    pub(crate) body_timeout: Duration,
     /// When each scope holding stubs or overrides was last used.
-    pub scope_activity: crate::scope::Activity,
-    /// The waits in progress, capped.
-    pub waiters: crate::admin::Waiters,
+    pub(crate) scope_activity: Arc<Activity>,
+    /// Source mode's builds (empty without `--sources`): a failed build is
+    /// said in a header.
+    pub(crate) builds: Arc<Builds>,
+    /// What answers a request, in order.
+    pub(crate) sources: Sources,
 }
+
+/// Every part, for the admin API's router.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) path: Arc<RequestPath>,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) stubs: Arc<Stubs>,
+    pub(crate) journal: Arc<Journal>,
+    pub(crate) overrides: Arc<Overrides>,
+    pub(crate) settings: Arc<Settings>,
+    /// State of the Docker alias manager.
+    pub(crate) docker: StatusHandle,
+    /// Source mode's builds (empty without `--sources`).
+    pub(crate) builds: Arc<Builds>,
+    /// Recordings and the proxied exchanges they are made of.
+    pub(crate) recorder: Arc<Recorder>,
+    /// HTTPS (`--tls-listen`), when on.
+    pub(crate) tls: Option<Tls>,
+    /// When each scope holding stubs or overrides was last used.
+    pub(crate) scope_activity: Arc<Activity>,
+}
+
+/// `FromRef<App>` for each part a handler may take on its own.
+macro_rules! parts {
+    ($($field:ident: $part:ty),* $(,)?) => {
+        $(impl FromRef<App> for $part {
+            fn from_ref(app: &App) -> $part {
+                app.$field.clone()
+            }
+        })*
+    };
+}
+
+parts!(
+    path: Arc<RequestPath>,
+    registry: Arc<Registry>,
+    stubs: Arc<Stubs>,
+    journal: Arc<Journal>,
+    overrides: Arc<Overrides>,
+    settings: Arc<Settings>,
+    docker: StatusHandle,
+    builds: Arc<Builds>,
+    recorder: Arc<Recorder>,
+    tls: Option<Tls>,
+    scope_activity: Arc<Activity>,
+);

@@ -1,8 +1,7 @@
 //! `--admin-token`: what needs it (every admin call but health, and
 //! arming a next-request override) and how it is checked.
 
-use super::ApiError;
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, header};
 
 /// Whether `headers` carry `Authorization: Bearer <token>` (compared in
 /// constant time).
@@ -13,15 +12,6 @@ pub(crate) fn authorized(headers: &HeaderMap, token: &str) -> bool {
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     constant_time_eq(given.trim().as_bytes(), token.as_bytes())
-}
-
-/// The 401 for a call without the token, in WireMock's error shape.
-pub(crate) fn unauthorized() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        None,
-        "this needs `Authorization: Bearer <token>` (--admin-token)",
-    )
 }
 
 /// Equality whose time depends only on the lengths.

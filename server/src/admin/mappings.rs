@@ -1,6 +1,7 @@
 //! `/__admin/mappings`: stub CRUD, reset to the files, import.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
+use crate::mappings::Stubs;
 use crate::{mappings::Stub, state::App};
 use axum::{
     Json, Router,
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<App> {
     Router::new()
         .route(
             "/__admin/mappings",
@@ -53,8 +54,8 @@ struct Page {
     offset: Option<usize>,
 }
 
-async fn list(State(app): State<Arc<App>>, Query(page): Query<Page>) -> Json<Value> {
-    let all = app.stubs.list();
+async fn list(State(stubs): State<Arc<Stubs>>, Query(page): Query<Page>) -> Json<Value> {
+    let all = stubs.list();
     let total = all.len();
     let (offset, limit) = (page.offset.unwrap_or(0), page.limit.unwrap_or(usize::MAX));
     let mappings: Vec<Value> = all
@@ -75,20 +76,24 @@ fn scoped(headers: &axum::http::HeaderMap, mut v: Value) -> Value {
     v
 }
 
-async fn create(
-    State(app): State<Arc<App>>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+async fn create(State(app): State<App>, headers: axum::http::HeaderMap, body: Bytes) -> ApiResult {
+    create_stub(&app, &headers, parse_json(&body)?)
+}
+
+/// Creates the stub `v`, in the scope the call names: 201 with the stub as
+/// stored. Shared by `POST /__admin/mappings` and `POST /__admin/responses`.
+pub(super) fn create_stub(app: &App, headers: &axum::http::HeaderMap, v: Value) -> ApiResult {
     let stub = app
         .stubs
-        .create(&scoped(&headers, parse_json(&body)?))
+        .create(&scoped(headers, v))
         .map_err(ApiError::invalid)?;
-    super::scopes::touch(&app, stub.scope.as_ref());
+    if let Some(scope) = &stub.scope {
+        app.scope_activity.touch(scope);
+    }
     Ok(mapping(StatusCode::CREATED, &stub))
 }
 
-async fn read(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
+async fn read(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     let stub = app
         .stubs
         .get(parse_id(&id)?)
@@ -96,7 +101,7 @@ async fn read(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult 
     Ok(mapping(StatusCode::OK, &stub))
 }
 
-async fn replace(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+async fn replace(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let uuid = parse_id(&id)?;
     let stub = app
         .stubs
@@ -106,7 +111,7 @@ async fn replace(State(app): State<Arc<App>>, Path(id): Path<String>, body: Byte
     Ok(mapping(StatusCode::OK, &stub))
 }
 
-async fn delete(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
+async fn delete(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     if app.stubs.delete(parse_id(&id)?) {
         Ok(ok_empty())
     } else {
@@ -114,12 +119,12 @@ async fn delete(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResul
     }
 }
 
-async fn delete_all(State(app): State<Arc<App>>) -> Response {
+async fn delete_all(State(app): State<App>) -> Response {
     app.stubs.clear();
     ok_empty()
 }
 
-async fn reset(State(app): State<Arc<App>>) -> Response {
+async fn reset(State(app): State<App>) -> Response {
     app.stubs.reset();
     ok_empty()
 }
@@ -130,11 +135,7 @@ async fn save() -> Response {
 }
 
 /// `{"mappings": [...]}`: all are checked first; one bad mapping stores none.
-async fn import(
-    State(app): State<Arc<App>>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+async fn import(State(app): State<App>, headers: axum::http::HeaderMap, body: Bytes) -> ApiResult {
     let mut v = parse_json(&body)?;
     if let Some(list) = v.get_mut("mappings").and_then(Value::as_array_mut) {
         for m in list.iter_mut() {
@@ -181,7 +182,9 @@ async fn import(
         let scope = m
             .pointer("/metadata/fake-servicer/scope")
             .and_then(Value::as_str);
-        super::scopes::touch(&app, scope.map(|s| Arc::from(s.trim())).as_ref());
+        if let Some(scope) = scope {
+            app.scope_activity.touch(&Arc::from(scope.trim()));
+        }
     }
     Ok(ok_empty())
 }
@@ -189,7 +192,7 @@ async fn import(
 /// `POST /__admin/mappings/remove`: the stub with the body's `id` (or
 /// `uuid`), else the newest whose `request` is the body's; nothing
 /// removed is no error (as WireMock).
-async fn remove_matching(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn remove_matching(State(app): State<App>, body: Bytes) -> ApiResult {
     let v = parse_json(&body)?;
     let id = ["id", "uuid"]
         .iter()
@@ -225,7 +228,7 @@ fn used(app: &App) -> std::collections::HashSet<Uuid> {
 
 /// `GET /__admin/mappings/unmatched`: stubs no request in the journal
 /// matched.
-async fn unmatched(State(app): State<Arc<App>>) -> Json<Value> {
+async fn unmatched(State(app): State<App>) -> Json<Value> {
     let used = used(&app);
     let mappings: Vec<Value> = app
         .stubs
@@ -239,7 +242,7 @@ async fn unmatched(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 /// `DELETE /__admin/mappings/unmatched`: those stubs go.
-async fn delete_unmatched(State(app): State<Arc<App>>) -> Response {
+async fn delete_unmatched(State(app): State<App>) -> Response {
     let used = used(&app);
     app.stubs.remove_where(|s| !used.contains(&s.id));
     ok_empty()

@@ -6,12 +6,13 @@
 //! stub's `metadata` as JSON text; a stub without metadata never matches.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
+use crate::mappings::Stubs;
 use crate::{mappings::Stub, matchers::BodyMatcher, state::App};
 use axum::{Json, Router, body::Bytes, extract::State, response::IntoResponse, routing::post};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<App> {
     Router::new()
         .route("/__admin/mappings/find-by-metadata", post(find))
         .route("/__admin/mappings/remove-by-metadata", post(remove))
@@ -31,9 +32,9 @@ fn matches(p: &BodyMatcher, stub: &Stub) -> bool {
     }
 }
 
-async fn find(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn find(State(stubs): State<Arc<Stubs>>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
-    let stubs = app.stubs.list();
+    let stubs = stubs.list();
     let found: Vec<&Value> = stubs
         .iter()
         .filter(|s| matches(&p, s))
@@ -43,13 +44,13 @@ async fn find(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     Ok(Json(json!({"mappings": found, "meta": {"total": total}})).into_response())
 }
 
-async fn remove(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn remove(State(app): State<App>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
     app.stubs.remove_where(|s| matches(&p, s));
     Ok(ok_empty())
 }
 
-async fn remove_events(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn remove_events(State(app): State<App>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
     let removed = app
         .journal

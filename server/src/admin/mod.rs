@@ -9,12 +9,13 @@ mod metadata;
 mod near_misses;
 mod recordings;
 mod requests;
+mod responses;
 mod scopes;
-pub(crate) mod token;
 
-pub(crate) use scopes::{DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITERS, Waiters, expire_idle_scopes};
-
+use crate::mappings::Stubs;
+use crate::plugin::Registry;
 use crate::state::App;
+use crate::tls::Tls;
 use axum::{
     Json, Router,
     body::Bytes,
@@ -29,15 +30,15 @@ use std::sync::Arc;
 /// The admin routes, to merge into the server's router; with a token,
 /// everything but `/__admin/health` and `/__admin/ca.pem` needs it. Request bodies over
 /// `max_body` bytes are answered 413.
-pub fn routes(token: Option<Arc<str>>, max_body: usize) -> Router<Arc<App>> {
+pub fn routes(token: Option<Arc<str>>, max_body: usize) -> Router<App> {
     protected()
         .route_layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let token = token.clone();
                 async move {
                     match &token {
-                        Some(t) if !token::authorized(req.headers(), t) => {
-                            token::unauthorized().into_response()
+                        Some(t) if !crate::token::authorized(req.headers(), t) => {
+                            unauthorized().into_response()
                         }
                         _ => next.run(req).await,
                     }
@@ -73,7 +74,7 @@ fn declared_length(req: &axum::extract::Request) -> Option<u64> {
         .ok()
 }
 
-fn protected() -> Router<Arc<App>> {
+fn protected() -> Router<App> {
     Router::new()
         .route("/__admin", get(root))
         .route("/__admin/", get(root))
@@ -93,6 +94,7 @@ fn protected() -> Router<Arc<App>> {
         )
         .merge(metadata::routes())
         .merge(mappings::routes())
+        .merge(responses::routes())
         .merge(requests::routes())
         .merge(near_misses::routes())
         .merge(recordings::routes())
@@ -169,15 +171,15 @@ pub(crate) fn ok_empty() -> Response {
     (StatusCode::OK, Json(json!({}))).into_response()
 }
 
-async fn root(State(app): State<Arc<App>>) -> Json<Value> {
+async fn root(State(registry): State<Arc<Registry>>) -> Json<Value> {
     Json(json!({
         "name": "fake-servicer",
         "version": env!("CARGO_PKG_VERSION"),
-        "services": app.registry.snapshot().names(),
+        "services": registry.snapshot().names(),
     }))
 }
 
-async fn health(State(app): State<Arc<App>>) -> Json<Value> {
+async fn health(State(app): State<App>) -> Json<Value> {
     let mut health = json!({
         "status": "ok",
         "services": app.registry.snapshot().len(),
@@ -192,8 +194,8 @@ async fn health(State(app): State<Arc<App>>) -> Json<Value> {
 
 /// The CA that signs the HTTPS certificates, PEM; public, like any CA
 /// certificate.
-async fn ca_pem(State(app): State<Arc<App>>) -> Response {
-    match &app.tls {
+async fn ca_pem(State(tls): State<Option<Tls>>) -> Response {
+    match &tls {
         Some(tls) => (
             [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
             tls.ca_pem().to_owned(),
@@ -208,7 +210,7 @@ async fn ca_pem(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn services(State(app): State<Arc<App>>) -> Json<Value> {
+async fn services(State(app): State<App>) -> Json<Value> {
     let (plugins, refused) = app.registry.status();
     let mut services: Vec<Value> = plugins
         .iter()
@@ -247,13 +249,13 @@ fn docker_status(app: &App) -> Value {
     serde_json::to_value(status).unwrap_or(Value::Null)
 }
 
-async fn docker(State(app): State<Arc<App>>) -> Json<Value> {
+async fn docker(State(app): State<App>) -> Json<Value> {
     Json(docker_status(&app))
 }
 
 /// Stubs back to the files, journal emptied, overrides disarmed, scenarios
 /// back to `Started`; the memory they held given back.
-async fn reset(State(app): State<Arc<App>>) -> Response {
+async fn reset(State(app): State<App>) -> Response {
     app.stubs.reset();
     app.stubs.reset_scenarios();
     app.journal.clear();
@@ -264,7 +266,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     ok_empty()
 }
 
-async fn scenarios(State(app): State<Arc<App>>) -> Json<Value> {
+async fn scenarios(State(app): State<App>) -> Json<Value> {
     let list: Vec<Value> = app
         .stubs
         .scenario_details()
@@ -286,7 +288,7 @@ async fn scenarios(State(app): State<Arc<App>>) -> Json<Value> {
 /// `PUT /__admin/scenarios/{name}/state` with `{"state": …}`; no body (or
 /// no `state`) moves the scenario back to `Started`.
 async fn set_scenario_state(
-    State(app): State<Arc<App>>,
+    State(stubs): State<Arc<Stubs>>,
     Path(name): Path<String>,
     body: Bytes,
 ) -> ApiResult {
@@ -297,7 +299,7 @@ async fn set_scenario_state(
         v.get("state").and_then(Value::as_str).map(str::to_owned)
     };
     use crate::mappings::ScenarioStateError as E;
-    match app.stubs.set_scenario_state(&name, state.as_deref()) {
+    match stubs.set_scenario_state(&name, state.as_deref()) {
         Ok(()) => Ok(ok_empty()),
         Err(E::UnknownScenario) => {
             Err(ApiError::not_found(format!("Scenario {name} does not exist")).with_code(404))
@@ -325,16 +327,16 @@ async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiEr
     ApiError::not_found(format!("no admin endpoint {method} {}", uri.path()))
 }
 
-async fn reset_scenarios(State(app): State<Arc<App>>) -> Response {
+async fn reset_scenarios(State(app): State<App>) -> Response {
     app.stubs.reset_scenarios();
     ok_empty()
 }
 
-async fn get_settings(State(app): State<Arc<App>>) -> Json<Value> {
+async fn get_settings(State(app): State<App>) -> Json<Value> {
     Json(json!({ "settings": app.settings.get() }))
 }
 
-async fn set_settings(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn set_settings(State(app): State<App>, body: Bytes) -> ApiResult {
     let v = parse_json(&body)?;
     // WireMock accepts the settings bare or wrapped in {"settings": …}.
     let obj = v.get("settings").unwrap_or(&v).as_object().ok_or_else(|| {
@@ -353,4 +355,13 @@ async fn set_settings(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
 
 async fn unknown(Path(rest): Path<String>) -> ApiError {
     ApiError::not_found(format!("no admin endpoint /__admin/{rest}"))
+}
+
+/// The 401 for a call without the token, in WireMock's error shape.
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        None,
+        "this needs `Authorization: Bearer <token>` (--admin-token)",
+    )
 }

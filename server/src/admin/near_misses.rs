@@ -7,6 +7,7 @@
 //! at most three per request, closest first.
 
 use super::{ApiError, ApiResult, parse_json};
+use crate::journal::Journal;
 use crate::matchers::near_miss::closest;
 use crate::matchers::{Match, RequestContext, RequestPattern};
 use crate::request::Recorded;
@@ -24,7 +25,7 @@ use serde_json::{Value, json};
 use std::{sync::Arc, time::SystemTime};
 
 /// The near-miss routes.
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<App> {
     Router::new()
         .route("/__admin/near-misses/request", post(for_request))
         .route("/__admin/near-misses/request-pattern", post(for_pattern))
@@ -58,16 +59,16 @@ fn stub_misses(app: &App, req: &Recorded, shown: &Value) -> Vec<Value> {
         .collect()
 }
 
-async fn for_request(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn for_request(State(app): State<App>, body: Bytes) -> ApiResult {
     let logged = parse_json(&body)?;
     let req = recorded(&logged)?;
     Ok(near_misses(stub_misses(&app, &req, &logged)))
 }
 
-async fn for_pattern(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn for_pattern(State(journal): State<Arc<Journal>>, body: Bytes) -> ApiResult {
     let shown = parse_json(&body)?;
     let pattern = RequestPattern::parse(&shown, "").map_err(ApiError::invalid)?;
-    let entries = app.journal.all();
+    let entries = journal.all();
     let list = closest(entries.into_iter(), |e| {
         pattern.distance(&RequestContext::new(&e.request()))
     })
@@ -83,7 +84,7 @@ async fn for_pattern(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     Ok(near_misses(list))
 }
 
-async fn for_unmatched(State(app): State<Arc<App>>) -> Response {
+async fn for_unmatched(State(app): State<App>) -> Response {
     let mut list = Vec::new();
     for entry in app.journal.unmatched() {
         list.extend(stub_misses(&app, &entry.request(), &entry.logged_request()));

@@ -2,6 +2,7 @@
 //! [`crate::record`]).
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
+use crate::record::Recorder;
 use crate::{
     record::{RecordError, not_recording},
     state::App,
@@ -16,7 +17,7 @@ use axum::{
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<App> {
     Router::new()
         .route("/__admin/recordings/start", post(start))
         .route("/__admin/recordings/stop", post(stop))
@@ -43,7 +44,7 @@ fn failed(e: RecordError) -> Response {
     }
 }
 
-async fn start(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn start(State(app): State<App>, body: Bytes) -> ApiResult {
     let spec = body_json(&body)?;
     Ok(match app.recorder.start(&app.stubs, &spec) {
         Ok(()) => ok_empty(),
@@ -51,18 +52,18 @@ async fn start(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
     })
 }
 
-async fn stop(State(app): State<Arc<App>>) -> Response {
+async fn stop(State(app): State<App>) -> Response {
     match app.recorder.stop(&app.stubs) {
         Ok(mappings) => Json(json!({ "mappings": mappings })).into_response(),
         Err(e) => failed(e),
     }
 }
 
-async fn status(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(json!({ "status": app.recorder.status().name() }))
+async fn status(State(recorder): State<Arc<Recorder>>) -> Json<Value> {
+    Json(json!({ "status": recorder.status().name() }))
 }
 
-async fn snapshot(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn snapshot(State(app): State<App>, body: Bytes) -> ApiResult {
     let spec = body_json(&body)?;
     Ok(match app.recorder.snapshot(&app.stubs, &spec) {
         Ok(mappings) => Json(json!({ "mappings": mappings })).into_response(),

@@ -9,6 +9,7 @@
 //! `GET /__admin/requests/{id}`.
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
+use crate::journal::Journal;
 use crate::{
     journal::{AnsweredBy, Entry},
     matchers::RequestPattern,
@@ -30,7 +31,7 @@ use uuid::Uuid;
 /// Entries `GET /__admin/requests` answers when no `limit` is given.
 pub const DEFAULT_LIMIT: usize = 1000;
 
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<App> {
     Router::new()
         .route("/__admin/requests", get(list).delete(clear))
         .route("/__admin/requests/reset", post(clear))
@@ -71,7 +72,7 @@ fn writer(extensions: bool) -> fn(&Entry) -> Value {
 }
 
 async fn list(
-    State(app): State<Arc<App>>,
+    State(app): State<App>,
     headers: axum::http::HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
@@ -153,8 +154,8 @@ fn requests_stream(entries: Vec<Arc<Entry>>, item: fn(&Entry) -> Value, tail: Va
     response
 }
 
-async fn clear(State(app): State<Arc<App>>) -> Response {
-    app.journal.clear();
+async fn clear(State(journal): State<Arc<Journal>>) -> Response {
+    journal.clear();
     crate::trim::return_freed_memory();
     ok_empty()
 }
@@ -192,11 +193,7 @@ fn pattern(body: &Bytes) -> Result<RequestPattern, ApiError> {
     RequestPattern::parse(&parse_json(body)?, "").map_err(ApiError::invalid)
 }
 
-async fn count(
-    State(app): State<Arc<App>>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+async fn count(State(app): State<App>, headers: axum::http::HeaderMap, body: Bytes) -> ApiResult {
     let (p, scope) = scoped_pattern(&headers, &body)?;
     let n = find_scoped(&app, &p, scope.as_deref()).len();
     Ok(super::scopes::with_eviction_header(
@@ -215,18 +212,14 @@ pub(super) fn serve_events(entries: Vec<Arc<Entry>>) -> Response {
 
 /// `POST /__admin/requests/remove`: the entries matching a request
 /// pattern go; answers them.
-async fn remove_matching(State(app): State<Arc<App>>, body: Bytes) -> ApiResult {
+async fn remove_matching(State(journal): State<Arc<Journal>>, body: Bytes) -> ApiResult {
     let p = pattern(&body)?;
     Ok(serve_events(
-        app.journal.remove_where(|e| p.matches(&e.request())),
+        journal.remove_where(|e| p.matches(&e.request())),
     ))
 }
 
-async fn find(
-    State(app): State<Arc<App>>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> ApiResult {
+async fn find(State(app): State<App>, headers: axum::http::HeaderMap, body: Bytes) -> ApiResult {
     let (p, scope) = scoped_pattern(&headers, &body)?;
     Ok(super::scopes::with_eviction_header(
         &app,
@@ -240,7 +233,7 @@ async fn find(
     ))
 }
 
-async fn unmatched(State(app): State<Arc<App>>) -> Response {
+async fn unmatched(State(app): State<App>) -> Response {
     requests_stream(
         app.journal.unmatched(),
         Entry::logged_request,
@@ -262,7 +255,7 @@ struct ReadQuery {
 }
 
 async fn read(
-    State(app): State<Arc<App>>,
+    State(app): State<App>,
     Path(id): Path<String>,
     Query(q): Query<ReadQuery>,
 ) -> ApiResult {
@@ -273,7 +266,7 @@ async fn read(
     Ok(Json(entry.serve_event(flag(&q.extensions))).into_response())
 }
 
-async fn remove(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult {
+async fn remove(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     if app.journal.remove(parse_id(&id)?) {
         Ok(ok_empty())
     } else {

@@ -1,6 +1,6 @@
 //! Scopes in the admin API: `GET /__admin/scopes`, `DELETE
-//! /__admin/scopes/{scope}`, `POST /__admin/requests/wait` (a blocking
-//! verify, woken by the journal), and the expiry of idle scopes.
+//! /__admin/scopes/{scope}`, and `POST /__admin/requests/wait` (a blocking
+//! verify: `crate::journal::waits`).
 
 use super::{ApiError, ApiResult, parse_json};
 use crate::{journal::Entry, matchers::RequestPattern, state::App};
@@ -13,52 +13,9 @@ use axum::{
     routing::{delete, get, post},
 };
 use serde_json::{Value, json};
-use std::{
-    collections::{BTreeMap, HashSet},
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
-};
-use tokio::sync::broadcast::error::RecvError;
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-/// Default of `--max-waiters`.
-pub const DEFAULT_MAX_WAITERS: usize = 10_000;
-/// Default of `--max-wait-timeout`: the longest a wait may last.
-pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
-/// `timeoutMs` of a wait that gives none.
-pub const DEFAULT_WAIT_MS: u64 = 10_000;
-
-/// The waits in progress, capped.
-pub struct Waiters {
-    now: AtomicUsize,
-    max: usize,
-    max_wait: Duration,
-}
-
-impl Waiters {
-    /// At most `max` at once, each at most `max_wait` long.
-    pub fn new(max: usize, max_wait: Duration) -> Waiters {
-        Waiters {
-            now: AtomicUsize::new(0),
-            max,
-            max_wait,
-        }
-    }
-}
-
-/// One wait's place among the [`Waiters`], given back on drop (also when
-/// the client goes away mid-wait).
-struct Seat<'a>(&'a AtomicUsize);
-
-impl Drop for Seat<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<App> {
     Router::new()
         .route("/__admin/scopes", get(list))
         .route("/__admin/scopes/{scope}", delete(remove))
@@ -127,7 +84,7 @@ pub(crate) fn with_eviction_header(
 
 /// `GET /__admin/scopes`: every scope holding stubs, overrides or journal
 /// entries, with how many of each.
-async fn list(State(app): State<Arc<App>>) -> Json<Value> {
+async fn list(State(app): State<App>) -> Json<Value> {
     #[derive(Default)]
     struct Counts {
         stubs: usize,
@@ -164,7 +121,7 @@ async fn list(State(app): State<Arc<App>>) -> Json<Value> {
 
 /// `DELETE /__admin/scopes/{scope}`: the scope's stubs, overrides and
 /// journal entries go; nothing else.
-async fn remove(State(app): State<Arc<App>>, Path(scope): Path<String>) -> Response {
+async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
     let stubs = app.stubs.remove_scope(&scope);
     let overrides = app.overrides.remove_scope(&scope);
     let requests = app
@@ -216,7 +173,7 @@ fn parse_wait(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<WaitFor, A
             })? as usize,
     };
     let timeout = match obj.remove("timeoutMs") {
-        None | Some(Value::Null) => Duration::from_millis(DEFAULT_WAIT_MS),
+        None | Some(Value::Null) => Duration::from_millis(crate::journal::DEFAULT_WAIT_MS),
         Some(t) => Duration::from_millis(t.as_u64().ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -225,7 +182,7 @@ fn parse_wait(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<WaitFor, A
             )
         })?),
     }
-    .min(app.waiters.max_wait);
+    .min(app.journal.waiters.max_wait);
     let scope = filter(headers, obj.remove("scope").as_ref())?;
     let pattern = if obj.is_empty() {
         RequestPattern::any()
@@ -242,61 +199,25 @@ fn parse_wait(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<WaitFor, A
 }
 
 /// `POST /__admin/requests/wait`: a request pattern plus `count` (default
-/// 1), `timeoutMs` (default [`DEFAULT_WAIT_MS`], cut to
+/// 1), `timeoutMs` (default [`crate::journal::DEFAULT_WAIT_MS`], cut to
 /// `--max-wait-timeout`) and `scope`. Answers 200 with the matching
 /// requests (oldest first) once `count` are in the journal, or 408 with
-/// those that are at the timeout. Sleeps until the journal records a
-/// request: an idle wait costs no CPU.
-async fn wait(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> ApiResult {
+/// those that are at the timeout.
+async fn wait(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult {
     let want = parse_wait(&app, &headers, &body)?;
-    let waiters = &app.waiters;
-    if waiters.now.fetch_add(1, Ordering::AcqRel) >= waiters.max {
-        waiters.now.fetch_sub(1, Ordering::AcqRel);
-        return Err(ApiError::new(
+    let _seat = app.journal.waiters.seat().map_err(|max| {
+        ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             None,
-            format!(
-                "{} waits in progress already, the cap (--max-waiters)",
-                waiters.max
-            ),
-        ));
-    }
-    let _seat = Seat(&waiters.now);
+            format!("{max} waits in progress already, the cap (--max-waiters)"),
+        )
+    })?;
     let matches =
         |e: &Entry| e.in_scope(want.scope.as_deref()) && want.pattern.matches(&e.request());
-    // Subscribe first, then read the journal: every entry is in one or the
-    // other (or both: counted once by sequence number).
-    let mut listener = app.journal.listen();
-    let mut seen: HashSet<u64> = HashSet::new();
-    let mut found: Vec<Arc<Entry>> = Vec::new();
-    let rescan = |seen: &mut HashSet<u64>, found: &mut Vec<Arc<Entry>>| {
-        for e in app.journal.all().into_iter().rev() {
-            if matches(&e) && seen.insert(e.seq) {
-                found.push(e);
-            }
-        }
-    };
-    rescan(&mut seen, &mut found);
-    let deadline = tokio::time::Instant::now() + want.timeout;
-    let reached = loop {
-        if found.len() >= want.count {
-            break true;
-        }
-        tokio::select! {
-            news = listener.news.recv() => match news {
-                Ok(e) => {
-                    if matches(&e) && seen.insert(e.seq) {
-                        found.push(e);
-                    }
-                }
-                Err(RecvError::Lagged(_)) => rescan(&mut seen, &mut found),
-                Err(RecvError::Closed) => break false,
-            },
-            _ = tokio::time::sleep_until(deadline) => break false,
-        }
-    };
-    drop(listener);
-    found.sort_by_key(|e| e.seq);
+    let (reached, found) = app
+        .journal
+        .wait_for(matches, want.count, want.timeout)
+        .await;
     let requests: Vec<Value> = found.iter().map(|e| e.logged_request()).collect();
     let mut answer = json!({
         "requests": requests,
@@ -343,30 +264,4 @@ fn near_misses(app: &App, want: &WaitFor) -> Vec<Value> {
         })
     })
     .collect()
-}
-
-/// Every so often, removes the stubs and overrides of scopes idle for
-/// `idle` (runs while the server's runtime does).
-pub fn expire_idle_scopes(app: &Arc<App>, idle: Duration) {
-    let weak = Arc::downgrade(app);
-    let every = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(app) = weak.upgrade() else { return };
-            for scope in app.scope_activity.take_idle(idle) {
-                app.stubs.remove_scope(&scope);
-                app.overrides.remove_scope(&scope);
-            }
-        }
-    });
-}
-
-/// Marks the scope of stubs just created as in use.
-pub(crate) fn touch(app: &App, scope: Option<&Arc<str>>) {
-    if let Some(s) = scope {
-        app.scope_activity.touch(s);
-    }
 }

@@ -1,4 +1,4 @@
-//! `fake-servicer --healthcheck`: asks the server listening at `--listen`
+//! `fake-servicer healthcheck` (or `--healthcheck`): asks the server listening at `--listen`
 //! on this host whether it is healthy (for Docker's HEALTHCHECK, in images
 //! that have no curl).
 

@@ -1,6 +1,13 @@
-//! The command line: clap's view of the flags (each with an environment
-//! variable), turned into the library's [`Config`]. Defaults come from
-//! [`Config::default`], so they are written once.
+//! The binary's own part: the command line — clap's view of the flags
+//! (each with an environment variable), turned into the library's
+//! [`Config`], defaults from [`Config::default`] so they are written once —
+//! and what the binary does besides serving: `new` ([`scaffold`]),
+//! `healthcheck` ([`healthcheck`]), raising the open-file limit
+//! ([`fd_limit`]).
+
+pub mod fd_limit;
+pub mod healthcheck;
+pub mod scaffold;
 
 use clap::{Parser, builder::TypedValueParser};
 use fake_servicer_server::{Config, DockerMode};
@@ -72,8 +79,8 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
-    /// Ask the server listening at --listen on this host for its health and
-    /// exit: 0 when `/__admin/health` answers 200 (Docker HEALTHCHECK).
+    /// The `healthcheck` subcommand, as a flag (kept for images and
+    /// compose files that use it).
     #[arg(long)]
     pub healthcheck: bool,
 
@@ -204,6 +211,9 @@ pub struct Args {
 /// What to do instead of serving.
 #[derive(clap::Subcommand, Clone, Debug)]
 pub enum Command {
+    /// Ask the server listening at --listen on this host for its health and
+    /// exit: 0 when `/__admin/health` answers 200 (Docker HEALTHCHECK).
+    Healthcheck,
     /// Write a new plugin crate that builds as it stands.
     New {
         /// The crate's name, also the service's (`-` becomes `_`).

@@ -46,6 +46,19 @@ pub fn from_cgroup(text: &str) -> Vec<String> {
     ids
 }
 
+/// Whether this process looks like it runs in a container: named by
+/// [`CONTAINER_ENV`], marked by the engine (`/.dockerenv`,
+/// `/run/.containerenv`), or with a container id in its mounts or cgroup.
+pub fn in_a_container() -> bool {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    std::env::var(CONTAINER_ENV).is_ok_and(|v| !v.trim().is_empty())
+        || ["/.dockerenv", "/run/.containerenv"]
+            .iter()
+            .any(|p| std::path::Path::new(p).exists())
+        || !from_mountinfo(&read("/proc/self/mountinfo")).is_empty()
+        || !from_cgroup(&read("/proc/self/cgroup")).is_empty()
+}
+
 /// Every candidate, most trustworthy first.
 pub fn candidates() -> Vec<String> {
     let mut all = Vec::new();

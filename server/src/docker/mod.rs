@@ -110,6 +110,22 @@ fn probe(path: &Path, services: &[String]) -> Result<(), String> {
     }
 }
 
+/// Why no container was found to alias: advice for a container, or for a
+/// server on the host (where aliases cannot work).
+fn not_found(candidates: &[String], in_a_container: bool) -> String {
+    if !in_a_container {
+        return "aliases disabled: this server runs on the host, not in a container; DNS aliases (http://<service>/…) are added to the server's own container on a compose network, here reach services at http://<listen address>/<service>/… or http://<service>.localhost:<port>/…".to_owned();
+    }
+    format!(
+        "aliases disabled: not in a container this Docker engine knows (tried {}); set {} to the container's id or name",
+        match candidates.is_empty() {
+            true => "nothing".to_owned(),
+            false => candidates.join(", "),
+        },
+        identity::CONTAINER_ENV
+    )
+}
+
 impl Aliases {
     /// Starts managing aliases per `mode`. With `on`, a problem that stops
     /// it is an error; with `auto`, it is logged and shown in the status.
@@ -177,18 +193,7 @@ impl Aliases {
             }
         }
         let Some(info) = found else {
-            return disable(
-                format!(
-                    "aliases disabled: not in a container this Docker engine knows (tried {}); set {} to the container's id or name",
-                    if candidates.is_empty() {
-                        "nothing".to_owned()
-                    } else {
-                        candidates.join(", ")
-                    },
-                    identity::CONTAINER_ENV
-                ),
-                status,
-            );
+            return disable(not_found(&candidates, identity::in_a_container()), status);
         };
         let id = info.id.clone().unwrap_or_default();
         let networks = info
@@ -357,5 +362,24 @@ async fn apply(
                 "connect to {network} failed: {e}; restoring the previous settings failed too: {e2}"
             )),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_the_host_the_advice_is_that_aliases_need_a_container() {
+        let message = not_found(&["vm".to_owned()], false);
+        assert!(message.contains("runs on the host"), "{message}");
+        assert!(!message.contains(identity::CONTAINER_ENV), "{message}");
+    }
+
+    #[test]
+    fn in_an_unknown_container_the_advice_is_to_name_it() {
+        let message = not_found(&["vm".to_owned()], true);
+        assert!(message.contains("(tried vm)"), "{message}");
+        assert!(message.contains(identity::CONTAINER_ENV), "{message}");
     }
 }

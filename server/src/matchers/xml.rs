@@ -16,12 +16,22 @@ use sxd_document::dom::{self, ChildOfElement, ChildOfRoot};
 use sxd_document::{Package, parser};
 use sxd_xpath::{Context, Factory};
 
+/// The deepest nesting of elements a document may have to be matched:
+/// the parser and XPath's descendant axes recurse once per level, so a
+/// request body nested deeper (a few kilobytes of `<a><a>…`) would
+/// overflow a worker's stack. A deeper body is not XML to the matchers.
+pub const MAX_DEPTH: usize = 256;
+
 /// A parsed XML document.
 pub struct Document(Package);
 
 impl Document {
-    /// Parses `text`; `None` when it is not XML.
+    /// Parses `text`; `None` when it is not XML or is nested deeper than
+    /// [`MAX_DEPTH`].
     pub fn parse(text: &str) -> Option<Document> {
+        if depth(text.as_bytes()) > MAX_DEPTH {
+            return None;
+        }
         parser::parse(text).ok().map(Document)
     }
 
@@ -36,6 +46,48 @@ impl Document {
                 _ => None,
             })
     }
+}
+
+/// How deep elements nest in `xml`, told in one pass without parsing (a
+/// tag that never closes counts as open): `<x>` opens, `</x>` closes,
+/// `<x/>`, comments, CDATA, declarations and processing instructions
+/// leave the depth alone; `>` inside quoted attribute values is skipped.
+fn depth(xml: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    let skip_past = |from: usize, end: &[u8]| {
+        memchr::memmem::find(&xml[from..], end).map_or(xml.len(), |at| from + at + end.len())
+    };
+    while let Some(at) = memchr::memchr(b'<', &xml[i..]) {
+        let start = i + at;
+        let rest = &xml[start..];
+        i = if rest.starts_with(b"<!--") {
+            skip_past(start, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            skip_past(start, b"]]>")
+        } else if rest.starts_with(b"<?") || rest.starts_with(b"<!") {
+            skip_past(start, b">")
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            skip_past(start, b">")
+        } else {
+            let (mut quote, mut j) = (None, start + 1);
+            while j < xml.len() {
+                match (quote, xml[j]) {
+                    (None, b'"' | b'\'') => quote = Some(xml[j]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if xml.get(j.wrapping_sub(1)) != Some(&b'/') {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (j + 1).min(xml.len())
+        };
+    }
+    deepest
 }
 
 /// `equalToXml`.
@@ -248,6 +300,32 @@ mod tests {
             !xpath(json!({"matchesXPath": {"expression": "//n", "equalTo": "8"}}))
                 .matches(Some(&d))
         );
+    }
+
+    #[test]
+    fn nesting_depth_is_told_without_parsing() {
+        assert_eq!(depth(b"<a><b/><c x='>' y=\"/>\">t</c></a>"), 2);
+        assert_eq!(
+            depth(b"<?xml version='1.0'?><!-- <x> --><a><![CDATA[<b>]]></a>"),
+            1
+        );
+        assert_eq!(depth(b"<a><b><c>"), 3);
+        assert_eq!(depth(b"no xml"), 0);
+        for cut in [&b"<a"[..], b"<", b"<a x='>", b"</", b"<!--", b"<![CDATA["] {
+            depth(cut);
+        }
+    }
+
+    #[test]
+    fn a_document_nested_deeper_than_the_cap_is_not_xml() {
+        let nested = |n: usize| format!("{}<id>42</id>{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(Document::parse(&nested(MAX_DEPTH - 1)).is_some());
+        assert!(Document::parse(&nested(9_000)).is_none());
+        let m = xpath(json!({"matchesXPath": {"expression": "//id", "equalTo": "42"}}));
+        assert!(m.matches(Document::parse(&nested(MAX_DEPTH - 1)).as_ref()));
+        let same = equal(json!({"equalToXml": nested(MAX_DEPTH - 1)}));
+        assert!(same.matches(Document::parse(&nested(MAX_DEPTH - 1)).as_ref()));
+        assert!(!m.matches(Document::parse(&nested(9_000)).as_ref()));
     }
 
     #[test]

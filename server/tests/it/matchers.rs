@@ -374,3 +374,43 @@ async fn unmatched_requests_have_near_misses_and_a_404_naming_what_differed() {
     assert!(close(d[0], 0.02898550724637681), "{v}");
     assert!(close(d[1], 0.23717948717948717), "{v}");
 }
+
+/// XML nested `depth` elements deep around `<id>42</id>`.
+fn nested_xml(depth: usize) -> String {
+    format!("{}<id>42</id>{}", "<a>".repeat(depth), "</a>".repeat(depth))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_nested_thousands_deep_is_not_matched_and_the_server_lives_on() {
+    let (_s, a) = server().await;
+    stub(
+        &a,
+        json!({"urlPath": "/ids", "bodyPatterns": [
+            {"matchesXPath": {"expression": "//id", "equalTo": "42"}}]}),
+    )
+    .await;
+    let shallow = nested_xml(10);
+    assert_eq!(status(&a, Method::POST, "/ids", &[], &shallow).await, 200);
+    // 9 000 levels (81 KB) overflowed a worker's stack before.
+    let deep = nested_xml(9_000);
+    assert_eq!(status(&a, Method::POST, "/ids", &[], &deep).await, 404);
+    assert_eq!(a.get("/__admin/health").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmatched_deep_xml_request_elsewhere_gets_its_near_misses_and_the_server_lives_on() {
+    let (_s, a) = server().await;
+    stub(
+        &a,
+        json!({"urlPath": "/ids", "bodyPatterns": [
+            {"matchesXPath": {"expression": "//id", "equalTo": "42"}}]}),
+    )
+    .await;
+    // Near misses run every stub's matchers over an unanswered request.
+    let body = nested_xml(9_000);
+    assert_eq!(
+        status(&a, Method::POST, "/elsewhere", &[], &body).await,
+        404
+    );
+    assert_eq!(a.get("/__admin/health").await.status, StatusCode::OK);
+}

@@ -480,3 +480,37 @@ async fn relayed_exchanges_are_kept_within_their_count_and_byte_caps() {
         "the oldest dropped; one over the byte cap never kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_stub_aimed_at_this_server_is_stopped_at_the_first_hop_with_508() {
+    let me = server(|_| {}).await;
+    let a = Admin::new(&me);
+    let created = a
+        .post(
+            "/__admin/mappings",
+            json!({"request": {"urlPath": "/loop"}, "response": {"proxyBaseUrl": me.url()}}),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::CREATED,
+        "such a stub is accepted"
+    );
+    let r = Http::new().get(&format!("{}/loop", me.url())).await;
+    // The forwarded request came back with this server's Via mark: 508,
+    // relayed to the caller.
+    assert_eq!(r.status, StatusCode::LOOP_DETECTED, "{}", r.text());
+    assert!(
+        r.json()["via"]
+            .as_str()
+            .is_some_and(|v| v.contains("fake-servicer")),
+        "{}",
+        r.text()
+    );
+    let journal = a.get("/__admin/requests").await.json();
+    assert_eq!(
+        journal["requests"].as_array().map(Vec::len),
+        Some(2),
+        "{journal}"
+    );
+}

@@ -1,0 +1,385 @@
+//! One journal entry: the request (its text packed), how it was answered,
+//! what it costs, and its WireMock JSON.
+
+use super::{MAX_BODY, packed};
+use crate::mappings::Stub;
+use crate::request::Recorded;
+use base64::Engine;
+use serde_json::{Map, Value, json};
+use std::{
+    mem::size_of,
+    sync::{Arc, Weak},
+    time::{Duration, SystemTime},
+};
+use uuid::Uuid;
+
+/// What answered a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnsweredBy {
+    /// A next-request override armed by headers.
+    Override,
+    /// The request armed an override (answered 202).
+    Armed,
+    /// A stub mapping.
+    Stub(Uuid),
+    /// A plugin route.
+    Plugin {
+        route: std::sync::Arc<str>,
+        generation: u64,
+    },
+    /// The server itself (a rejection such as 413 or 400).
+    Server,
+    /// Nothing: unknown service or route.
+    Nothing,
+}
+
+impl AnsweredBy {
+    fn to_json(&self) -> Value {
+        match self {
+            AnsweredBy::Override => json!({"kind": "override"}),
+            AnsweredBy::Armed => json!({"kind": "armed"}),
+            AnsweredBy::Stub(id) => json!({"kind": "stub", "id": id.to_string()}),
+            AnsweredBy::Plugin { route, generation } => {
+                json!({"kind": "plugin", "route": &**route, "generation": generation})
+            }
+            AnsweredBy::Server => json!({"kind": "server"}),
+            AnsweredBy::Nothing => json!({"kind": "none"}),
+        }
+    }
+}
+
+/// What was sent back, as WireMock's serve events show it (with the
+/// headers, which the entry keeps packed): the body (shared with the plan
+/// when it is already `Bytes`; kept truncated to [`MAX_BODY`]) and the
+/// fault acted out instead, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Responded {
+    pub body: bytes::Bytes,
+    pub fault: Option<crate::fault::Fault>,
+}
+
+impl Responded {
+    /// What `plan` sends besides its headers: its body, shared (a chunked
+    /// body joined), and its fault.
+    pub fn of(plan: &crate::plan::Plan) -> Responded {
+        let body = match &plan.body {
+            crate::plan::PlanBody::Full(b) => b.clone(),
+            crate::plan::PlanBody::Chunks(chunks) => {
+                let mut all = Vec::with_capacity(
+                    chunks
+                        .iter()
+                        .map(|(_, c)| c.len())
+                        .sum::<usize>()
+                        .min(MAX_BODY),
+                );
+                for (_, c) in chunks {
+                    let room = MAX_BODY.saturating_sub(all.len());
+                    all.extend_from_slice(&c[..c.len().min(room)]);
+                }
+                bytes::Bytes::from(all)
+            }
+        };
+        Responded {
+            body,
+            fault: plan.fault,
+        }
+    }
+
+    /// WireMock's `LoggedResponse` for `status`, sent with `headers`.
+    fn to_json(&self, status: u16, headers: packed::Headers<'_>) -> Value {
+        let mut v = json!({"status": status});
+        let mut headers = headers.peekable();
+        if headers.peek().is_some() {
+            v["headers"] = headers_json(headers.map(|(n, v, _)| {
+                (
+                    std::str::from_utf8(n).unwrap_or_default(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            }));
+        }
+        v["bodyAsBase64"] = base64::engine::general_purpose::STANDARD
+            .encode(&self.body)
+            .into();
+        if let Some(f) = self.fault {
+            v["fault"] = f.name().into();
+        }
+        v["body"] = String::from_utf8_lossy(&self.body).into();
+        v
+    }
+}
+
+/// Headers as WireMock writes them: one string per name, or an array of
+/// its values when there are several.
+fn headers_json<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> Value {
+    let mut headers: Map<String, Value> = Map::new();
+    for (name, value) in pairs {
+        let key = crate::headers::title_case(name);
+        match headers.get_mut(&key) {
+            None => {
+                headers.insert(key, Value::String(value));
+            }
+            Some(Value::Array(a)) => a.push(Value::String(value)),
+            Some(one) => {
+                let first = one.take();
+                *one = Value::Array(vec![first, Value::String(value)]);
+            }
+        }
+    }
+    Value::Object(headers)
+}
+
+/// How a request was answered.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: u16,
+    /// What was sent (empty when the journal is disabled).
+    pub response: Responded,
+    pub answered_by: AnsweredBy,
+    /// The stub that answered, if one did: shown while it exists.
+    pub stub: Option<Weak<Stub>>,
+    /// Time to decide the answer (handler included), delays excluded.
+    pub process_time: Duration,
+    /// Delay added before the answer.
+    pub added_delay: Duration,
+}
+
+/// One journal entry: the request (its text packed, see [`packed`]; read
+/// it whole with [`Entry::request`]) and how it was answered.
+pub struct Entry {
+    pub seq: u64,
+    pub id: Uuid,
+    pub(super) method: http::Method,
+    /// Path, query, the request's headers and the answer's.
+    pub(super) text: packed::Text,
+    pub(super) body: bytes::Bytes,
+    pub(super) service: Option<(Arc<str>, usize)>,
+    pub(super) client: Option<std::net::SocketAddr>,
+    pub(super) received_at: SystemTime,
+    pub(super) version: http::Version,
+    pub(super) secure: bool,
+    pub outcome: Outcome,
+    /// The scopes the request carried.
+    pub scopes: crate::scope::Scopes,
+    pub(super) bytes: usize,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("seq", &self.seq)
+            .field("id", &self.id)
+            .field("method", &self.method)
+            .field("path", &self.text.path())
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Entry {
+    /// Asks the CPU to bring what dropping this entry reads into its
+    /// caches: its packed text and its answer's body (with the header just
+    /// before a body that shares its allocation).
+    pub(super) fn prefetch_pieces(&self) {
+        let (start, len) = self.text.span();
+        prefetch(start, len.min(128));
+        let body = &self.outcome.response.body;
+        if !body.is_empty() {
+            prefetch(body.as_ptr().wrapping_sub(32), 64);
+        }
+    }
+
+    /// The request, unpacked.
+    pub fn request(&self) -> Recorded {
+        Recorded {
+            method: self.method.clone(),
+            path: self.text.path().into(),
+            query: self.text.query().map(Into::into),
+            headers: self.text.request_headers(),
+            body: self.body.clone(),
+            service: self.service.clone(),
+            client: self.client,
+            received_at: self.received_at,
+            version: self.version,
+            secure: self.secure,
+        }
+    }
+
+    pub fn method(&self) -> &http::Method {
+        &self.method
+    }
+
+    /// The path as received.
+    pub fn path(&self) -> &str {
+        self.text.path()
+    }
+
+    /// The service the request resolved to, and where in the path the
+    /// path relative to it starts.
+    pub fn resolved(&self) -> Option<&(Arc<str>, usize)> {
+        self.service.as_ref()
+    }
+
+    pub fn received_at(&self) -> SystemTime {
+        self.received_at
+    }
+
+    /// Whether something answered (a stub, an override or a plugin route).
+    pub fn was_matched(&self) -> bool {
+        !matches!(self.outcome.answered_by, AnsweredBy::Nothing)
+    }
+
+    /// WireMock's `LoggedRequest`.
+    pub fn logged_request(&self) -> Value {
+        let r = &self.request();
+        let mut headers = Map::new();
+        for name in r.headers.keys() {
+            let values = r.header_values(name.as_str());
+            let v = if values.len() == 1 {
+                Value::String(values[0].clone())
+            } else {
+                Value::from(values)
+            };
+            headers.insert(crate::headers::title_case(name.as_str()), v);
+        }
+        let mut query = Map::new();
+        for (k, v) in r.query_params() {
+            let e = query
+                .entry(k.clone())
+                .or_insert_with(|| json!({"key": k, "values": []}));
+            if let Some(vals) = e["values"].as_array_mut() {
+                vals.push(Value::String(v));
+            }
+        }
+        let logged_ms = r
+            .received_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        let url = r.url();
+        json!({
+            "url": url,
+            "absoluteUrl": format!("{}://{}{}", r.scheme(), r.host().unwrap_or("localhost"), url),
+            "method": r.method.as_str(),
+            "clientIp": r.client.map(|c| c.ip().to_string()).unwrap_or_default(),
+            "headers": headers,
+            "cookies": {},
+            "browserProxyRequest": false,
+            "loggedDate": logged_ms,
+            "loggedDateString": crate::timestamp::rfc3339(r.received_at),
+            "bodyAsBase64": base64::engine::general_purpose::STANDARD.encode(&r.body),
+            "body": String::from_utf8_lossy(&r.body),
+            "queryParams": query,
+            "protocol": r.protocol(),
+            "scheme": r.scheme(),
+            "service": r.service().map(|(s, _)| s),
+        })
+        .as_object_mut()
+        .map(|o| {
+            if !self.scopes.is_empty() {
+                o.insert("scopes".into(), self.scopes.to_json());
+            }
+            Value::Object(std::mem::take(o))
+        })
+        .unwrap_or_default()
+    }
+
+    /// Whether the request carried `scope` (`None`: every entry).
+    pub fn in_scope(&self, scope: Option<&str>) -> bool {
+        scope.is_none_or(|s| self.scopes.contains(s))
+    }
+
+    /// The stub that answered, while it exists.
+    pub fn stub(&self) -> Option<Arc<Stub>> {
+        self.outcome.stub.as_ref().and_then(Weak::upgrade)
+    }
+
+    /// WireMock's serve event (which WireMock's clients parse strictly).
+    pub fn to_json(&self) -> Value {
+        self.serve_event(false)
+    }
+
+    /// WireMock's serve event; with `extensions`, also `answeredBy` (what
+    /// answered: override, armed, stub, plugin, server, none).
+    pub fn serve_event(&self, extensions: bool) -> Value {
+        let o = &self.outcome;
+        let process = o.process_time.as_millis() as u64;
+        let total = (o.added_delay + o.process_time).as_millis() as u64;
+        let definition = if self.was_matched() {
+            json!({"status": o.status})
+        } else {
+            json!({"status": o.status, "fromConfiguredStub": false})
+        };
+        let mut v = json!({
+            "id": self.id.to_string(),
+            "request": self.logged_request(),
+            "responseDefinition": definition,
+            "response": o.response.to_json(o.status, self.text.answer_headers()),
+            "wasMatched": self.was_matched(),
+            "timing": {
+                "addedDelay": o.added_delay.as_millis() as u64,
+                "processTime": process,
+                "responseSendTime": 0,
+                "serveTime": process,
+                "totalTime": total,
+            },
+            "subEvents": [],
+        });
+        if extensions {
+            v["answeredBy"] = o.answered_by.to_json();
+        }
+        if let (AnsweredBy::Stub(id), Some(obj)) = (&o.answered_by, v.as_object_mut()) {
+            match o.stub.as_ref().and_then(Weak::upgrade) {
+                Some(stub) => {
+                    obj.insert("stubMapping".into(), stub.json.clone());
+                    if let Some(resp) = stub.json.get("response") {
+                        obj.insert("responseDefinition".into(), resp.clone());
+                    }
+                }
+                // Removed or replaced since: only its id is left.
+                None => {
+                    let id = id.to_string();
+                    obj.insert("stubMapping".into(), json!({"id": id, "uuid": id}));
+                }
+            }
+        }
+        v
+    }
+}
+
+/// The bytes an entry keeps: its packed text (path, query, headers), the
+/// request's and the answer's bodies, and the fixed part (the entry, its
+/// reference counts, the ring slot, and the stub it refers to, whose
+/// memory a removed stub leaves until the entry goes).
+pub(super) fn charge(text: &packed::Text, body: &bytes::Bytes, outcome: &Outcome) -> usize {
+    const COUNTS: usize = 2 * size_of::<usize>();
+    const FIXED: usize = size_of::<Entry>() + COUNTS + size_of::<Arc<Entry>>();
+    let stub = if outcome.stub.is_some() {
+        size_of::<Stub>() + COUNTS
+    } else {
+        0
+    };
+    FIXED + stub + text.len() + body.len() + outcome.response.body.len()
+}
+
+/// Asks the CPU to bring `entry` into its caches, ahead of its shard
+/// dropping it on one of its next records: a few dozen requests from now,
+/// while the entry was written `--journal-size` requests ago.
+pub(super) fn prefetch_entry(entry: &Arc<Entry>) {
+    // The reference counts come first, just before the entry.
+    const COUNTS: usize = 2 * size_of::<usize>();
+    let start = Arc::as_ptr(entry).cast::<u8>().wrapping_sub(COUNTS);
+    prefetch(start, COUNTS + size_of::<Entry>());
+}
+
+/// Asks the CPU to bring the `len` bytes at `start` into its caches.
+fn prefetch(start: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for line in (0..len).step_by(64) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is a hint: it never faults, and neither reads
+        // into the program nor writes.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(line).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, len);
+}
