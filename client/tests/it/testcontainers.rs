@@ -8,7 +8,7 @@
 //! Without an engine the test is skipped with a `SKIPPED:` line on stderr
 //! and in `target/tmp/skipped-tests.txt`, unless
 //! `FAKE_SERVICER_REQUIRE_DOCKER=1` or, without that variable, `CI` is set:
-//! then a missing engine is a failure (the rule of `server/tests/it/docker.rs`).
+//! then a missing engine is a failure (the rule of `server/tests/it/docker/mod.rs`).
 
 use fake_servicer_client::prelude::*;
 use fake_servicer_client::testcontainers::FakeServicer;

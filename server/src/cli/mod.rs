@@ -3,10 +3,13 @@
 //! [`Config`], defaults from [`Config::default`] so they are written once —
 //! and what the binary does besides serving: `new` ([`scaffold`]),
 //! `healthcheck` ([`healthcheck`]), raising the open-file limit
-//! ([`fd_limit`]).
+//! ([`fd_limit`]). `docs/cli.md` is rendered from these definitions and
+//! checked against them (`reference`, a test).
 
 pub mod fd_limit;
 pub mod healthcheck;
+#[cfg(test)]
+mod reference;
 pub mod scaffold;
 
 use clap::{Parser, builder::TypedValueParser};
@@ -24,49 +27,51 @@ pub struct Args {
     /// or a dir of `.so` files (searched recursively, skipping `deps`,
     /// `build`, `incremental`, `.fingerprint`, `examples`, `tmp`).
     /// [default: /app/services, unless --sources is given]
-    #[arg(long, env = "FAKE_SERVICER_PLUGINS")]
+    #[arg(long, env = "FAKE_SERVICER_PLUGINS", value_name = "DIR")]
     pub plugins: Option<PathBuf>,
 
     /// HTTP listen address.
-    #[arg(long, env = "FAKE_SERVICER_LISTEN", default_value_t = Config::default().listen)]
+    #[arg(long, env = "FAKE_SERVICER_LISTEN", value_name = "ADDR", default_value_t = Config::default().listen)]
     pub listen: String,
 
     /// A directory of WireMock-style `*.json` stub files, loaded and
-    /// hot-reloaded.
-    #[arg(long, env = "FAKE_SERVICER_MAPPINGS")]
+    /// hot-reloaded; the files of a subdirectory are the stubs of the
+    /// service it names.
+    #[arg(long, env = "FAKE_SERVICER_MAPPINGS", value_name = "DIR")]
     pub mappings: Option<PathBuf>,
 
     /// Manage one DNS alias per service through the Docker API: `auto` when
     /// the Docker socket is reachable, `on` (its absence is an error), `off`.
-    #[arg(long, env = "FAKE_SERVICER_DOCKER", default_value_t = Config::default().docker,
+    #[arg(long, env = "FAKE_SERVICER_DOCKER", value_name = "MODE", default_value_t = Config::default().docker,
           value_parser = clap::builder::PossibleValuesParser::new(DockerMode::ALL.map(|(name, _)| name))
               .try_map(|s| s.parse::<DockerMode>()))]
     pub docker: DockerMode,
 
     /// Request journal size (entries); 0 disables the journal.
-    #[arg(long, env = "FAKE_SERVICER_JOURNAL_SIZE", default_value_t = Config::default().journal_size)]
+    #[arg(long, env = "FAKE_SERVICER_JOURNAL_SIZE", value_name = "N", default_value_t = Config::default().journal_size)]
     pub journal_size: usize,
 
     /// Seconds after which a plugin handler still running is answered 504.
-    #[arg(long, env = "FAKE_SERVICER_HANDLER_TIMEOUT", default_value_t = Seconds(Config::default().handler_timeout))]
+    #[arg(long, env = "FAKE_SERVICER_HANDLER_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().handler_timeout))]
     pub handler_timeout: Seconds,
 
-    /// Larger request bodies are answered 413.
-    #[arg(long, env = "FAKE_SERVICER_MAX_BODY_BYTES", default_value_t = Config::default().max_body_bytes)]
+    /// Larger request bodies are answered 413 (read up to the limit, never
+    /// buffered whole first).
+    #[arg(long, env = "FAKE_SERVICER_MAX_BODY_BYTES", value_name = "N", default_value_t = Config::default().max_body_bytes)]
     pub max_body_bytes: usize,
 
     /// Most header lines in one request; more are answered 431.
-    #[arg(long, env = "FAKE_SERVICER_MAX_HEADERS", default_value_t = Config::default().max_headers)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_HEADERS", value_name = "N", default_value_t = Config::default().max_headers)]
     pub max_headers: usize,
 
     /// Most bytes in one request head; more are answered 431 (at least 8192).
-    #[arg(long, env = "FAKE_SERVICER_MAX_HEADER_BYTES", default_value_t = Config::default().max_header_bytes)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_HEADER_BYTES", value_name = "N", default_value_t = Config::default().max_header_bytes)]
     pub max_header_bytes: usize,
 
     /// Seconds a client has to send a request head, and that a kept-alive
     /// connection may sit idle (HTTP/2: with no stream open); answers are
     /// never cut off.
-    #[arg(long, env = "FAKE_SERVICER_HEADER_TIMEOUT", default_value_t = Seconds(Config::default().header_timeout))]
+    #[arg(long, env = "FAKE_SERVICER_HEADER_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().header_timeout))]
     pub header_timeout: Seconds,
 
     /// Poll the watched dirs for changes instead of relying on inotify (for
@@ -74,9 +79,17 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_POLL")]
     pub poll: bool,
 
-    /// When set, every `/__admin/*` call but `/__admin/health` needs
-    /// `Authorization: Bearer <token>` (401 otherwise). Services need none.
-    #[arg(long, env = "FAKE_SERVICER_ADMIN_TOKEN", hide_env_values = true)]
+    /// When set, every `/__admin/*` call but `/__admin/health` and
+    /// `/__admin/ca.pem`, and arming a next-request override, need
+    /// `Authorization: Bearer <token>` (401 otherwise); other requests to
+    /// services need none. An empty token is a start-up error. Set it when
+    /// the server shares a network with things you do not control.
+    #[arg(
+        long,
+        env = "FAKE_SERVICER_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub admin_token: Option<String>,
 
     /// The `healthcheck` subcommand, as a flag (kept for images and
@@ -85,38 +98,39 @@ pub struct Args {
     pub healthcheck: bool,
 
     /// Milliseconds a changed file must stay unchanged before it is loaded.
-    #[arg(long, env = "FAKE_SERVICER_QUIET_MS", default_value_t = Config::default().quiet_ms)]
+    #[arg(long, env = "FAKE_SERVICER_QUIET_MS", value_name = "MS", default_value_t = Config::default().quiet_ms)]
     pub quiet_ms: u64,
 
-    /// Async worker threads (default: as many as cores, at least 2).
-    /// Handlers proven fast run inline on all but one of them; other calls,
-    /// and every call when this is 1, go to the blocking pool.
-    #[arg(long, env = "FAKE_SERVICER_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    /// Async worker threads. Handlers proven fast run inline on all but one
+    /// of them; other calls, and every call when this is 1, go to the
+    /// blocking pool [default: as many as cores, at least 2].
+    #[arg(long, env = "FAKE_SERVICER_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
 
     /// Seconds a client has to send a request body, from the end of its
-    /// head; later, the request is answered 408.
-    #[arg(long, env = "FAKE_SERVICER_BODY_TIMEOUT", default_value_t = Seconds(Config::default().body_timeout))]
+    /// head; later, the request is answered 408 and the connection closed.
+    #[arg(long, env = "FAKE_SERVICER_BODY_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().body_timeout))]
     pub body_timeout: Seconds,
 
-    /// Connections served at once; more wait until one closes.
-    #[arg(long, env = "FAKE_SERVICER_MAX_CONNECTIONS", default_value_t = Config::default().max_connections,
+    /// Connections served at once; more wait in the listen backlog until one
+    /// closes.
+    #[arg(long, env = "FAKE_SERVICER_MAX_CONNECTIONS", value_name = "N", default_value_t = Config::default().max_connections,
           value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_connections: usize,
 
     /// Larger admin request bodies (a stub, an import) are answered 413.
-    #[arg(long, env = "FAKE_SERVICER_MAX_ADMIN_BODY_BYTES", default_value_t = Config::default().max_admin_body_bytes)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_ADMIN_BODY_BYTES", value_name = "N", default_value_t = Config::default().max_admin_body_bytes)]
     pub max_admin_body_bytes: usize,
 
     /// Source mode: a directory of plugin crates (packages or workspaces
     /// with a `cdylib` library) that the server builds with cargo, loads,
     /// and rebuilds when their sources change.
-    #[arg(long, env = "FAKE_SERVICER_SOURCES")]
+    #[arg(long, env = "FAKE_SERVICER_SOURCES", value_name = "DIR")]
     pub sources: Option<PathBuf>,
 
     /// cargo's target dir in source mode [default: $CARGO_TARGET_DIR, else
     /// target/ in the sources dir].
-    #[arg(long, env = "FAKE_SERVICER_TARGET_DIR")]
+    #[arg(long, env = "FAKE_SERVICER_TARGET_DIR", value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
 
     /// Build sources in release mode (slower builds, faster plugins).
@@ -125,44 +139,44 @@ pub struct Args {
 
     /// Most next-request overrides armed at once; arming more is answered
     /// 507 until some are served or the server is reset.
-    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDES", default_value_t = Config::default().max_armed_overrides)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDES", value_name = "N", default_value_t = Config::default().max_armed_overrides)]
     pub max_armed_overrides: usize,
 
     /// Most bytes armed next-request overrides hold together (bodies,
     /// headers, paths); arming past it is answered 507.
-    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDE_BYTES", default_value_t = Config::default().max_armed_override_bytes)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDE_BYTES", value_name = "N", default_value_t = Config::default().max_armed_override_bytes)]
     pub max_armed_override_bytes: usize,
 
     /// A plugin library larger than this many bytes is refused unread (a
     /// log line and `/__admin/services` name the file and the cap).
-    #[arg(long, env = "FAKE_SERVICER_MAX_PLUGIN_BYTES", default_value_t = Config::default().max_plugin_bytes,
+    #[arg(long, env = "FAKE_SERVICER_MAX_PLUGIN_BYTES", value_name = "N", default_value_t = Config::default().max_plugin_bytes,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_plugin_bytes: u64,
 
     /// A mapping file larger than this many bytes is refused unread (a log
     /// line names the file and the cap).
-    #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", default_value_t = Config::default().max_mapping_file_bytes,
+    #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", value_name = "N", default_value_t = Config::default().max_mapping_file_bytes,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_mapping_file_bytes: u64,
 
     /// Seconds an upstream has to answer a proxying stub's request in full
     /// (connect, head and body); later, the request is answered 500.
-    #[arg(long, env = "FAKE_SERVICER_PROXY_TIMEOUT", default_value_t = Seconds(Config::default().proxy_timeout))]
+    #[arg(long, env = "FAKE_SERVICER_PROXY_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().proxy_timeout))]
     pub proxy_timeout: Seconds,
 
     /// The largest upstream body a proxying stub relays; a larger one is
     /// answered 500.
-    #[arg(long, env = "FAKE_SERVICER_PROXY_MAX_BODY_BYTES", default_value_t = Config::default().proxy_max_body_bytes)]
+    #[arg(long, env = "FAKE_SERVICER_PROXY_MAX_BODY_BYTES", value_name = "N", default_value_t = Config::default().proxy_max_body_bytes)]
     pub proxy_max_body_bytes: usize,
 
     /// Most proxied exchanges kept for recordings and snapshots (oldest
     /// dropped first; 0 keeps none).
-    #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_EXCHANGES", default_value_t = Config::default().max_recorded_exchanges)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_EXCHANGES", value_name = "N", default_value_t = Config::default().max_recorded_exchanges)]
     pub max_recorded_exchanges: usize,
 
     /// Most bytes (bodies and headers) the kept proxied exchanges hold
     /// together (oldest dropped first).
-    #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_BYTES", default_value_t = Config::default().max_recorded_bytes)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_RECORDED_BYTES", value_name = "N", default_value_t = Config::default().max_recorded_bytes)]
     pub max_recorded_bytes: usize,
     /// Render every stub's body and header values as a Handlebars response
     /// template (as WireMock's `--global-response-templating`); without it,
@@ -171,40 +185,50 @@ pub struct Args {
     pub global_response_templating: bool,
     /// HTTPS listen address (HTTP/2 and HTTP/1.1 by ALPN), with a
     /// certificate per service name signed by the CA [default: no HTTPS].
-    #[arg(long, env = "FAKE_SERVICER_TLS_LISTEN")]
+    #[arg(long, env = "FAKE_SERVICER_TLS_LISTEN", value_name = "ADDR")]
     pub tls_listen: Option<String>,
 
     /// A PEM CA certificate to sign the HTTPS certificates with (with
     /// --ca-key) [default: the one in --ca-dir, else a new one].
-    #[arg(long, env = "FAKE_SERVICER_CA_CERT", requires = "ca_key")]
+    #[arg(
+        long,
+        env = "FAKE_SERVICER_CA_CERT",
+        value_name = "FILE",
+        requires = "ca_key"
+    )]
     pub ca_cert: Option<PathBuf>,
 
     /// The PEM private key of --ca-cert.
-    #[arg(long, env = "FAKE_SERVICER_CA_KEY", requires = "ca_cert")]
+    #[arg(
+        long,
+        env = "FAKE_SERVICER_CA_KEY",
+        value_name = "FILE",
+        requires = "ca_cert"
+    )]
     pub ca_key: Option<PathBuf>,
 
     /// Where the CA is kept (ca.pem, ca.key): loaded when there, else
     /// generated and written there; ca.pem is written there in any case.
-    #[arg(long, env = "FAKE_SERVICER_CA_DIR")]
+    #[arg(long, env = "FAKE_SERVICER_CA_DIR", value_name = "DIR")]
     pub ca_dir: Option<PathBuf>,
 
     /// Seconds a client has to complete its TLS handshake.
-    #[arg(long, env = "FAKE_SERVICER_TLS_HANDSHAKE_TIMEOUT", default_value_t = Seconds(Config::default().tls_handshake_timeout))]
+    #[arg(long, env = "FAKE_SERVICER_TLS_HANDSHAKE_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().tls_handshake_timeout))]
     pub tls_handshake_timeout: Seconds,
 
     /// Seconds after which a scope's stubs and next-request overrides go
     /// when no request of the scope arrived and nothing in it changed.
-    #[arg(long, env = "FAKE_SERVICER_SCOPE_IDLE_TIMEOUT", default_value_t = Seconds(Config::default().scope_idle_timeout))]
+    #[arg(long, env = "FAKE_SERVICER_SCOPE_IDLE_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().scope_idle_timeout))]
     pub scope_idle_timeout: Seconds,
 
     /// Most `POST /__admin/requests/wait` calls waiting at once; more are
     /// answered 503.
-    #[arg(long, env = "FAKE_SERVICER_MAX_WAITERS", default_value_t = Config::default().max_waiters)]
+    #[arg(long, env = "FAKE_SERVICER_MAX_WAITERS", value_name = "N", default_value_t = Config::default().max_waiters)]
     pub max_waiters: usize,
 
     /// Seconds a `POST /__admin/requests/wait` may wait at most (a longer
     /// `timeoutMs` is cut to it).
-    #[arg(long, env = "FAKE_SERVICER_MAX_WAIT_TIMEOUT", default_value_t = Seconds(Config::default().max_wait_timeout))]
+    #[arg(long, env = "FAKE_SERVICER_MAX_WAIT_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().max_wait_timeout))]
     pub max_wait_timeout: Seconds,
 }
 
@@ -218,11 +242,11 @@ pub enum Command {
     New {
         /// The crate's name, also the service's (`-` becomes `_`).
         name: String,
-        /// Where to write it (default: ./NAME); must be missing or empty.
+        /// Where to write it; must be missing or empty [default: ./NAME].
         dir: Option<PathBuf>,
-        /// The SDK checkout to depend on by path (default: $FAKE_SERVICER_SDK,
-        /// else the one this binary was built from, else the registry).
-        #[arg(long)]
+        /// The SDK checkout to depend on by path [default: $FAKE_SERVICER_SDK,
+        /// else the one this binary was built from, else the registry].
+        #[arg(long, value_name = "DIR")]
         sdk: Option<PathBuf>,
     },
 }

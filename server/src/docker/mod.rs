@@ -1,4 +1,4 @@
-//! DNS aliases through the Docker API (`--docker`, README "Docker").
+//! DNS aliases through the Docker API (`--docker`, `docs/docker.md`).
 //!
 //! Inside a container on a user-defined network, the server gives its own
 //! container one network alias per loaded service, so that other containers

@@ -309,7 +309,7 @@ async fn the_journal_lists_only_unmatched_requests_or_those_of_one_stub() {
     assert_eq!(listed["requests"][0]["url"], "/nope");
 }
 
-/// The journal's cap on a kept body (README "Request journal": 1 MiB).
+/// The journal's cap on a kept body (`docs/stubs.md`, "Request journal": 1 MiB).
 const JOURNAL_MAX_BODY: usize = 1024 * 1024;
 
 const SHARED: &str = "00000000-0000-4000-8000-000000000001";

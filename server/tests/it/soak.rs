@@ -2,11 +2,11 @@
 //! every second and stubs keep changing. Zero failed requests; memory
 //! growth is reported.
 //!
-//! CI runs 5 s. The real soak (numbers in the README):
+//! CI runs 5 s. The real soak (numbers in `docs/limits.md`):
 //! `FAKE_SERVICER_SOAK_SECS=60 cargo test -p fake-servicer --test it soak -- --nocapture`
 //!
 //! The first soak's RSS figures are those of the test process, which the
-//! whole suite shares: they mean what the README says when the filter above
+//! whole suite shares: they mean what `docs/limits.md` says when the filter above
 //! runs the two soak tests alone. Nothing asserts on them.
 
 use http::{Method, StatusCode};

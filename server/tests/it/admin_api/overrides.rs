@@ -39,7 +39,7 @@ async fn next_request_headers_arm_a_one_shot_answer_met_by_host() {
 async fn an_override_setting_status_and_body_keeps_the_handlers_headers() {
     let server = server().await;
     let a = Admin::new(&server);
-    // The README's example: status and body set, headers not.
+    // The example of `docs/steering.md`: status and body set, headers not.
     let body = r#"{"error":"Auth error"}"#;
     a.mock(
         Method::GET,
