@@ -35,24 +35,24 @@ pub(crate) mod tls;
 // it, the plan is carried out; error answers are `refusal`s.
 pub(crate) mod answer;
 pub(crate) mod dispatch;
-pub mod fault;
+pub use fake_servicer_core::fault;
 pub(crate) mod journal;
 pub mod mappings;
-pub mod matchers;
+pub use fake_servicer_wiremock::matchers;
 pub mod overrides;
 pub mod plan;
 pub mod proxy;
 pub mod record;
 pub(crate) mod refusal;
-pub mod request;
+pub use fake_servicer_core::request;
 pub mod routing;
 pub mod runner;
 pub mod scope;
-pub mod template;
+pub use fake_servicer_wiremock::template;
 
 // Plugins and the files behind plugins and stubs.
 pub(crate) mod plugin;
-pub(crate) mod regular_file;
+pub(crate) use fake_servicer_core::regular_file;
 pub(crate) mod sources;
 pub(crate) mod watch;
 
@@ -63,7 +63,7 @@ pub(crate) mod settings;
 
 // Small shared pieces.
 pub(crate) mod headers;
-pub(crate) mod sync;
+pub(crate) use fake_servicer_core::sync;
 pub(crate) mod timestamp;
 pub(crate) mod token;
 pub(crate) mod trim;

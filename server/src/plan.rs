@@ -3,7 +3,7 @@
 //! plugin here), carried out asynchronously — a delay before the status
 //! line, a body dribbled as delayed chunks, or a connection fault.
 
-use crate::{conn::Conn, fault::Fault};
+use crate::{conn::Conn, fault::Fault, mappings::StubResponse};
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
@@ -11,23 +11,9 @@ use fake_servicer::abi::FfiResponse;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use std::time::Duration;
 
-/// The longest wait the server carries out: a delay before answering, or
-/// one between two chunks. Stubs, override headers and settings asking for
-/// more are refused; a plugin's longer delay, or a drawn random delay, is
-/// cut to it.
-pub const MAX_DELAY: Duration = Duration::from_secs(600);
+pub use fake_servicer_core::delay::{MAX_DELAY, MAX_DELAY_MS};
 
-/// [`MAX_DELAY`] in milliseconds, as stubs and headers give delays.
-pub const MAX_DELAY_MS: u64 = MAX_DELAY.as_secs() * 1000;
-
-/// `code` as a status to send: 100 to 599 (RFC 9110's classes); hyper
-/// would send up to 999.
-pub fn status(code: u16) -> Option<StatusCode> {
-    (100..=599)
-        .contains(&code)
-        .then(|| StatusCode::from_u16(code).ok())
-        .flatten()
-}
+pub use fake_servicer_core::headers::status;
 
 /// The body of a plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -237,6 +223,50 @@ fn is_framing(name: &HeaderName, value: &HeaderValue) -> bool {
     name == header::CONTENT_LENGTH
         || name == header::TRANSFER_ENCODING
         || (name == header::CONNECTION && !value.as_bytes().eq_ignore_ascii_case(b"close"))
+}
+
+impl Plan {
+    /// The plan for one answer of a stub's `response`; `extra_delay` is the
+    /// global fixed delay.
+    pub fn of_stub(response: &StubResponse, extra_delay: Duration) -> Plan {
+        Plan::of_stub_with(
+            response,
+            response.body.clone(),
+            response.headers.clone(),
+            extra_delay,
+        )
+    }
+
+    /// The plan for one answer of `response` with this body and these
+    /// headers (rendered from the stub's templates).
+    pub fn of_stub_with(
+        response: &StubResponse,
+        body: Bytes,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        extra_delay: Duration,
+    ) -> Plan {
+        let body = match response.dribble {
+            Some((n, total)) if n > 0 && !body.is_empty() => {
+                let n = (n as usize).min(body.len());
+                let size = body.len().div_ceil(n);
+                let each = total / n as u32;
+                PlanBody::Chunks(
+                    body.chunks(size)
+                        .map(|c| (each, Bytes::copy_from_slice(c)))
+                        .collect(),
+                )
+            }
+            _ => PlanBody::Full(body),
+        };
+        Plan {
+            status: response.status,
+            reason: response.reason.clone(),
+            headers,
+            body,
+            delay: response.delay.sample() + extra_delay,
+            fault: response.fault,
+        }
+    }
 }
 
 #[cfg(test)]

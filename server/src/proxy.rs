@@ -13,15 +13,13 @@
 
 use crate::{
     mappings::{Stub, StubResponse},
-    matchers::PatternError,
     plan::Plan,
     request::Recorded,
 };
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
-use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// Default of `--proxy-timeout`: time an upstream has to answer in full.
@@ -30,133 +28,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default of `--proxy-max-body-bytes`: the largest upstream body relayed.
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// A stub's proxy settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProxySpec {
-    /// `proxyBaseUrl` without a trailing `/`.
-    pub base: String,
-    /// `additionalProxyRequestHeaders`: set on the forwarded request.
-    pub additional: Vec<(HeaderName, HeaderValue)>,
-    /// `removeProxyRequestHeaders`: left out of the forwarded request.
-    pub remove: Vec<HeaderName>,
-    /// `proxyUrlPrefixToRemove`: cut from the start of the forwarded path.
-    pub prefix_to_remove: Option<String>,
-}
-
-/// The response fields this module reads.
-pub const FIELDS: [&str; 4] = [
-    "proxyBaseUrl",
-    "additionalProxyRequestHeaders",
-    "removeProxyRequestHeaders",
-    "proxyUrlPrefixToRemove",
-];
-
-/// Checks a base URL to send requests to: `http://host[:port][/path]`.
-pub fn check_base_url(url: &str, at: &str) -> Result<String, PatternError> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| PatternError::new(at, format!("not a URL {url:?}: {e}")))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(PatternError::new(
-                at,
-                "https targets are not supported (the proxy speaks plain HTTP)",
-            ));
-        }
-        _ => {
-            return Err(PatternError::new(
-                at,
-                format!("expected an http:// URL, found {url:?}"),
-            ));
-        }
-    }
-    if uri.authority().is_none() || uri.query().is_some() {
-        return Err(PatternError::new(
-            at,
-            format!("expected http://host[:port][/path], found {url:?}"),
-        ));
-    }
-    Ok(url.trim_end_matches('/').to_owned())
-}
-
-impl ProxySpec {
-    /// The proxy settings of a response definition, if it has
-    /// `proxyBaseUrl` (the other fields alone are accepted and unused, as
-    /// by WireMock).
-    pub fn from_response(obj: &Map<String, Value>) -> Result<Option<ProxySpec>, PatternError> {
-        let p = "/response";
-        let Some(base) = obj.get("proxyBaseUrl").filter(|v| !v.is_null()) else {
-            return Ok(None);
-        };
-        let at = format!("{p}/proxyBaseUrl");
-        let base = check_base_url(
-            base.as_str()
-                .ok_or_else(|| PatternError::new(&at, "expected a URL string"))?,
-            &at,
-        )?;
-        let mut spec = ProxySpec {
-            base,
-            additional: Vec::new(),
-            remove: Vec::new(),
-            prefix_to_remove: None,
-        };
-        if let Some(v) = obj
-            .get("additionalProxyRequestHeaders")
-            .filter(|v| !v.is_null())
-        {
-            let at = format!("{p}/additionalProxyRequestHeaders");
-            let o = v
-                .as_object()
-                .ok_or_else(|| PatternError::new(&at, "expected an object of header values"))?;
-            for (name, value) in o {
-                let at = format!("{at}/{name}");
-                let n = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| PatternError::new(&at, "invalid header name"))?;
-                let value = value
-                    .as_str()
-                    .and_then(|s| HeaderValue::from_str(s).ok())
-                    .ok_or_else(|| PatternError::new(&at, "expected a header value string"))?;
-                spec.additional.push((n, value));
-            }
-        }
-        if let Some(v) = obj
-            .get("removeProxyRequestHeaders")
-            .filter(|v| !v.is_null())
-        {
-            let at = format!("{p}/removeProxyRequestHeaders");
-            let list = v
-                .as_array()
-                .ok_or_else(|| PatternError::new(&at, "expected a list of header names"))?;
-            for (i, name) in list.iter().enumerate() {
-                let n = name
-                    .as_str()
-                    .and_then(|s| HeaderName::from_bytes(s.as_bytes()).ok())
-                    .ok_or_else(|| {
-                        PatternError::new(format!("{at}/{i}"), "expected a header name")
-                    })?;
-                spec.remove.push(n);
-            }
-        }
-        if let Some(v) = obj.get("proxyUrlPrefixToRemove").filter(|v| !v.is_null()) {
-            let at = format!("{p}/proxyUrlPrefixToRemove");
-            spec.prefix_to_remove = Some(
-                v.as_str()
-                    .ok_or_else(|| PatternError::new(&at, "expected a string"))?
-                    .to_owned(),
-            );
-        }
-        Ok(Some(spec))
-    }
-}
-
-/// What an upstream answered.
-#[derive(Debug, Clone)]
-pub struct Upstream {
-    pub status: StatusCode,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub body: Bytes,
-}
+pub use fake_servicer_wiremock::stub::proxy::{ProxySpec, Upstream, check_base_url};
 
 /// The outbound HTTP client, shared by every proxying stub (a clone shares
 /// the connection pool).
@@ -368,7 +240,7 @@ impl Proxy {
         note: impl FnOnce(&Upstream),
     ) -> Plan {
         if stub.response.fault.is_some() {
-            return stub.response.plan(fixed);
+            return Plan::of_stub(&stub.response, fixed);
         }
         let path = match (&stub.request.service, req.service()) {
             (Some(_), Some((_, rel))) => rel,
@@ -388,7 +260,7 @@ fn proxied(
     match forwarded {
         Ok(up) => {
             note(&up);
-            StubResponse {
+            let relayed = StubResponse {
                 status: up.status,
                 reason: None,
                 headers: up.headers,
@@ -396,8 +268,8 @@ fn proxied(
                 proxy: None,
                 template: None,
                 ..stub.response.clone()
-            }
-            .plan(fixed)
+            };
+            Plan::of_stub(&relayed, fixed)
         }
         Err(f) => {
             tracing::warn!(url = %f.url, "proxied request failed: {}", f.reason);
@@ -419,7 +291,6 @@ fn proxied(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[tokio::test]
     async fn a_request_carrying_this_servers_via_mark_came_back() {
@@ -433,42 +304,5 @@ mod tests {
         assert!(proxy.came_back(&headers));
         let another_server = Proxy::new(Duration::from_secs(1), 1024);
         assert!(!another_server.came_back(&headers));
-    }
-
-    #[test]
-    fn a_base_url_must_be_plain_http_with_a_host() {
-        assert_eq!(
-            check_base_url("http://a:1/x/", "/p").unwrap(),
-            "http://a:1/x"
-        );
-        for bad in ["https://a", "ftp://a", "notaurl", "http://a/?q=1", "/x"] {
-            assert!(check_base_url(bad, "/p").is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn proxy_fields_are_parsed_and_checked() {
-        let v = json!({
-            "proxyBaseUrl": "http://h:1",
-            "additionalProxyRequestHeaders": {"X-A": "1"},
-            "removeProxyRequestHeaders": ["X-Remove"],
-            "proxyUrlPrefixToRemove": "/p"
-        });
-        let spec = ProxySpec::from_response(v.as_object().unwrap())
-            .unwrap()
-            .unwrap();
-        assert_eq!(spec.base, "http://h:1");
-        assert_eq!(spec.additional[0].0.as_str(), "x-a");
-        assert_eq!(spec.remove[0].as_str(), "x-remove");
-        assert_eq!(spec.prefix_to_remove.as_deref(), Some("/p"));
-        let bad = json!({"proxyBaseUrl": "http://h", "removeProxyRequestHeaders": "x"});
-        let e = ProxySpec::from_response(bad.as_object().unwrap()).unwrap_err();
-        assert_eq!(e.pointer, "/response/removeProxyRequestHeaders");
-        let none = json!({"additionalProxyRequestHeaders": {"a": "b"}});
-        assert!(
-            ProxySpec::from_response(none.as_object().unwrap())
-                .unwrap()
-                .is_none()
-        );
     }
 }

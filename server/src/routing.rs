@@ -181,25 +181,7 @@ fn lookup<N>(name: &str, known: &impl Fn(&str) -> Option<N>) -> Option<N> {
     })
 }
 
-/// Whether `a` and `b` name the same service: case, and `-` against `_`,
-/// aside (`Other-Service` is `other_service`).
-pub fn same_service(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
-}
-
-/// The form a service name takes when only stubs define it: lower case,
-/// `_` for `-`.
-pub fn canonical(name: &str) -> String {
-    name.bytes().map(|b| char::from(fold(b))).collect()
-}
-
-fn fold(b: u8) -> u8 {
-    if b == b'-' {
-        b'_'
-    } else {
-        b.to_ascii_lowercase()
-    }
-}
+pub use fake_servicer_core::service::{canonical, same_service};
 
 /// `Example.localhost:8080` → `Example` (looked up case-insensitively);
 /// an IP address has no service label.

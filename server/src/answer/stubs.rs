@@ -52,7 +52,7 @@ impl FromStubs {
                 let note = |up: &crate::proxy::Upstream| self.recorder.note(req, up);
                 self.proxy.answer(&stub, spec, req, fixed, note).await
             }
-            None => stub.response.plan(fixed),
+            None => Plan::of_stub(&stub.response, fixed),
         };
         answered(&stub, plan)
     }
@@ -67,7 +67,7 @@ impl FromStubs {
             .as_deref()
             .filter(|t| t.applies(self.global_templating))
         else {
-            return response.plan(delay);
+            return Plan::of_stub(response, delay);
         };
         let input = crate::template::Input {
             req,
@@ -79,7 +79,7 @@ impl FromStubs {
             parameters: &t.parameters,
         };
         match t.render(&input, &response.body, &response.headers) {
-            Ok((body, headers)) => response.plan_with(body, headers, delay),
+            Ok((body, headers)) => Plan::of_stub_with(response, body, headers, delay),
             Err(e) => Refusal::TemplateFailed {
                 stub: stub.id,
                 error: e.to_string(),

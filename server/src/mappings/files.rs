@@ -1,8 +1,8 @@
 //! Mapping files: `--mappings` directories fed to the stubs by the
 //! directory watcher.
 
-use super::parse::parse_mapping;
 use super::*;
+use crate::regular_file::{self, Cap};
 
 impl Stubs {
     /// Loads a mapping file (one mapping, or `{"mappings": [...]}`),

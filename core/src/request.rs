@@ -191,7 +191,7 @@ pub fn path_for<'a>(
     match wanted {
         None => Some(path),
         Some(wanted) => match resolved {
-            Some((name, at)) if crate::routing::same_service(name, wanted) => {
+            Some((name, at)) if crate::service::same_service(name, wanted) => {
                 let rel = path.get(at..).unwrap_or_default();
                 Some(if rel.is_empty() { "/" } else { rel })
             }

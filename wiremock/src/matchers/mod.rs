@@ -29,32 +29,11 @@ pub use string::StringMatcher;
 pub use url::{PathParams, PathTemplate, UrlMatcher};
 
 use crate::request::Recorded;
+use crate::shapes::request::RequestPatternJson;
 use regex::Regex;
 use serde_json::{Map, Value};
-use std::fmt;
 
-/// Why a pattern could not be built: a JSON pointer to the culprit and a
-/// message, as WireMock's 422 reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatternError {
-    pub pointer: String,
-    pub title: String,
-}
-
-impl PatternError {
-    pub fn new(pointer: impl Into<String>, title: impl Into<String>) -> Self {
-        PatternError {
-            pointer: pointer.into(),
-            title: title.into(),
-        }
-    }
-}
-
-impl fmt::Display for PatternError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.pointer, self.title)
-    }
-}
+pub use crate::shapes::PatternError;
 
 type Result<T> = std::result::Result<T, PatternError>;
 
@@ -164,14 +143,6 @@ pub struct RequestPattern {
     pub body: Vec<BodyMatcher>,
 }
 
-const URL_KEYS: [&str; 5] = [
-    "url",
-    "urlPattern",
-    "urlPath",
-    "urlPathPattern",
-    "urlPathTemplate",
-];
-
 /// WireMock's weights of the parts of a request in a distance: the URL,
 /// host and port 10, method, scheme and client IP 3, the rest 1 each.
 const URL_WEIGHT: f64 = 10.0;
@@ -200,90 +171,7 @@ impl RequestPattern {
 
     /// Parses WireMock's request JSON; `pointer` locates it (`/request`).
     pub fn parse(v: &Value, pointer: &str) -> Result<RequestPattern> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| PatternError::new(pointer, "expected a request pattern object"))?;
-        let mut p = RequestPattern::any();
-        let mut url_keys = 0;
-        let mut path_params = None;
-        for (key, value) in obj {
-            let at = format!("{pointer}/{key}");
-            match key.as_str() {
-                "service" => p.service = Some(as_str(value, &at)?.to_owned()),
-                "method" => {
-                    let m = as_str(value, &at)?;
-                    if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
-                        return Err(PatternError::new(at, format!("invalid method {m:?}")));
-                    }
-                    let m = m.to_ascii_uppercase();
-                    p.method = (m != "ANY").then_some(m);
-                }
-                "url" => p.url = UrlMatcher::Url(as_str(value, &at)?.to_owned()),
-                "urlPattern" => {
-                    p.url = UrlMatcher::UrlPattern(whole_regex(as_str(value, &at)?, &at)?)
-                }
-                "urlPath" => p.url = UrlMatcher::Path(as_str(value, &at)?.to_owned()),
-                "urlPathPattern" => {
-                    p.url = UrlMatcher::PathPattern(whole_regex(as_str(value, &at)?, &at)?)
-                }
-                "urlPathTemplate" => {
-                    p.url = UrlMatcher::Template(PathTemplate::parse(as_str(value, &at)?, &at)?)
-                }
-                "queryParameters" => p.query = named(value, &at, MultiMatcher::parse)?,
-                "headers" => p.headers = named(value, &at, MultiMatcher::parse)?,
-                "formParameters" => p.form = named(value, &at, MultiMatcher::parse)?,
-                "cookies" => p.cookies = named(value, &at, StringMatcher::parse)?,
-                "pathParameters" => path_params = Some(named(value, &at, StringMatcher::parse)?),
-                "basicAuthCredentials" => {
-                    if !value.is_null() {
-                        p.basic_auth = Some(BasicAuth::parse(value, &at)?);
-                    }
-                }
-                "bodyPatterns" => {
-                    let list = value.as_array().ok_or_else(|| {
-                        PatternError::new(&at, "expected a list of body patterns")
-                    })?;
-                    p.body = list
-                        .iter()
-                        .enumerate()
-                        .map(|(i, b)| BodyMatcher::parse(b, &format!("{at}/{i}")))
-                        .collect::<Result<_>>()?;
-                }
-                // Accepted when empty, not used for matching.
-                "multipartPatterns" | "customMatcher" | "scheme" | "host" | "port" => {
-                    let empty = value.is_null()
-                        || value == &Value::Object(Map::new())
-                        || value == &Value::Array(Vec::new());
-                    if !empty {
-                        return Err(PatternError::new(
-                            at,
-                            format!("{key} matching is not supported"),
-                        ));
-                    }
-                }
-                other => {
-                    return Err(PatternError::new(
-                        at,
-                        format!("unknown request field {other:?}"),
-                    ));
-                }
-            }
-            if URL_KEYS.contains(&key.as_str()) {
-                url_keys += 1;
-            }
-        }
-        if url_keys > 1 {
-            return Err(PatternError::new(
-                pointer,
-                "give one of url, urlPattern, urlPath, urlPathPattern, urlPathTemplate",
-            ));
-        }
-        // As WireMock: without a template they are kept and not used; a
-        // name the template lacks has no value (only `absent` matches it).
-        if let Some(params) = path_params {
-            p.path_params = PathParams(params);
-        }
-        Ok(p)
+        crate::shapes::read::<RequestPatternJson>(v, pointer)?.into_pattern(pointer)
     }
 
     /// Whether `req` matches (a context of its own; to try many patterns
@@ -496,16 +384,112 @@ impl Match for RequestPattern {
 }
 
 fn named<T>(
-    v: &Value,
+    part: Option<Map<String, Value>>,
     pointer: &str,
     parse: fn(&Value, &str) -> Result<T>,
 ) -> Result<Vec<(String, T)>> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| PatternError::new(pointer, "expected an object of name → matcher"))?;
-    obj.iter()
-        .map(|(name, m)| Ok((name.clone(), parse(m, &format!("{pointer}/{name}"))?)))
+    part.into_iter()
+        .flatten()
+        .map(|(name, m)| {
+            let at = format!("{pointer}/{name}");
+            Ok((name, parse(&m, &at)?))
+        })
         .collect()
+}
+
+impl RequestPatternJson {
+    /// The pattern the server runs; `pointer` locates this one in its
+    /// document (`/request`, `/filters`, or the empty pointer of a whole
+    /// body).
+    pub fn into_pattern(self, pointer: &str) -> Result<RequestPattern> {
+        let at = |field: &str| format!("{pointer}/{field}");
+        let urls = [
+            &self.url,
+            &self.url_pattern,
+            &self.url_path,
+            &self.url_path_pattern,
+            &self.url_path_template,
+        ];
+        if urls.iter().filter(|u| u.is_some()).count() > 1 {
+            return Err(PatternError::new(
+                pointer,
+                "give one of url, urlPattern, urlPath, urlPathPattern, urlPathTemplate",
+            ));
+        }
+        for (key, value) in [
+            ("multipartPatterns", &self.multipart_patterns),
+            ("customMatcher", &self.custom_matcher),
+            ("scheme", &self.scheme),
+            ("host", &self.host),
+            ("port", &self.port),
+        ] {
+            let empty =
+                |v: &Value| v == &Value::Object(Map::new()) || v == &Value::Array(Vec::new());
+            if value.as_ref().is_some_and(|v| !empty(v)) {
+                return Err(PatternError::new(
+                    at(key),
+                    format!("{key} matching is not supported"),
+                ));
+            }
+        }
+        let method = match self.method {
+            None => None,
+            Some(m) if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                return Err(PatternError::new(
+                    at("method"),
+                    format!("invalid method {m:?}"),
+                ));
+            }
+            Some(m) => Some(m.to_ascii_uppercase()).filter(|m| m != "ANY"),
+        };
+        let url = if let Some(u) = self.url {
+            UrlMatcher::Url(u)
+        } else if let Some(p) = self.url_pattern {
+            UrlMatcher::UrlPattern(whole_regex(&p, &at("urlPattern"))?)
+        } else if let Some(p) = self.url_path {
+            UrlMatcher::Path(p)
+        } else if let Some(p) = self.url_path_pattern {
+            UrlMatcher::PathPattern(whole_regex(&p, &at("urlPathPattern"))?)
+        } else if let Some(t) = self.url_path_template {
+            UrlMatcher::Template(PathTemplate::parse(&t, &at("urlPathTemplate"))?)
+        } else {
+            UrlMatcher::Any
+        };
+        let body = self
+            .body_patterns
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BodyMatcher::parse(b, &format!("{}/{i}", at("bodyPatterns"))))
+            .collect::<Result<_>>()?;
+        Ok(RequestPattern {
+            service: self.service,
+            method,
+            url,
+            // As WireMock: without a template they are kept and not used;
+            // a name the template lacks has no value (only `absent`
+            // matches it).
+            path_params: PathParams(named(
+                self.path_parameters,
+                &at("pathParameters"),
+                StringMatcher::parse,
+            )?),
+            query: named(
+                self.query_parameters,
+                &at("queryParameters"),
+                MultiMatcher::parse,
+            )?,
+            headers: named(self.headers, &at("headers"), MultiMatcher::parse)?,
+            basic_auth: self.basic_auth_credentials.map(BasicAuth::from),
+            cookies: named(self.cookies, &at("cookies"), StringMatcher::parse)?,
+            form: named(
+                self.form_parameters,
+                &at("formParameters"),
+                MultiMatcher::parse,
+            )?,
+            body,
+        })
+    }
 }
 
 #[cfg(test)]

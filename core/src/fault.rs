@@ -1,6 +1,6 @@
 //! Connection faults a plan can ask for (WireMock's names), as the server's
 //! own type: plugins hand over an [`FfiFault`], converted once in
-//! [`crate::plan`]; stubs and override headers name one. Every list of
+//! the server's plans; stubs and override headers name one. Every list of
 //! names and every error message is built from [`Fault::ALL`].
 
 use fake_servicer::abi::FfiFault;

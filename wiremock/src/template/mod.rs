@@ -9,6 +9,7 @@
 mod helpers;
 mod model;
 mod now;
+mod random;
 mod rewrite;
 
 use crate::request::Recorded;
