@@ -25,6 +25,10 @@ pub struct Config {
     pub journal_size: usize,
     /// A plugin handler still running after this is answered 504.
     pub handler_timeout: Duration,
+    /// The CPU budget of one request's templates and near misses: past it
+    /// a render answers 500 naming it, and near misses rank the stubs
+    /// measured so far.
+    pub cpu_budget: Duration,
     /// Larger request bodies are answered 413.
     pub max_body_bytes: usize,
     /// Most header lines in one request; more are answered 431.
@@ -60,6 +64,9 @@ pub struct Config {
     pub target_dir: Option<PathBuf>,
     /// Build sources with `--release`.
     pub release: bool,
+    /// A source-mode build still running after this is killed (with every
+    /// process it started) and reported failed.
+    pub build_timeout: Duration,
     /// Most next-request overrides armed at once; arming more is answered
     /// 507.
     pub max_armed_overrides: usize,
@@ -70,6 +77,8 @@ pub struct Config {
     pub max_plugin_bytes: u64,
     /// A mapping file larger than this is refused unread.
     pub max_mapping_file_bytes: u64,
+    /// A `bodyFileName` file larger than this is not sent (500 naming it).
+    pub max_body_file_bytes: u64,
     /// Time an upstream has to answer a proxied request in full; later, it
     /// is answered 500.
     pub proxy_timeout: Duration,
@@ -116,6 +125,7 @@ impl Default for Config {
             docker: DockerMode::Auto,
             journal_size: 10_000,
             handler_timeout: Duration::from_secs(30),
+            cpu_budget: fake_servicer_core::budget::DEFAULT,
             max_body_bytes: 16 * 1024 * 1024,
             max_headers: 100,
             max_header_bytes: 64 * 1024,
@@ -130,10 +140,12 @@ impl Default for Config {
             sources: None,
             target_dir: None,
             release: false,
+            build_timeout: crate::sources::DEFAULT_BUILD_TIMEOUT,
             max_armed_overrides: crate::overrides::DEFAULT_MAX_ARMED,
             max_armed_override_bytes: crate::overrides::DEFAULT_MAX_ARMED_BYTES,
             max_plugin_bytes: 512 * 1024 * 1024,
             max_mapping_file_bytes: 8 * 1024 * 1024,
+            max_body_file_bytes: crate::body_files::DEFAULT_MAX_BYTES,
             proxy_timeout: crate::proxy::DEFAULT_TIMEOUT,
             proxy_max_body_bytes: crate::proxy::DEFAULT_MAX_BODY,
             max_recorded_exchanges: crate::record::DEFAULT_MAX_EXCHANGES,

@@ -22,6 +22,7 @@ use std::{
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The fault armed on one connection (0: none).
 #[derive(Default, Debug)]
@@ -49,6 +50,72 @@ pub struct Conn {
     pub fd: Option<std::os::fd::RawFd>,
     /// Whether the connection is TLS.
     pub secure: bool,
+    /// The connection's slot among `--max-connections`, which a parked
+    /// wait gives back while it sleeps; `None` on HTTP/2 (whose streams
+    /// share the connection).
+    pub slot: Option<Arc<ConnSlot>>,
+}
+
+/// The slot (one of `--max-connections`) an HTTP/1 connection holds. A
+/// wait parked on the connection (`POST /__admin/requests/wait`, counted
+/// against `--max-waiters` instead) gives it back for as long as it
+/// sleeps, so that waits never keep plain requests out.
+#[derive(Debug)]
+pub struct ConnSlot {
+    /// Held while the connection counts against the cap.
+    permit: std::sync::Mutex<Option<OwnedSemaphorePermit>>,
+    /// Every connection's slots.
+    slots: Arc<Semaphore>,
+}
+
+impl ConnSlot {
+    /// A connection holding `permit`, one of `slots`.
+    pub fn new(permit: OwnedSemaphorePermit, slots: Arc<Semaphore>) -> Arc<ConnSlot> {
+        Arc::new(ConnSlot {
+            permit: std::sync::Mutex::new(Some(permit)),
+            slots,
+        })
+    }
+
+    /// Whether the connection holds its slot.
+    #[cfg(test)]
+    pub fn held(&self) -> bool {
+        crate::sync::lock(&self.permit).is_some()
+    }
+
+    /// Gives the slot back until [`Parked::resume`]: another connection
+    /// may be accepted meanwhile.
+    pub fn park(self: &Arc<Self>) -> Parked {
+        self.release();
+        Parked(self.clone())
+    }
+
+    /// Gives the slot back for good (the connection has ended).
+    pub fn release(&self) {
+        let permit = crate::sync::lock(&self.permit).take();
+        drop(permit);
+    }
+}
+
+/// A connection whose slot is given back while a wait sleeps on it.
+/// Dropped without [`Parked::resume`] (the client went away), the
+/// connection stays out of the count: it is ending.
+#[derive(Debug)]
+pub struct Parked(Arc<ConnSlot>);
+
+impl Parked {
+    /// Takes a slot again; `false` when none is free, and the connection
+    /// must then close after its answer (`Connection: close`).
+    #[must_use]
+    pub fn resume(self) -> bool {
+        match self.0.slots.clone().try_acquire_owned() {
+            Ok(permit) => {
+                *crate::sync::lock(&self.0.permit) = Some(permit);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// A stream a fault can reset.
@@ -170,5 +237,40 @@ impl<S: Resettable> AsyncWrite for FaultIo<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parked_connections_slot_serves_another_and_is_taken_back_when_free() {
+        let slots = Arc::new(Semaphore::new(1));
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            panic!("a free slot");
+        };
+        let conn = ConnSlot::new(permit, slots.clone());
+        let parked = conn.park();
+        assert!(!conn.held());
+        let other = slots.clone().try_acquire_owned();
+        assert!(other.is_ok(), "the slot went to another connection");
+        drop(other);
+        assert!(parked.resume(), "free again: taken back");
+        assert!(conn.held());
+        assert!(slots.clone().try_acquire_owned().is_err());
+    }
+
+    #[test]
+    fn a_parked_connection_cannot_resume_while_its_slot_is_taken() {
+        let slots = Arc::new(Semaphore::new(1));
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            panic!("a free slot");
+        };
+        let conn = ConnSlot::new(permit, slots.clone());
+        let parked = conn.park();
+        let _other = slots.clone().try_acquire_owned();
+        assert!(!parked.resume());
+        assert!(!conn.held());
     }
 }

@@ -39,6 +39,7 @@ pub use fake_servicer_core::fault;
 pub(crate) mod journal;
 pub mod mappings;
 pub use fake_servicer_wiremock::matchers;
+pub(crate) mod offload;
 pub mod overrides;
 pub mod plan;
 pub mod proxy;
@@ -51,6 +52,7 @@ pub mod scope;
 pub use fake_servicer_wiremock::template;
 
 // Plugins and the files behind plugins and stubs.
+pub(crate) mod body_files;
 pub(crate) mod plugin;
 pub(crate) use fake_servicer_core::regular_file;
 pub(crate) mod sources;

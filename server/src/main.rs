@@ -60,10 +60,14 @@ async fn run(config: Config) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Parked HTTP/1 waits give their connection slot back: open sockets
+    // reach both caps together.
+    let sockets = config.max_connections.saturating_add(config.max_waiters);
     match cli::fd_limit::raise() {
-        Ok(n) if (n as usize) < config.max_connections => tracing::warn!(
-            "the open-file limit is {n}, below --max-connections {}: connections past it fail to be accepted",
-            config.max_connections
+        Ok(n) if (n as usize) < sockets => tracing::warn!(
+            "the open-file limit is {n}, below --max-connections {} plus --max-waiters {}: connections past it fail to be accepted",
+            config.max_connections,
+            config.max_waiters
         ),
         Ok(_) => {}
         Err(e) => tracing::warn!("cannot read or raise the open-file limit: {e}"),

@@ -119,6 +119,36 @@ impl Proxy {
     }
 
     /// Sends `req` to `spec`'s target, at `path` (and the request's query).
+    /// Whether a request sent to `base` comes back to this server (the
+    /// target is this server, or proxies to it): a request carrying this
+    /// server's `Via` mark is sent, and this server's 508 comes back. A
+    /// target that fails or takes longer than `wait` does not.
+    pub async fn leads_back(&self, base: &str, wait: Duration) -> bool {
+        let spec = ProxySpec {
+            base: base.to_owned(),
+            additional: Vec::new(),
+            remove: Vec::new(),
+            prefix_to_remove: None,
+        };
+        let probe = Recorded {
+            method: http::Method::GET,
+            path: "/".into(),
+            query: None,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            service: None,
+            client: None,
+            received_at: std::time::SystemTime::now(),
+            version: http::Version::HTTP_11,
+            secure: false,
+        };
+        let Ok(Ok(up)) = tokio::time::timeout(wait, self.forward(&spec, &probe, "/")).await else {
+            return false;
+        };
+        let mark = self.via.as_bytes();
+        up.status == StatusCode::LOOP_DETECTED && up.body.windows(mark.len()).any(|w| w == mark)
+    }
+
     pub async fn forward(
         &self,
         spec: &ProxySpec,
@@ -267,6 +297,7 @@ fn proxied(
                 body: up.body,
                 proxy: None,
                 template: None,
+                body_file: None,
                 ..stub.response.clone()
             };
             Plan::of_stub(&relayed, fixed)

@@ -60,6 +60,9 @@ struct Inner {
     proxy_stub: Option<Uuid>,
     /// Exchanges from this sequence number on belong to the recording.
     started_at: u64,
+    /// Exchanges before this sequence number were made into stubs already
+    /// (by a snapshot, or a recording's stop): never again.
+    taken_up_to: u64,
     next_seq: u64,
     exchanges: VecDeque<Exchange>,
     bytes: usize,
@@ -94,6 +97,7 @@ impl Recorder {
                 spec: None,
                 proxy_stub: None,
                 started_at: 0,
+                taken_up_to: 0,
                 next_seq: 0,
                 exchanges: VecDeque::new(),
                 bytes: 0,
@@ -202,7 +206,8 @@ impl Recorder {
                 persist: true,
                 repeats_as_scenarios: true,
             });
-            let from = inner.started_at;
+            let from = inner.started_at.max(inner.taken_up_to);
+            inner.taken_up_to = inner.next_seq;
             let mappings = make_mappings(
                 inner
                     .exchanges
@@ -216,25 +221,43 @@ impl Recorder {
         Ok(self.add(stubs, &spec, mappings))
     }
 
-    /// Makes stubs of every kept exchange, with `body`'s options.
+    /// Makes stubs of every kept exchange no snapshot or recording made
+    /// into stubs yet, with `body`'s options: a snapshot repeated adds
+    /// nothing twice.
     pub fn snapshot(&self, stubs: &Stubs, body: &Value) -> Result<Vec<Value>, RecordError> {
         let spec = Spec::parse(body, false).map_err(RecordError::Invalid)?;
-        let mappings = make_mappings(
-            lock(&self.inner)
-                .exchanges
-                .iter()
-                .map(|e| (&e.request, &e.response)),
-            &spec,
-        );
+        let mappings = {
+            let mut inner = lock(&self.inner);
+            let from = inner.taken_up_to;
+            inner.taken_up_to = inner.next_seq;
+            make_mappings(
+                inner
+                    .exchanges
+                    .iter()
+                    .filter(|e| e.seq >= from)
+                    .map(|e| (&e.request, &e.response)),
+                &spec,
+            )
+        };
         Ok(self.add(stubs, &spec, mappings))
     }
 
     /// Adds the made stubs to the live ones and, with `persist`, writes
-    /// them to the mappings directory; returns them newest first.
+    /// them to the mappings directory (a body of [`BODY_FILE_BYTES`] or
+    /// more to its files directory); returns them newest first.
     fn add(&self, stubs: &Stubs, spec: &Spec, mut mappings: Vec<Value>) -> Vec<Value> {
         for m in &mut mappings {
             if spec.persist {
                 m["persistent"] = Value::Bool(true);
+            }
+            if spec.persist
+                && let Some(dir) = &self.mappings_dir
+                && let Err(e) = body_to_file(&dir.join(crate::body_files::DIR_NAME), m)
+            {
+                tracing::warn!(
+                    "cannot write a recorded body to {}: {e}; it stays in the mapping",
+                    dir.display()
+                );
             }
             if let Err(e) = stubs.create(m) {
                 tracing::warn!(
@@ -256,18 +279,59 @@ impl Recorder {
     }
 }
 
-/// Writes `mapping` to `<dir>/<name>-<id>.json` (whole, or not at all).
-fn write_file(dir: &std::path::Path, mapping: &Value) -> std::io::Result<()> {
+/// A recorded body this long or longer goes to a body file when the
+/// recording is persisted: a mapping file stays far below
+/// `--max-mapping-file-bytes` whatever the body.
+pub const BODY_FILE_BYTES: usize = 64 * 1024;
+
+/// Moves a long recorded body of `mapping` to `<dir>/<name>-<id>.<ext>`
+/// (whole, or not at all), named by `bodyFileName`.
+fn body_to_file(dir: &std::path::Path, mapping: &mut Value) -> std::io::Result<()> {
+    use base64::Engine;
+    let name = mapping["name"].as_str().unwrap_or("recorded").to_owned();
+    let id = mapping["id"].as_str().unwrap_or_default().to_owned();
+    let Some(response) = mapping.get_mut("response").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let (bytes, ext) = match (response.get("body"), response.get("base64Body")) {
+        (Some(Value::String(text)), _) => (text.as_bytes().to_vec(), "txt"),
+        (_, Some(Value::String(b64))) => (
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(std::io::Error::other)?,
+            "bin",
+        ),
+        _ => return Ok(()),
+    };
+    if bytes.len() < BODY_FILE_BYTES {
+        return Ok(());
+    }
+    let file = format!("{name}-{id}.{ext}");
+    write_whole(dir, &file, &bytes)?;
+    response.remove("body");
+    response.remove("base64Body");
+    response.insert("bodyFileName".into(), Value::String(file));
+    Ok(())
+}
+
+/// Writes `bytes` to `<dir>/<file>` through a temporary file, so that a
+/// reader sees all of it or nothing.
+fn write_whole(dir: &std::path::Path, file: &str, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let name = mapping["name"].as_str().unwrap_or("recorded");
-    let id = mapping["id"].as_str().unwrap_or_default();
+    std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".recording-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    let text = serde_json::to_string_pretty(mapping).map_err(std::io::Error::other)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.persist(dir.join(format!("{name}-{id}.json")))
-        .map_err(|e| e.error)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(dir.join(file)).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Writes `mapping` to `<dir>/<name>-<id>.json` (whole, or not at all).
+fn write_file(dir: &std::path::Path, mapping: &Value) -> std::io::Result<()> {
+    let name = mapping["name"].as_str().unwrap_or("recorded");
+    let id = mapping["id"].as_str().unwrap_or_default();
+    let text = serde_json::to_string_pretty(mapping).map_err(std::io::Error::other)?;
+    write_whole(dir, &format!("{name}-{id}.json"), text.as_bytes())
 }

@@ -30,8 +30,14 @@ pub(crate) enum Refusal<'a> {
         path: &'a str,
         stubs: Vec<Value>,
     },
-    /// A stub's response template failed to render (500).
-    TemplateFailed { stub: uuid::Uuid, error: String },
+    /// A stub could not make its answer (500): its response template
+    /// failed to render, or its body file could not be read. `part` says
+    /// which.
+    StubFailed {
+        stub: uuid::Uuid,
+        part: &'static str,
+        error: String,
+    },
     /// The plugin has no route for the path (404).
     NoRoute {
         service: &'a str,
@@ -84,7 +90,7 @@ impl Refusal<'_> {
             | Refusal::NoStubMatches { .. }
             | Refusal::NoRoute { .. }
             | Refusal::NoSource => StatusCode::NOT_FOUND,
-            Refusal::TemplateFailed { .. } | Refusal::HandlerFailed { .. } => {
+            Refusal::StubFailed { .. } | Refusal::HandlerFailed { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             Refusal::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -132,8 +138,8 @@ impl Refusal<'_> {
                 "service": service,
                 "stubs": stubs,
             }),
-            Refusal::TemplateFailed { stub, error } => json!({
-                "error": format!("stub {stub}: response template: {error}"),
+            Refusal::StubFailed { stub, part, error } => json!({
+                "error": format!("stub {stub}: {part}: {error}"),
                 "stub": stub.to_string(),
             }),
             Refusal::NoRoute {

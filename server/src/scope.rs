@@ -34,7 +34,8 @@ pub const MAX_PER_REQUEST: usize = 8;
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(3600);
 
 /// Most scopes whose idle time is tracked; past it, the least recently
-/// used is no longer tracked (its stubs stay until removed or reset).
+/// used hundredth is no longer tracked (their stubs stay until removed or
+/// reset).
 pub const MAX_TRACKED: usize = 100_000;
 
 /// The scopes a request belongs to, in order: header, baggage, trace id.
@@ -164,10 +165,15 @@ impl Activity {
     pub fn touch(&self, scope: &Arc<str>) {
         let mut last = crate::sync::lock(&self.last);
         if last.len() >= MAX_TRACKED && !last.contains_key(scope) {
-            // Full: the least recently used stops being tracked.
-            let oldest = last.iter().min_by_key(|(_, t)| **t).map(|(s, _)| s.clone());
-            if let Some(s) = oldest {
-                last.remove(&s);
+            // Full: the least recently used hundredth stops being tracked,
+            // found in one pass, so that the next touches at the cap find
+            // room without scanning.
+            let mut by_age: Vec<(Instant, Arc<str>)> =
+                last.iter().map(|(s, t)| (*t, s.clone())).collect();
+            let drop = (by_age.len() / 100).max(1);
+            by_age.select_nth_unstable_by_key(drop - 1, |(t, _)| *t);
+            for (_, s) in &by_age[..drop] {
+                last.remove(s);
             }
         }
         last.insert(scope.clone(), Instant::now());
@@ -221,6 +227,24 @@ impl Activity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_the_cap_the_oldest_hundredth_stops_being_tracked_in_one_pass() {
+        let activity = Activity::default();
+        let first: Arc<str> = Arc::from("first");
+        activity.touch(&first);
+        for i in 1..MAX_TRACKED {
+            activity.touch(&Arc::from(format!("s{i}")));
+        }
+        assert_eq!(activity.tracked.load(Ordering::Acquire), MAX_TRACKED);
+        activity.touch(&Arc::from("one more"));
+        let tracked = activity.tracked.load(Ordering::Acquire);
+        assert_eq!(tracked, MAX_TRACKED - MAX_TRACKED / 100 + 1);
+        assert!(!crate::sync::lock(&activity.last).contains_key(&first));
+        // Room for the next ones without another pass.
+        activity.touch(&Arc::from("and another"));
+        assert_eq!(activity.tracked.load(Ordering::Acquire), tracked + 1);
+    }
     use crate::headers::map as headers;
 
     #[test]

@@ -18,9 +18,15 @@
 //! Limits apply to what the client sends — header count, header bytes, the
 //! time to send a request head — never to answers, so long delays and
 //! dribbled bodies are not cut off.
+//!
+//! `--max-connections` counts connections by slot ([`ConnSlot`]): an
+//! HTTP/1 connection parked in a blocking wait gives its slot back while
+//! it sleeps (the waits have their own cap, `--max-waiters`), and takes
+//! one again when the wait answers, or closes after its answer when none
+//! is free.
 
 use crate::{
-    conn::{Conn, FaultIo, FaultSlot, Resettable},
+    conn::{Conn, ConnSlot, FaultIo, FaultSlot, Resettable},
     dispatch,
     fault::Fault,
     head_timer::HeadTimer,
@@ -60,6 +66,8 @@ pub struct Limits {
     /// may sit idle (on HTTP/2: without an open stream).
     pub head_timeout: Duration,
     /// Connections served at once; the next is accepted when one closes.
+    /// An HTTP/1 connection whose request is a parked wait does not count
+    /// (see [`ConnSlot`]): waits are capped by `--max-waiters`.
     pub max_connections: usize,
 }
 
@@ -188,6 +196,8 @@ pub async fn serve(
                 continue;
             }
         };
+        // Given back while a wait is parked on the connection (HTTP/1).
+        let slot = ConnSlot::new(slot, slots.clone());
         let _ = stream.set_nodelay(true);
         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
         let served = Served {
@@ -209,9 +219,12 @@ pub async fn serve(
                     };
                     if let Some(stream) = accepted {
                         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                        served.connection(stream, remote, None, h2, true).await;
+                        let slot = (!h2).then(|| slot.clone());
+                        served
+                            .connection(stream, remote, None, h2, true, slot)
+                            .await;
                     }
-                    drop(slot);
+                    slot.release();
                 });
             }
             _ => {
@@ -224,14 +237,17 @@ pub async fn serve(
                     };
                     match preface {
                         Some(Some(h2)) => {
-                            served.connection(stream, remote, Some(fd), h2, false).await
+                            let slot = (!h2).then(|| slot.clone());
+                            served
+                                .connection(stream, remote, Some(fd), h2, false, slot)
+                                .await
                         }
                         Some(None) => {
                             tracing::debug!(%remote, "no request within {:?}", limits.head_timeout)
                         }
                         None => {}
                     }
-                    drop(slot);
+                    slot.release();
                 });
             }
         }
@@ -332,7 +348,9 @@ impl Served {
         }
     }
 
-    /// Serves requests on `stream` until it closes.
+    /// Serves requests on `stream` until it closes; `slot`, the
+    /// connection's place among `--max-connections` on HTTP/1, goes with
+    /// each request so that a wait can give it back while it sleeps.
     async fn connection<S: Resettable + Send + 'static>(
         self,
         stream: S,
@@ -340,6 +358,7 @@ impl Served {
         fd: Option<std::os::fd::RawFd>,
         h2: bool,
         secure: bool,
+        slot: Option<Arc<ConnSlot>>,
     ) {
         let stopped = self.stopped();
         // `stopping` itself is held until the connection ends: the server
@@ -357,6 +376,7 @@ impl Served {
             fd: fd.filter(|_| !h2),
             fault: fault.clone(),
             secure,
+            slot,
         };
         // On HTTP/2, whether a stream is open, to close the connection
         // once idle.
@@ -396,6 +416,7 @@ impl Served {
                 // A fault of its own, and no raw HTTP/1 on the socket.
                 conn.fault = Arc::new(FaultSlot::default());
                 conn.fd = None;
+                conn.slot = None;
                 authority_as_host(&mut req);
             }
             // The hot path takes no router and no extensions.

@@ -143,6 +143,7 @@ impl Server {
                         release: config.release,
                         quiet: config.quiet_period(),
                         poll: config.poll,
+                        build_timeout: config.build_timeout,
                     },
                     registry.clone(),
                     builds.clone(),
@@ -217,12 +218,20 @@ impl Server {
                 global_templating: config.global_response_templating,
                 proxy: proxy.clone(),
                 recorder: recorder.clone(),
+                budget: config.cpu_budget,
+                files: Arc::new(crate::body_files::BodyFiles::new(
+                    mappings_dir
+                        .as_ref()
+                        .map(|d| d.join(crate::body_files::DIR_NAME)),
+                    config.max_body_file_bytes,
+                )),
             }),
             Box::new(answer::plugins::FromPlugins {
                 runner: runner.clone(),
             }),
             Box::new(answer::not_found::NotFound {
                 stubs: stubs.clone(),
+                budget: config.cpu_budget,
             }),
         ]);
         let journal = Arc::new(Journal::new(config.journal_size).with_waiters(
@@ -249,6 +258,8 @@ impl Server {
             recorder,
             tls: tls.as_ref().map(|(_, tls)| tls.clone()),
             scope_activity,
+            cpu_budget: config.cpu_budget,
+            proxy: proxy.clone(),
         };
         expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
@@ -456,10 +467,18 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
             else {
                 return;
             };
-            for scope in activity.take_idle(idle) {
-                stubs.remove_scope(&scope);
-                overrides.remove_scope(&scope);
+            let ended = activity.take_idle(idle);
+            if ended.is_empty() {
+                continue;
             }
+            // All at once, off the async workers: thousands of scopes may
+            // end together.
+            let _ = tokio::task::spawn_blocking(move || {
+                let ended: std::collections::HashSet<&str> = ended.iter().map(|s| &**s).collect();
+                stubs.remove_scopes(&ended);
+                overrides.remove_scopes(&ended);
+            })
+            .await;
         }
     });
 }

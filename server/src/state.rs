@@ -48,6 +48,11 @@ pub struct App {
     pub(crate) tls: Option<Tls>,
     /// When each scope holding stubs or overrides was last used.
     pub(crate) scope_activity: Arc<Activity>,
+    /// `--cpu-budget-ms`, for the admin calls that rank near misses.
+    pub(crate) cpu_budget: Duration,
+    /// The outbound client, to tell whether a recording's target leads
+    /// back here.
+    pub(crate) proxy: crate::proxy::Proxy,
 }
 
 /// `FromRef<App>` for each part a handler may take on its own.

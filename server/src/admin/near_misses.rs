@@ -59,37 +59,63 @@ fn stub_misses(app: &App, req: &Recorded, shown: &Value) -> Vec<Value> {
         .collect()
 }
 
+// Each ranks off the async workers within the CPU budget
+// (`crate::offload`): past it, what was measured so far is ranked.
+
 async fn for_request(State(app): State<App>, body: Bytes) -> ApiResult {
     let logged = parse_json(&body)?;
     let req = recorded(&logged)?;
-    Ok(near_misses(stub_misses(&app, &req, &logged)))
-}
-
-async fn for_pattern(State(journal): State<Arc<Journal>>, body: Bytes) -> ApiResult {
-    let shown = parse_json(&body)?;
-    let pattern = RequestPattern::parse(&shown, "").map_err(ApiError::invalid)?;
-    let entries = journal.all();
-    let list = closest(entries.into_iter(), |e| {
-        pattern.distance(&RequestContext::new(&e.request()))
-    })
-    .into_iter()
-    .map(|(e, distance)| {
-        json!({
-            "request": e.logged_request(),
-            "requestPattern": shown,
-            "matchResult": match_result(distance),
-        })
-    })
-    .collect();
+    let budget = app.cpu_budget;
+    let list = offload(budget, move || stub_misses(&app, &req, &logged)).await?;
     Ok(near_misses(list))
 }
 
-async fn for_unmatched(State(app): State<App>) -> Response {
-    let mut list = Vec::new();
-    for entry in app.journal.unmatched() {
-        list.extend(stub_misses(&app, &entry.request(), &entry.logged_request()));
-    }
-    near_misses(list)
+async fn for_pattern(State(app): State<App>, body: Bytes) -> ApiResult {
+    let shown = parse_json(&body)?;
+    let pattern = RequestPattern::parse(&shown, "").map_err(ApiError::invalid)?;
+    let journal: Arc<Journal> = Arc::clone(&app.journal);
+    let list = offload(app.cpu_budget, move || {
+        closest(journal.all().into_iter(), |e| {
+            pattern.distance(&RequestContext::new(&e.request()))
+        })
+        .into_iter()
+        .map(|(e, distance)| {
+            json!({
+                "request": e.logged_request(),
+                "requestPattern": shown,
+                "matchResult": match_result(distance),
+            })
+        })
+        .collect()
+    })
+    .await?;
+    Ok(near_misses(list))
+}
+
+async fn for_unmatched(State(app): State<App>) -> ApiResult {
+    let budget = app.cpu_budget;
+    let list = offload(budget, move || {
+        let mut list = Vec::new();
+        for entry in app.journal.unmatched() {
+            if fake_servicer_core::budget::check().is_err() {
+                break;
+            }
+            list.extend(stub_misses(&app, &entry.request(), &entry.logged_request()));
+        }
+        list
+    })
+    .await?;
+    Ok(near_misses(list))
+}
+
+/// [`crate::offload::run`], a failure as a 500.
+async fn offload<T: Send + 'static>(
+    budget: std::time::Duration,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    crate::offload::run(budget, job)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, None, e))
 }
 
 fn bad(pointer: &str, title: impl Into<String>) -> ApiError {

@@ -2,7 +2,8 @@
 //! [`crate::record`]).
 
 use super::{ApiError, ApiResult, ok_empty, parse_json};
-use crate::record::Recorder;
+use crate::matchers::PatternError;
+use crate::record::{Recorder, Spec};
 use crate::{
     record::{RecordError, not_recording},
     state::App,
@@ -44,8 +45,23 @@ fn failed(e: RecordError) -> Response {
     }
 }
 
+/// How long a recording's start waits to learn whether its target leads
+/// back to this server.
+const LOOP_PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn start(State(app): State<App>, body: Bytes) -> ApiResult {
     let spec = body_json(&body)?;
+    if let Ok(Spec {
+        target: Some(target),
+        ..
+    }) = Spec::parse(&spec, true)
+        && app.proxy.leads_back(&target, LOOP_PROBE_WAIT).await
+    {
+        return Err(ApiError::invalid(PatternError::new(
+            "/targetBaseUrl",
+            format!("{target} leads back to this server: a recording of it would record itself"),
+        )));
+    }
     Ok(match app.recorder.start(&app.stubs, &spec) {
         Ok(()) => ok_empty(),
         Err(e) => failed(e),

@@ -123,8 +123,16 @@ async fn list(
 }
 
 /// `{"requests": [...], <the fields of tail>}`, the entries as `item`
-/// writes them, serialised one at a time as the client reads.
-fn requests_stream(entries: Vec<Arc<Entry>>, item: fn(&Entry) -> Value, tail: Value) -> Response {
+/// writes them, serialised one at a time as the client reads (each held
+/// until written: `Arc<Entry>`, or what a wait lists).
+pub(super) fn requests_stream<E>(
+    entries: Vec<E>,
+    item: fn(&Entry) -> Value,
+    tail: Value,
+) -> Response
+where
+    E: std::ops::Deref<Target = Entry> + Send + 'static,
+{
     let tail = match serde_json::to_vec(&tail) {
         // `{"a":…}` → `],"a":…}`
         Ok(mut t) if t.len() > 2 => {

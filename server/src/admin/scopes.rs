@@ -2,12 +2,17 @@
 //! /__admin/scopes/{scope}`, and `POST /__admin/requests/wait` (a blocking
 //! verify: `crate::journal::waits`).
 
-use super::{ApiError, ApiResult, parse_json};
-use crate::{journal::Entry, matchers::RequestPattern, state::App};
+use super::{ApiError, parse_json};
+use crate::{
+    conn::{Conn, Parked},
+    journal::{Entry, Matcher, Wait},
+    matchers::{Match, RequestPattern},
+    state::App,
+};
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, State},
+    extract::{ConnectInfo, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{delete, get, post},
@@ -141,7 +146,7 @@ struct WaitFor {
     pattern: RequestPattern,
     /// The pattern as given, for near misses.
     shown: Value,
-    count: usize,
+    count: u64,
     timeout: Duration,
     scope: Option<String>,
 }
@@ -170,7 +175,7 @@ fn parse_wait(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<WaitFor, A
                     Some("/count"),
                     format!("count: expected a whole number from 1 to 1000000, found {c}"),
                 )
-            })? as usize,
+            })?,
     };
     let timeout = match obj.remove("timeoutMs") {
         None | Some(Value::Null) => Duration::from_millis(crate::journal::DEFAULT_WAIT_MS),
@@ -201,67 +206,114 @@ fn parse_wait(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<WaitFor, A
 /// `POST /__admin/requests/wait`: a request pattern plus `count` (default
 /// 1), `timeoutMs` (default [`crate::journal::DEFAULT_WAIT_MS`], cut to
 /// `--max-wait-timeout`) and `scope`. Answers 200 with the matching
-/// requests (oldest first) once `count` are in the journal, or 408 with
-/// those that are at the timeout.
-async fn wait(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    let want = parse_wait(&app, &headers, &body)?;
-    let _seat = app.journal.waiters.seat().map_err(|max| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            None,
-            format!("{max} waits in progress already, the cap (--max-waiters)"),
-        )
-    })?;
-    let matches =
-        |e: &Entry| e.in_scope(want.scope.as_deref()) && want.pattern.matches(&e.request());
-    let (reached, found) = app
-        .journal
-        .wait_for(matches, want.count, want.timeout)
-        .await;
-    let requests: Vec<Value> = found.iter().map(|e| e.logged_request()).collect();
-    let mut answer = json!({
-        "requests": requests,
-        "count": found.len(),
-        "wanted": want.count,
-    });
-    if let Some(notice) = eviction_notice(&app, want.scope.as_deref(), &want.pattern) {
-        answer["journal"] = notice;
+/// requests (oldest first, at most 1 000, `MAX_LISTED` in
+/// `journal::waits`; `count` counts them all) once `count` are in the
+/// journal, or 408 with those that are at the timeout.
+///
+/// A wait counts against `--max-waiters`, not `--max-connections`: on
+/// HTTP/1 its connection gives its slot back while the wait sleeps (see
+/// [`crate::conn::ConnSlot`]), and closes after the answer when no slot is
+/// free by then. A wait refused over `--max-waiters` closes its
+/// connection too.
+async fn wait(
+    State(app): State<App>,
+    version: axum::http::Version,
+    extensions: axum::http::Extensions,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let want = match parse_wait(&app, &headers, &body) {
+        Ok(want) => want,
+        Err(e) => return e.into_response(),
+    };
+    let http1 = version != axum::http::Version::HTTP_2;
+    let _seat = match app.journal.waiters.seat(body.len()) {
+        Ok(seat) => seat,
+        Err(why) => {
+            let refused = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, None, why.to_string());
+            // A client retrying at once gets a new connection, which waits
+            // its turn among `--max-connections`.
+            return closing(refused.into_response(), http1);
+        }
+    };
+    let deadline = tokio::time::Instant::now() + want.timeout;
+    // The connection's slot is given back while the wait reads the
+    // journal and sleeps.
+    let parked = extensions
+        .get::<ConnectInfo<Conn>>()
+        .and_then(|c| c.slot.as_ref())
+        .map(|slot| slot.park());
+    let pattern = Arc::new(want.pattern);
+    let matches: Matcher = {
+        let pattern = pattern.clone();
+        Box::new(move |ctx| Match::matches(&*pattern, ctx))
+    };
+    let waiting = Wait::start(&app.journal, want.scope.as_deref(), matches, want.count).await;
+    waiting.until(deadline).await;
+    let waited = waiting.finish();
+    let keep_alive = parked.is_none_or(Parked::resume);
+    let mut tail = json!({"count": waited.count, "wanted": want.count});
+    if let Some(notice) = eviction_notice(&app, want.scope.as_deref(), &pattern) {
+        tail["journal"] = notice;
     }
-    let status = if reached {
+    let status = if waited.reached {
         StatusCode::OK
     } else {
-        answer["nearMisses"] = near_misses(&app, &want).into();
-        answer["error"] = format!(
+        let near = near_misses(&app, want.scope.clone(), pattern, want.shown).await;
+        tail["nearMisses"] = near.into();
+        tail["error"] = format!(
             "{} of {} matching requests arrived within {} ms",
-            found.len(),
+            waited.count,
             want.count,
             want.timeout.as_millis()
         )
         .into();
         StatusCode::REQUEST_TIMEOUT
     };
-    Ok((status, Json(answer)).into_response())
+    let mut answer = super::requests::requests_stream(waited.listed, Entry::logged_request, tail);
+    *answer.status_mut() = status;
+    closing(answer, http1 && !keep_alive)
+}
+
+/// `answer`, with `Connection: close` when `close`.
+fn closing(mut answer: Response, close: bool) -> Response {
+    if close {
+        answer.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    answer
 }
 
 /// The journal entries of the wait's scope closest to its pattern, as
-/// `POST /__admin/near-misses/request-pattern` shows them.
-fn near_misses(app: &App, want: &WaitFor) -> Vec<Value> {
-    use crate::matchers::{Match, RequestContext};
-    let entries = app
-        .journal
-        .all()
-        .into_iter()
-        .filter(|e| e.in_scope(want.scope.as_deref()));
-    crate::matchers::near_miss::closest(entries, |e| {
-        want.pattern.distance(&RequestContext::new(&e.request()))
-    })
-    .into_iter()
-    .map(|(e, distance)| {
-        json!({
-            "request": e.logged_request(),
-            "requestPattern": want.shown,
-            "matchResult": super::near_misses::match_result(distance),
+/// `POST /__admin/near-misses/request-pattern` shows them: of the newest
+/// [`crate::journal::NEAR_MISS_CANDIDATES`], ranked on a blocking thread.
+async fn near_misses(
+    app: &App,
+    scope: Option<String>,
+    pattern: Arc<RequestPattern>,
+    shown: Value,
+) -> Vec<Value> {
+    use crate::matchers::RequestContext;
+    app.journal
+        .off_workers(move |journal| {
+            let entries = journal
+                .newest_of(scope.as_deref(), crate::journal::NEAR_MISS_CANDIDATES)
+                .into_iter();
+            crate::matchers::near_miss::closest(entries, |e| {
+                pattern.distance(&RequestContext::new(&e.request()))
+            })
+            .into_iter()
+            .map(|(e, distance)| {
+                json!({
+                    "request": e.logged_request(),
+                    "requestPattern": shown,
+                    "matchResult": super::near_misses::match_result(distance),
+                })
+            })
+            .collect()
         })
-    })
-    .collect()
+        .await
+        .unwrap_or_default()
 }

@@ -7,7 +7,6 @@ use crate::{
     journal::AnsweredBy, mappings::Stub, plan::Plan, record::Recorder, refusal::Refusal,
     request::Recorded, settings::Settings,
 };
-use serde_json::Value;
 use std::sync::Arc;
 
 /// What a stub's answer needs.
@@ -18,6 +17,10 @@ pub(crate) struct FromStubs {
     pub global_templating: bool,
     pub proxy: crate::proxy::Proxy,
     pub recorder: Arc<Recorder>,
+    /// `--cpu-budget-ms`: the longest one answer's templates may render.
+    pub budget: std::time::Duration,
+    /// Where `bodyFileName` bodies are read from.
+    pub files: Arc<crate::body_files::BodyFiles>,
 }
 
 impl Source for FromStubs {
@@ -27,8 +30,11 @@ impl Source for FromStubs {
             Some(stub) if stub.response.proxy.is_some() => {
                 Reply::Later(Box::pin(self.proxied(stub, asked.req)))
             }
+            Some(stub) if self.template(&stub).is_some() || stub.response.body_file.is_some() => {
+                Reply::Later(Box::pin(self.rendered(stub, asked.req)))
+            }
             Some(stub) => {
-                let plan = self.plan(asked.req, &stub);
+                let plan = Plan::of_stub(&stub.response, self.settings.fixed_delay());
                 Reply::Now(answered(&stub, plan))
             }
         }
@@ -57,34 +63,75 @@ impl FromStubs {
         answered(&stub, plan)
     }
 
-    /// A stub's answer to `req`: its body and headers rendered when it is a
-    /// response template (500 naming the stub when rendering fails).
-    fn plan(&self, req: &Recorded, stub: &Stub) -> Plan {
-        let delay = self.settings.fixed_delay();
-        let response = &stub.response;
-        let Some(t) = response
+    /// The response template `stub` answers with, if any.
+    fn template<'s>(&self, stub: &'s Stub) -> Option<&'s crate::template::ResponseTemplate> {
+        stub.response
             .template
             .as_deref()
             .filter(|t| t.applies(self.global_templating))
-        else {
-            return Plan::of_stub(response, delay);
-        };
-        let input = crate::template::Input {
-            req,
-            service: stub.request.service.as_deref(),
-            path_template: stub
-                .json
-                .pointer("/request/urlPathTemplate")
-                .and_then(Value::as_str),
-            parameters: &t.parameters,
-        };
-        match t.render(&input, &response.body, &response.headers) {
-            Ok((body, headers)) => Plan::of_stub_with(response, body, headers, delay),
-            Err(e) => Refusal::TemplateFailed {
-                stub: stub.id,
-                error: e.to_string(),
+    }
+
+    /// The answer of a templated stub or one with a body file, made off
+    /// the async workers within the CPU budget (see [`crate::offload`]).
+    async fn rendered(&self, stub: Arc<Stub>, req: &Recorded) -> Answer {
+        let delay = self.settings.fixed_delay();
+        let (req, on_pool) = (req.clone(), Arc::clone(&stub));
+        let (global, files) = (self.global_templating, Arc::clone(&self.files));
+        let making = crate::offload::run(self.budget, move || {
+            let stub = on_pool;
+            let response = &stub.response;
+            let template = response.template.as_deref().filter(|t| t.applies(global));
+            let input = template.map(|t| crate::template::Input {
+                req: &req,
+                service: stub.request.service.as_deref(),
+                path_template: stub.request.template().map(|t| t.source()),
+                parameters: &t.parameters,
+            });
+            let (mut body, headers) = match (template, &input) {
+                (Some(t), Some(input)) => t
+                    .render(input, &response.body, &response.headers)
+                    .map_err(|e| ("response template", e))?,
+                _ => (response.body.clone(), response.headers.clone()),
+            };
+            if let Some(file) = &response.body_file {
+                body = body_file(&files, &file.name, template.zip(input.as_ref()))?;
             }
-            .plan(),
-        }
+            Ok(Plan::of_stub_with(response, body, headers, delay))
+        });
+        let plan = making
+            .await
+            .unwrap_or_else(|e| Err(("response", e)))
+            .unwrap_or_else(|(part, error)| {
+                Refusal::StubFailed {
+                    stub: stub.id,
+                    part,
+                    error,
+                }
+                .plan()
+            });
+        answered(&stub, plan)
+    }
+}
+
+/// The body of a stub's body file `name`: with templating on, the name and
+/// the file's text rendered first.
+fn body_file(
+    files: &crate::body_files::BodyFiles,
+    name: &str,
+    templating: Option<(&crate::template::ResponseTemplate, &crate::template::Input)>,
+) -> Result<bytes::Bytes, (&'static str, String)> {
+    let name = match templating {
+        Some((t, input)) => t
+            .render_text(input, name)
+            .map_err(|e| ("body file name", e))?,
+        None => name.to_owned(),
+    };
+    let bytes = files.read(&name).map_err(|e| ("body file", e))?;
+    match (templating, std::str::from_utf8(&bytes)) {
+        (Some((t, input)), Ok(text)) => t
+            .render_text(input, text)
+            .map(bytes::Bytes::from)
+            .map_err(|e| ("body file template", e)),
+        _ => Ok(bytes),
     }
 }

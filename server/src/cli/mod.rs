@@ -55,6 +55,12 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_HANDLER_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().handler_timeout))]
     pub handler_timeout: Seconds,
 
+    /// Milliseconds of CPU one request's templates may take to render (more
+    /// is answered 500 naming the stub and the budget), and its near misses
+    /// to be ranked (past it, the stubs measured so far are ranked).
+    #[arg(long, env = "FAKE_SERVICER_CPU_BUDGET_MS", value_name = "MS", default_value_t = Config::default().cpu_budget.as_millis() as u64)]
+    pub cpu_budget_ms: u64,
+
     /// Larger request bodies are answered 413 (read up to the limit, never
     /// buffered whole first).
     #[arg(long, env = "FAKE_SERVICER_MAX_BODY_BYTES", value_name = "N", default_value_t = Config::default().max_body_bytes)]
@@ -137,6 +143,12 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_RELEASE")]
     pub release: bool,
 
+    /// Seconds a source-mode build may run; past them cargo is killed,
+    /// with every process it started (build scripts too), and the build
+    /// is reported failed, naming this flag.
+    #[arg(long, env = "FAKE_SERVICER_BUILD_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().build_timeout))]
+    pub build_timeout: Seconds,
+
     /// Most next-request overrides armed at once; arming more is answered
     /// 507 until some are served or the server is reset.
     #[arg(long, env = "FAKE_SERVICER_MAX_ARMED_OVERRIDES", value_name = "N", default_value_t = Config::default().max_armed_overrides)]
@@ -158,6 +170,12 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_MAX_MAPPING_FILE_BYTES", value_name = "N", default_value_t = Config::default().max_mapping_file_bytes,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_mapping_file_bytes: u64,
+
+    /// A stub's `bodyFileName` file larger than this many bytes is not sent:
+    /// the stub answers 500 naming the file and the cap.
+    #[arg(long, env = "FAKE_SERVICER_MAX_BODY_FILE_BYTES", value_name = "N", default_value_t = Config::default().max_body_file_bytes,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_file_bytes: u64,
 
     /// Seconds an upstream has to answer a proxying stub's request in full
     /// (connect, head and body); later, the request is answered 500.
@@ -265,6 +283,7 @@ impl Args {
             docker: self.docker,
             journal_size: self.journal_size,
             handler_timeout: self.handler_timeout.0,
+            cpu_budget: Duration::from_millis(self.cpu_budget_ms),
             max_body_bytes: self.max_body_bytes,
             max_headers: self.max_headers,
             max_header_bytes: self.max_header_bytes,
@@ -279,10 +298,12 @@ impl Args {
             sources: self.sources.clone(),
             target_dir: self.target_dir.clone(),
             release: self.release,
+            build_timeout: self.build_timeout.0,
             max_armed_overrides: self.max_armed_overrides,
             max_armed_override_bytes: self.max_armed_override_bytes,
             max_plugin_bytes: self.max_plugin_bytes,
             max_mapping_file_bytes: self.max_mapping_file_bytes,
+            max_body_file_bytes: self.max_body_file_bytes,
             proxy_timeout: self.proxy_timeout.0,
             proxy_max_body_bytes: self.proxy_max_body_bytes,
             max_recorded_exchanges: self.max_recorded_exchanges,
@@ -317,7 +338,9 @@ impl FromStr for Seconds {
                 "expected a positive number of seconds, found {s:?}"
             ));
         }
-        Ok(Seconds(Duration::from_secs_f64(secs)))
+        Duration::try_from_secs_f64(secs)
+            .map(Seconds)
+            .map_err(|_| format!("{s:?} seconds is longer than this server can wait"))
     }
 }
 
@@ -329,6 +352,13 @@ impl fmt::Display for Seconds {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_absurd_number_of_seconds_is_refused_not_a_panic() {
+        let e = "1e30".parse::<super::Seconds>().unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
+        assert!("0.5".parse::<super::Seconds>().is_ok());
+    }
+
     use super::*;
 
     #[test]

@@ -161,6 +161,9 @@ pub struct Entry {
     /// The scopes the request carried.
     pub scopes: crate::scope::Scopes,
     pub(super) bytes: usize,
+    /// How many waits list this entry (see [`super::waits`]): its bytes
+    /// count against what waits keep once, however many list it.
+    pub(super) listed_by_waits: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Entry {

@@ -11,6 +11,10 @@
 //!
 //! An entry refers to the stub that answered (shared with the live stub,
 //! never copied): the journal shows its mapping while it exists.
+//!
+//! Blocking waits ([`waits`]) count entries as they are recorded: each
+//! shard numbers the entries it takes in, so that a wait reading the
+//! journal counts each entry once, by its read or as news.
 
 use crate::matchers::RequestPattern;
 use crate::request::Recorded;
@@ -35,7 +39,10 @@ mod waits;
 pub use entry::{AnsweredBy, Entry, Outcome, Responded};
 use entry::{charge, prefetch_entry};
 
-pub use waits::{DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITERS, DEFAULT_WAIT_MS, Waiters};
+pub use waits::{
+    DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITERS, DEFAULT_WAIT_MS, Matcher, NEAR_MISS_CANDIDATES, Wait,
+    Waiters,
+};
 
 /// Most shards a journal has.
 const MAX_SHARDS: usize = 16;
@@ -54,6 +61,9 @@ pub const EVICTED_ROUTES_BUDGET: usize = 1024 * 1024;
 struct Shard {
     entries: VecDeque<Arc<Entry>>,
     bytes: usize,
+    /// Entries taken in since the journal was made (kept across clears):
+    /// where a wait that read the shard starts counting news.
+    pushed: u64,
     /// Entries dropped by the journal's bounds since the last clear.
     evicted: evicted::Evicted,
 }
@@ -71,27 +81,9 @@ pub struct Journal {
     /// Entry ids are this random UUID with the sequence number mixed into
     /// its low bits: unique, and no system call per request.
     id_base: u128,
-    /// New entries, for waits; sent to only while someone listens.
-    news: tokio::sync::broadcast::Sender<Arc<Entry>>,
-    listeners: std::sync::atomic::AtomicUsize,
-    /// The waits on this journal in progress, capped.
+    /// The waits on this journal in progress, capped; each new entry is
+    /// counted for them as it is recorded.
     pub waiters: Waiters,
-}
-
-/// New entries a wait may lag behind before it rereads the journal.
-const NEWS_CAPACITY: usize = 1024;
-
-/// A subscription to new entries; stops the news when the last one goes.
-pub struct Listener<'a> {
-    journal: &'a Journal,
-    /// New entries since subscribing.
-    pub news: tokio::sync::broadcast::Receiver<Arc<Entry>>,
-}
-
-impl Drop for Listener<'_> {
-    fn drop(&mut self) {
-        self.journal.listeners.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 impl Journal {
@@ -107,8 +99,6 @@ impl Journal {
             evicted_routes_per_shard: EVICTED_ROUTES_BUDGET / shards,
             seq: AtomicU64::new(0),
             id_base: Uuid::new_v4().as_u128(),
-            news: tokio::sync::broadcast::channel(NEWS_CAPACITY).0,
-            listeners: Default::default(),
             waiters: Waiters::default(),
         }
     }
@@ -122,23 +112,18 @@ impl Journal {
         self.size > 0
     }
 
+    fn shard_index(&self, seq: u64) -> usize {
+        seq as usize & (self.shards.len() - 1)
+    }
+
     fn shard(&self, seq: u64) -> &Mutex<Shard> {
-        &self.shards[seq as usize & (self.shards.len() - 1)]
+        &self.shards[self.shard_index(seq)]
     }
 
     /// Records a request and its outcome (answered with no headers).
     #[cfg(test)]
     pub fn record(&self, request: &Recorded, outcome: Outcome) {
         self.record_scoped(request, crate::scope::Scopes::default(), outcome, &[]);
-    }
-
-    /// Subscribes to the entries recorded from now on.
-    pub fn listen(&self) -> Listener<'_> {
-        self.listeners.fetch_add(1, Ordering::AcqRel);
-        Listener {
-            journal: self,
-            news: self.news.subscribe(),
-        }
     }
 
     /// Entries dropped by the journal's bounds (`--journal-size`, the byte
@@ -199,14 +184,18 @@ impl Journal {
             outcome,
             scopes,
             bytes,
+            listed_by_waits: Default::default(),
         });
         // Entries this much older than this one are past the newest `size`.
         let size = self.size as u64;
-        let mut shard = lock(self.shard(seq));
+        let index = self.shard_index(seq);
+        let mut shard = lock(&self.shards[index]);
         shard.bytes += bytes;
-        // Checked under the shard's lock: a wait subscribing after this
-        // reads the entry from the journal.
-        let news = (self.listeners.load(Ordering::Acquire) > 0).then(|| entry.clone());
+        let at = shard.pushed;
+        shard.pushed += 1;
+        // Checked once the entry is in (under the shard's lock): a wait
+        // registered after this reads the entry from the journal.
+        let news = self.waiters.any().then(|| entry.clone());
         shard.entries.push_back(entry);
         // Usually one: freed after the lock is let go.
         let mut dropped: smallvec::SmallVec<[Arc<Entry>; 2]> = smallvec::SmallVec::new();
@@ -233,8 +222,7 @@ impl Journal {
         drop(shard);
         drop(dropped);
         if let Some(entry) = news {
-            // No receiver left: nobody waits any more.
-            let _ = self.news.send(entry);
+            self.waiters.deliver(&entry, index, at);
         }
     }
 
@@ -326,8 +314,12 @@ impl Journal {
     pub fn clear(&self) {
         for s in &self.shards {
             let mut shard = lock(s);
-            // A new ring: the old one's capacity goes too.
-            *shard = Shard::default();
+            // A new ring: the old one's capacity goes too. The count of
+            // entries taken in goes on (waits count news by it).
+            *shard = Shard {
+                pushed: shard.pushed,
+                ..Shard::default()
+            };
         }
     }
 }

@@ -89,7 +89,8 @@ impl MappingFiles {
 }
 
 /// Every `*.json` file below the mappings dir is a mapping file, whatever
-/// directory it is in.
+/// directory it is in, but for the files directory (`__files/`): it holds
+/// response bodies.
 impl crate::watch::WatchTarget for MappingFiles {
     fn name(&self) -> &'static str {
         "mappings"
@@ -97,6 +98,10 @@ impl crate::watch::WatchTarget for MappingFiles {
 
     fn wants(&self, rel: &Path) -> bool {
         rel.extension().is_some_and(|e| e == "json")
+            && rel
+                .components()
+                .next()
+                .is_none_or(|c| c.as_os_str() != crate::body_files::DIR_NAME)
     }
 
     fn load(&self, path: &Path) {

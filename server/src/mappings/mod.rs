@@ -17,7 +17,7 @@ pub use fake_servicer_wiremock::stub::{
     set_scope,
 };
 pub use files::MappingFiles;
-pub use near_misses::{NearMiss, add_to_not_found};
+pub use near_misses::{NearMiss, not_found_fields};
 pub use store::{ScenarioDetails, ScenarioStateError, ServicesHook, Stubs};
 
 use crate::matchers::PatternError;

@@ -28,16 +28,16 @@ impl Stubs {
     }
 }
 
-/// Adds `nearMisses` (the closest stubs: id, request pattern, distance,
-/// what differs) and `closest` (a line saying what differs from the
-/// closest) to a 404 body, when there are stubs.
-pub fn add_to_not_found(stubs: &Stubs, req: &Recorded, body: &mut Value) {
+/// The fields a 404 body gets when there are stubs: `closest` (a line
+/// saying what differs from the closest stub) and `nearMisses` (the
+/// closest stubs: id, request pattern, distance, what differs).
+pub fn not_found_fields(stubs: &Stubs, req: &Recorded) -> Vec<(String, Value)> {
     let misses = stubs.near_misses(req);
-    let (Some(first), Some(obj)) = (misses.first(), body.as_object_mut()) else {
-        return;
+    let Some(first) = misses.first() else {
+        return Vec::new();
     };
-    obj.insert(
-        "closest".into(),
+    let closest = (
+        "closest".to_owned(),
         Value::String(format!(
             "closest stub {}: {}",
             first.stub.id,
@@ -59,5 +59,5 @@ pub fn add_to_not_found(stubs: &Stubs, req: &Recorded, body: &mut Value) {
             })
         })
         .collect();
-    obj.insert("nearMisses".into(), Value::Array(list));
+    vec![closest, ("nearMisses".to_owned(), Value::Array(list))]
 }

@@ -175,7 +175,13 @@ impl Stubs {
 
     /// Removes the stubs of `scope`; how many there were.
     pub fn remove_scope(&self, scope: &str) -> usize {
-        self.remove_where(|s| s.scope.as_deref() == Some(scope))
+        self.remove_scopes(&HashSet::from([scope]))
+    }
+
+    /// Removes the stubs of every scope in `scopes` at once (one new
+    /// snapshot however many scopes end together); how many there were.
+    pub fn remove_scopes(&self, scopes: &HashSet<&str>) -> usize {
+        self.remove_where(|s| s.scope.as_deref().is_some_and(|s| scopes.contains(s)))
             .len()
     }
 

@@ -382,11 +382,16 @@ impl Overrides {
 
     /// Disarms the overrides armed for `scope`; how many there were.
     pub fn remove_scope(&self, scope: &str) -> usize {
+        self.remove_scopes(&std::collections::HashSet::from([scope]))
+    }
+
+    /// Disarms the overrides of every scope in `scopes`, in one pass.
+    pub fn remove_scopes(&self, scopes: &std::collections::HashSet<&str>) -> usize {
         let mut armed = crate::sync::lock(&self.armed);
         let keys: Vec<Key> = armed
             .queues
             .keys()
-            .filter(|k| k.3.as_deref() == Some(scope))
+            .filter(|k| k.3.as_deref().is_some_and(|s| scopes.contains(s)))
             .cloned()
             .collect();
         let mut removed = 0;

@@ -1,11 +1,18 @@
 //! Talking to cargo: which packages under a directory build a plugin
 //! (`cargo metadata`), and building one (`cargo build --message-format
-//! json`), with its libraries or its compiler errors.
+//! json`), with its libraries or its compiler errors. A build runs as a
+//! process group of its own, for at most its timeout ([`super::process`]),
+//! and what it writes is kept within a cap ([`Capped`]).
 
+use super::{
+    capped::Capped,
+    process::{self, Ended, Line, Stop},
+};
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    time::Duration,
 };
 
 /// A package whose library is a `cdylib`: a plugin to build.
@@ -22,7 +29,7 @@ impl Package {
     }
 }
 
-/// Most bytes of compiler output kept for a failed build.
+/// Most bytes kept of what `cargo metadata` says when it fails.
 const MAX_ERROR: usize = 4096;
 
 /// How a build ended.
@@ -30,8 +37,11 @@ const MAX_ERROR: usize = 4096;
 pub enum Built {
     /// The plugin libraries it made.
     Libraries(Vec<PathBuf>),
-    /// The compiler's (or cargo's) errors, rendered and cut short.
+    /// The compiler's (or cargo's) errors, rendered, their head and tail
+    /// kept ([`Capped`]); or why the build was killed.
     Failed(String),
+    /// Killed because the server is stopping.
+    Stopped,
 }
 
 fn cargo() -> Command {
@@ -99,8 +109,15 @@ fn plugin_packages(meta: &Value) -> Vec<Package> {
         .collect()
 }
 
-/// Builds the library of `package` into `target_dir`.
-pub fn build(package: &Package, target_dir: &Path, release: bool) -> Built {
+/// Builds the library of `package` into `target_dir`, for at most
+/// `timeout`; `stop` kills it (the server stopping).
+pub fn build(
+    package: &Package,
+    target_dir: &Path,
+    release: bool,
+    timeout: Duration,
+    stop: &Stop,
+) -> Built {
     let mut cmd = cargo();
     cmd.args([
         "build",
@@ -111,62 +128,93 @@ pub fn build(package: &Package, target_dir: &Path, release: bool) -> Built {
     ])
     .arg(&package.manifest)
     .arg("--target-dir")
-    .arg(target_dir)
-    .stdin(Stdio::null());
+    .arg(target_dir);
     if release {
         cmd.arg("--release");
     }
-    let out = match cmd.output() {
-        Ok(out) => out,
-        Err(e) => return Built::Failed(format!("cannot run cargo build: {e}")),
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let messages = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok());
-    if out.status.success() {
-        return Built::Libraries(libraries(messages));
+    let mut messages = Messages::default();
+    let mut stderr = Capped::default();
+    let ended = process::run(
+        &mut cmd,
+        timeout,
+        stop,
+        &mut |line| messages.read(line),
+        &mut stderr,
+    );
+    match ended {
+        Err(e) => Built::Failed(format!("cannot run cargo build: {e}")),
+        Ok(Ended::Stopped) => Built::Stopped,
+        Ok(Ended::TimedOut) => Built::Failed(timed_out(timeout, &stderr)),
+        Ok(Ended::Exited(status)) if status.success() => Built::Libraries(messages.libraries),
+        Ok(Ended::Exited(_)) if messages.errors.is_empty() => Built::Failed(stderr.text()),
+        Ok(Ended::Exited(_)) => Built::Failed(messages.errors.text()),
     }
-    let errors = errors(messages);
-    Built::Failed(if errors.is_empty() {
-        short(&String::from_utf8_lossy(&out.stderr))
-    } else {
-        short(&errors)
-    })
 }
 
-/// The `cdylib` files among cargo's artifact messages.
-fn libraries(messages: impl Iterator<Item = Value>) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for m in messages.filter(|m| m["reason"] == "compiler-artifact") {
-        let cdylib = m["target"]["crate_types"]
-            .as_array()
-            .is_some_and(|c| c.iter().any(|c| c == "cdylib"));
-        if !cdylib {
-            continue;
-        }
-        for file in m["filenames"].as_array().into_iter().flatten() {
-            let Some(file) = file.as_str().map(PathBuf::from) else {
-                continue;
-            };
-            if file
-                .extension()
-                .is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
-            {
-                found.push(file);
+/// The error of a build killed at its timeout, with what cargo had said.
+fn timed_out(timeout: Duration, stderr: &Capped) -> String {
+    let mut text = format!(
+        "timed out: the build ran longer than --build-timeout ({timeout:?}) and was killed, with every process it started"
+    );
+    if !stderr.is_empty() {
+        text.push_str("; cargo's output until then:\n");
+        text.push_str(&stderr.text());
+    }
+    text
+}
+
+/// What cargo's JSON messages (stdout, one a line) say, as they come: the
+/// `cdylib` files it made, and the compiler's rendered errors.
+#[derive(Default)]
+struct Messages {
+    libraries: Vec<PathBuf>,
+    errors: Capped,
+}
+
+impl Messages {
+    fn read(&mut self, line: Line<'_>) {
+        let message = match line {
+            Line::Whole(line) => serde_json::from_slice::<Value>(line),
+            // Not a message worth its memory (a rendered error that long
+            // would be cut anyway).
+            Line::TooLong(_) => return,
+        };
+        let Ok(m) = message else {
+            return;
+        };
+        match m["reason"].as_str() {
+            Some("compiler-artifact") => self.libraries.extend(libraries(&m)),
+            Some("compiler-message") if m["message"]["level"] == "error" => {
+                if let Some(rendered) = m["message"]["rendered"].as_str() {
+                    if !self.errors.is_empty() {
+                        self.errors.push(b"\n");
+                    }
+                    self.errors.push(rendered.as_bytes());
+                }
             }
+            _ => {}
         }
     }
-    found
 }
 
-/// The rendered errors among cargo's compiler messages.
-fn errors(messages: impl Iterator<Item = Value>) -> String {
-    messages
-        .filter(|m| m["reason"] == "compiler-message" && m["message"]["level"] == "error")
-        .filter_map(|m| m["message"]["rendered"].as_str().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The `cdylib` files of an artifact message.
+fn libraries(artifact: &Value) -> Vec<PathBuf> {
+    let cdylib = artifact["target"]["crate_types"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c == "cdylib"));
+    if !cdylib {
+        return Vec::new();
+    }
+    artifact["filenames"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str().map(PathBuf::from))
+        .filter(|f| {
+            f.extension()
+                .is_some_and(|e| e == std::env::consts::DLL_EXTENSION)
+        })
+        .collect()
 }
 
 /// `text` trimmed and cut to [`MAX_ERROR`] bytes (on a character boundary).
@@ -204,23 +252,53 @@ mod tests {
         );
     }
 
+    fn read(messages: &[Value]) -> Messages {
+        let mut read = Messages::default();
+        for m in messages {
+            read.read(Line::Whole(m.to_string().as_bytes()));
+        }
+        read
+    }
+
     #[test]
     fn artifacts_and_errors_are_read_from_cargos_messages() {
         let so = format!("/t/debug/libp.{}", std::env::consts::DLL_EXTENSION);
-        let messages = vec![
+        let read = read(&[
             json!({"reason": "compiler-artifact", "target": {"crate_types": ["lib"]}, "filenames": ["/t/debug/libdep.rlib"]}),
             json!({"reason": "compiler-artifact", "target": {"crate_types": ["cdylib"]}, "filenames": [so]}),
             json!({"reason": "compiler-message", "message": {"level": "warning", "rendered": "warning: unused"}}),
             json!({"reason": "compiler-message", "message": {"level": "error", "rendered": "error[E0425]: cannot find value `x`"}}),
-        ];
+            json!({"reason": "compiler-message", "message": {"level": "error", "rendered": "error: aborting"}}),
+        ]);
+        assert_eq!(read.libraries, [PathBuf::from(&so)]);
         assert_eq!(
-            libraries(messages.clone().into_iter()),
-            [PathBuf::from(&so)]
+            read.errors.text(),
+            "error[E0425]: cannot find value `x`\nerror: aborting"
         );
-        assert_eq!(
-            errors(messages.into_iter()),
-            "error[E0425]: cannot find value `x`"
-        );
+    }
+
+    #[test]
+    fn many_compiler_errors_keep_the_first_and_the_last() {
+        let error = |n: usize| {
+            json!({"reason": "compiler-message", "message": {"level": "error",
+                   "rendered": format!("error {n}: {}", "x".repeat(1000))}})
+        };
+        let read = read(&(0..1000).map(error).collect::<Vec<_>>());
+        let text = read.errors.text();
+        assert!(text.len() < 200 * 1024, "{}", text.len());
+        assert!(text.starts_with("error 0: "), "{text}");
+        assert!(text.contains("error 999: "), "{text}");
+        assert!(text.contains(" bytes left out …"), "{text}");
+    }
+
+    #[test]
+    fn a_timed_out_build_names_the_timeout_and_shows_cargos_output() {
+        let mut stderr = Capped::default();
+        stderr.push(b"   Compiling p v0.1.0\n");
+        let text = timed_out(Duration::from_secs(2), &stderr);
+        assert!(text.starts_with("timed out"), "{text}");
+        assert!(text.contains("--build-timeout (2s)"), "{text}");
+        assert!(text.ends_with("Compiling p v0.1.0"), "{text}");
     }
 
     #[test]

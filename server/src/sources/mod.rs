@@ -5,8 +5,14 @@
 //! service away: the last good version serves on, the error is logged and
 //! shown in `/__admin/services`, and the service's answers say so in a
 //! header.
+//!
+//! A build is bounded: what it writes is kept within a cap (its head and
+//! tail, [`capped`]); it is killed, with every process it started, past
+//! `--build-timeout`, and when the server stops ([`process`]).
 
+pub mod capped;
 pub mod cargo;
+pub mod process;
 
 use crate::{
     plugin::{Registry, registry::LoadOutcome},
@@ -15,6 +21,7 @@ use crate::{
 };
 use arc_swap::ArcSwap;
 use cargo::{Built, Package};
+use process::Stop;
 use serde_json::{Value, json};
 use std::{
     collections::{BTreeMap, BTreeSet, HashSet},
@@ -27,6 +34,10 @@ use std::{
     thread,
     time::{Duration, Instant, SystemTime},
 };
+
+/// `--build-timeout`: a build still running after this is killed and
+/// reported failed.
+pub const DEFAULT_BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The header on every answer of a service whose latest build failed.
 pub const FAILED_HEADER: &str = "x-fake-servicer-build";
@@ -135,12 +146,25 @@ pub struct Settings {
     pub quiet: Duration,
     /// Poll instead of file events.
     pub poll: bool,
+    /// A build still running after this is killed and reported failed.
+    pub build_timeout: Duration,
 }
 
 /// The running builder: a watch on the sources and a build thread.
+/// Dropping it (the server stopping) kills the build in flight, with every
+/// process it started, before the drop returns.
 pub struct Builder {
+    stop: Arc<Stop>,
     _watch: Watcher,
     _thread: thread::JoinHandle<()>,
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        // The build thread sees it and ends once the watch (dropped next)
+        // stops sending.
+        self.stop.stop();
+    }
 }
 
 impl Builder {
@@ -169,11 +193,14 @@ impl Builder {
         .map_err(|e| format!("cannot watch {}: {e}", settings.sources.display()))?;
         // Everything is new at start.
         let _ = tx.send(settings.sources.join("Cargo.toml"));
+        let stop = Arc::new(Stop::default());
+        let stopped = stop.clone();
         let thread = thread::Builder::new()
             .name("build-plugins".into())
-            .spawn(move || run(settings, registry, builds, rx))
+            .spawn(move || run(settings, registry, builds, rx, &stopped))
             .map_err(|e| format!("cannot start the build thread: {e}"))?;
         Ok(Builder {
+            stop,
             _watch: watch,
             _thread: thread,
         })
@@ -220,9 +247,13 @@ fn run(
     registry: Arc<Registry>,
     builds: Arc<Builds>,
     rx: mpsc::Receiver<PathBuf>,
+    stop: &Stop,
 ) {
     let mut packages: BTreeSet<Package> = BTreeSet::new();
     while let Ok(first) = rx.recv() {
+        if stop.stopping() {
+            return;
+        }
         let mut changed = vec![first];
         let deadline = Instant::now() + settings.quiet;
         while let Ok(more) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -251,7 +282,10 @@ fn run(
             builds.update(p, |s| s.state = "queued");
         }
         for package in dirty {
-            build_one(&package, &settings, &registry, &builds);
+            if stop.stopping() {
+                return;
+            }
+            build_one(&package, &settings, &registry, &builds, stop);
         }
     }
 }
@@ -308,7 +342,13 @@ fn discover(root: &Path, target_dir: &Path) -> BTreeSet<Package> {
     found
 }
 
-fn build_one(package: &Package, settings: &Settings, registry: &Registry, builds: &Builds) {
+fn build_one(
+    package: &Package,
+    settings: &Settings,
+    registry: &Registry,
+    builds: &Builds,
+    stop: &Stop,
+) {
     let started = SystemTime::now();
     builds.update(package, |s| {
         s.state = "building";
@@ -316,7 +356,14 @@ fn build_one(package: &Package, settings: &Settings, registry: &Registry, builds
     });
     tracing::info!(package = %package.name, "building");
     let clock = Instant::now();
-    match cargo::build(package, &settings.target_dir, settings.release) {
+    let built = cargo::build(
+        package,
+        &settings.target_dir,
+        settings.release,
+        settings.build_timeout,
+        stop,
+    );
+    match built {
         Built::Libraries(libraries) => {
             for lib in &libraries {
                 if let LoadOutcome::Refused(why) = registry.load_file(lib) {
@@ -338,6 +385,10 @@ fn build_one(package: &Package, settings: &Settings, registry: &Registry, builds
                 s.finished = Some(SystemTime::now());
                 s.error = Some(error);
             });
+        }
+        Built::Stopped => {
+            tracing::info!(package = %package.name, "build stopped: the server is stopping");
+            return;
         }
     }
     builds.refresh_failing(registry);

@@ -12,6 +12,8 @@
 mod abi_compat;
 mod admin_api;
 mod admin_compat;
+mod attack_soak;
+mod body_files;
 mod cli;
 mod docker;
 mod files;
@@ -29,6 +31,7 @@ mod sources;
 mod stub_services;
 mod templating;
 mod tls;
+mod waits_hardening;
 mod wire;
 
 /// The testkit finds at run time what cargo tells these tests at compile

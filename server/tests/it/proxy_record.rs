@@ -443,6 +443,31 @@ async fn a_snapshot_makes_stubs_of_every_proxied_exchange_and_a_reset_forgets_th
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_repeated_adds_only_the_exchanges_relayed_since() {
+    let up = server(|_| {}).await;
+    let me = server(|_| {}).await;
+    let (upa, a) = (Admin::new(&up), Admin::new(&me));
+    partner(&upa).await;
+    a.stub(json!({"request": {"method": "ANY"}, "response": {"proxyBaseUrl": up.url()}}))
+        .await;
+    let http = Http::new();
+    http.get(&format!("{}/text", me.url())).await;
+    let snapshot = || async {
+        let r = a
+            .post("/__admin/recordings/snapshot", json!({"persist": false}))
+            .await
+            .json();
+        r["mappings"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(snapshot().await, 1);
+    assert_eq!(snapshot().await, 0, "nothing relayed since");
+    http.get(&format!("{}/bin", me.url())).await;
+    assert_eq!(snapshot().await, 1, "only the new exchange");
+    let total = a.get("/__admin/mappings").await.json()["meta"]["total"].clone();
+    assert_eq!(total, 3, "the proxy stub and one stub per exchange");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relayed_exchanges_are_kept_within_their_count_and_byte_caps() {
     let up = server(|_| {}).await;
     let me = server(|c| {
@@ -479,6 +504,40 @@ async fn relayed_exchanges_are_kept_within_their_count_and_byte_caps() {
         [json!("/small/3"), json!("/small/2")],
         "the oldest dropped; one over the byte cap never kept"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_aimed_at_this_server_is_refused_at_start_and_one_aimed_elsewhere_starts() {
+    let me = server(|_| {}).await;
+    let other = server(|_| {}).await;
+    let a = Admin::new(&me);
+    let refused = a
+        .post(
+            "/__admin/recordings/start",
+            json!({"targetBaseUrl": me.url()}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(
+        refused.json()["errors"][0]["source"]["pointer"],
+        "/targetBaseUrl"
+    );
+    assert_eq!(
+        a.get("/__admin/recordings/status").await.json(),
+        json!({"status": "NeverStarted"})
+    );
+    let started = a
+        .post(
+            "/__admin/recordings/start",
+            json!({"targetBaseUrl": other.url()}),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -444,6 +444,43 @@ async fn an_idle_scopes_stubs_and_overrides_expire() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_scopes_ending_together_go_at_once() {
+    let (_server, a) = server(|c| c.scope_idle_timeout = Duration::from_millis(500)).await;
+    let scopes = 5_000;
+    let mappings: Vec<Value> = (0..scopes)
+        .map(|i| {
+            json!({"request": {"urlPath": format!("/s{i}"), "service": "shop"},
+                   "response": {"body": "scoped"},
+                   "metadata": {"fake-servicer": {"scope": format!("scope-{i}")}}})
+        })
+        .collect();
+    let r = admin_call(
+        &a,
+        Method::POST,
+        "/__admin/mappings/import",
+        &[],
+        json!({"mappings": mappings}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // One scope at a time, each removal re-sorting every stub left, took
+    // tens of seconds for this many.
+    eventually(
+        Duration::from_secs(8),
+        "every idle scope's stub to go",
+        || async {
+            let total = a.get("/__admin/mappings").await.json()["meta"]["total"].clone();
+            if total == 1 {
+                Ok(())
+            } else {
+                Err(total.to_string())
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_and_waits_say_when_the_journal_evicted_entries_of_their_scope() {
     let (_server, a) = server(|c| c.journal_size = 2).await;
     for _ in 0..3 {

@@ -2,6 +2,8 @@
 //! rebuilds them on every edit, and keeps the last good version serving
 //! when a build fails.
 
+mod bounds;
+
 use fake_servicer_server::{Config, Server};
 use serde_json::Value;
 use std::{path::Path, path::PathBuf, time::Duration};

@@ -207,7 +207,8 @@ impl RequestPattern {
         url && self.path_params.matches(self.template(), path)
     }
 
-    fn template(&self) -> Option<&PathTemplate> {
+    /// Its `urlPathTemplate`, if it has one.
+    pub fn template(&self) -> Option<&PathTemplate> {
         match &self.url {
             UrlMatcher::Template(t) => Some(t),
             _ => None,

@@ -101,6 +101,11 @@ impl PathTemplate {
         })
     }
 
+    /// The template as given (`/users/{id}`).
+    pub fn source(&self) -> &str {
+        &self.template
+    }
+
     /// The template with each `{name}` as `_`, as WireMock measures a
     /// distance from it.
     fn without_variables(&self) -> String {

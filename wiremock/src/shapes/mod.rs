@@ -1,5 +1,6 @@
 //! WireMock's JSON as serde types: a mapping, a request pattern, a
-//! response definition, a recording spec. Read once with [`read`], which
+//! response definition, a recording spec — read — and a serve event —
+//! written, at the admin edge, from the journal's facts. Read once with [`read`], which
 //! turns any error into a JSON pointer to the field at fault (WireMock's
 //! 422 `errors[].source.pointer`); each is then converted once into what
 //! the server runs (`TryFrom`, or `into_pattern` where the pointer of the
@@ -20,6 +21,7 @@ pub mod mapping;
 pub mod recording;
 pub mod request;
 pub mod response;
+pub mod serve_event;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

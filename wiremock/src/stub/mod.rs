@@ -10,7 +10,7 @@ pub mod scenarios;
 mod tests;
 
 pub use parse::parse_mapping;
-pub use response::StubResponse;
+pub use response::{BodyFile, StubResponse};
 pub use scenarios::{STARTED, ScenarioRule};
 
 use crate::matchers::{PatternError, RequestPattern};

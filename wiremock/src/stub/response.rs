@@ -19,9 +19,34 @@ pub struct StubResponse {
     /// `proxyBaseUrl` and its settings: answer with what that server
     /// answers (see [`ProxySpec`]).
     pub proxy: Option<Arc<ProxySpec>>,
-    /// Its body and header templates, when any hold `{{` (see
-    /// [`crate::template`]).
+    /// Its body and header templates, when any hold `{{` or it has a body
+    /// file (see [`crate::template`]).
     pub template: Option<Arc<crate::template::ResponseTemplate>>,
+    /// `bodyFileName`: the body is this file's, read when answered.
+    pub body_file: Option<BodyFile>,
+}
+
+/// `bodyFileName`: a path below the files directory (`__files/`), read
+/// when the stub answers, so an edit is served at once. With templating
+/// on, the name and the file's text are templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyFile {
+    pub name: String,
+}
+
+impl BodyFile {
+    /// Whether `name` stays below the directory it is read from: a
+    /// relative path with no `..`.
+    pub fn stays_inside(name: &str) -> bool {
+        !name.is_empty()
+            && !name.contains('\0')
+            && std::path::Path::new(name).components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+    }
 }
 
 impl StubResponse {
@@ -42,21 +67,29 @@ impl TryFrom<ResponseDefinition> for StubResponse {
     type Error = PatternError;
 
     fn try_from(d: ResponseDefinition) -> Result<StubResponse> {
-        if d.body_file_name.is_some() {
+        let body_file = d.body_file_name.map(|name| BodyFile { name });
+        if let Some(f) = &body_file
+            && !f.name.contains("{{")
+            && !BodyFile::stays_inside(&f.name)
+        {
             return Err(PatternError::new(
                 at("bodyFileName"),
-                "bodyFileName is not supported",
+                format!(
+                    "{:?} leaves the files directory (a relative path without `..` is needed)",
+                    f.name
+                ),
             ));
         }
         let bodies = [
             d.body.is_some(),
             d.json_body.is_some(),
             d.base64_body.is_some(),
+            body_file.is_some(),
         ];
         if bodies.iter().filter(|b| **b).count() > 1 {
             return Err(PatternError::new(
                 AT,
-                "give one of body, jsonBody, base64Body",
+                "give one of body, jsonBody, base64Body, bodyFileName",
             ));
         }
         let status = match d.status {
@@ -155,6 +188,7 @@ impl TryFrom<ResponseDefinition> for StubResponse {
         let template = crate::template::ResponseTemplate::build(
             body_text.as_ref().map(|(at, text)| (*at, text.as_str())),
             &headers,
+            body_file.is_some(),
             transformer,
             Value::Object(d.transformer_parameters.unwrap_or_default()),
         )
@@ -170,6 +204,7 @@ impl TryFrom<ResponseDefinition> for StubResponse {
             fault,
             proxy,
             template,
+            body_file,
         })
     }
 }

@@ -31,8 +31,12 @@ fn response_definitions_parse_or_name_the_bad_field() {
     );
     assert_eq!(bad(json!({"body": "a", "jsonBody": {}})), "/response");
     assert_eq!(
-        bad(json!({"bodyFileName": "x.json"})),
+        bad(json!({"bodyFileName": "../x.json"})),
         "/response/bodyFileName"
+    );
+    assert_eq!(
+        bad(json!({"bodyFileName": "x.json", "body": "b"})),
+        "/response"
     );
     assert_eq!(bad(json!({"colour": "red"})), "/response/colour");
 }

@@ -424,6 +424,21 @@ fn json_path(h: &Helper) -> Res {
     let expr = arg_text(h, 1);
     let path = serde_json_path::JsonPath::parse(&expr).map_err(|e| fail(h, e))?;
     let found = path.query(&doc).all();
+    // The matches' size, counted before any is copied: `$..x` over a deep
+    // document matches nested subtrees, each holding the next.
+    let mut room = Counted(super::MAX_OUTPUT_BYTES);
+    for v in &found {
+        super::budget::check().map_err(|e| fail(h, e))?;
+        serde_json::to_writer(&mut room, v).map_err(|_| {
+            fail(
+                h,
+                format!(
+                    "the matches are larger than {} bytes",
+                    super::MAX_OUTPUT_BYTES
+                ),
+            )
+        })?;
+    }
     let default = || opt(h, "default").map(Value::String).unwrap_or(Value::Null);
     Ok(match found.as_slice() {
         [] => default(),
@@ -431,6 +446,23 @@ fn json_path(h: &Helper) -> Res {
         [one] => (*one).clone(),
         many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),
     })
+}
+
+/// A writer that takes at most the bytes it holds room for.
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 = self
+            .0
+            .checked_sub(bytes.len())
+            .ok_or_else(|| std::io::Error::other("no room left"))?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn parse_json<'reg: 'rc, 'rc>(

@@ -6,6 +6,7 @@
 //! Templates are compiled once, when the stub is parsed; a stub whose body
 //! and headers hold no `{{` has no template and pays nothing.
 
+mod budget;
 mod helpers;
 mod model;
 mod now;
@@ -30,6 +31,7 @@ static REGISTRY: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut r = Handlebars::new();
     r.register_escape_fn(handlebars::no_escape);
     helpers::register(&mut r);
+    budget::register(&mut r);
     r
 });
 
@@ -46,6 +48,7 @@ impl Compiled {
         check_nesting(source)?;
         let mut t = Template::compile(source).map_err(|e| e.to_string())?;
         rewrite::template(&mut t);
+        budget::guard(&mut t);
         Ok(Some(Compiled(t)))
     }
 
@@ -115,6 +118,7 @@ struct Bounded(String);
 
 impl Output for Bounded {
     fn write(&mut self, seg: &str) -> Result<(), std::io::Error> {
+        budget::check().map_err(std::io::Error::other)?;
         if self.0.len() + seg.len() > MAX_OUTPUT_BYTES {
             return Err(std::io::Error::other(format!(
                 "the rendered template is larger than {MAX_OUTPUT_BYTES} bytes"
@@ -186,6 +190,7 @@ impl ResponseTemplate {
     pub fn build(
         body: Option<(&str, &str)>,
         headers: &[(http::HeaderName, http::HeaderValue)],
+        body_file: bool,
         always: bool,
         parameters: Value,
     ) -> Result<Option<ResponseTemplate>, (String, String)> {
@@ -215,7 +220,7 @@ impl ResponseTemplate {
                 .iter()
                 .any(|(_, v)| v.as_bytes().windows(12).any(|w| w == b"bodyAsBase64"));
         match parts {
-            Ok(p) if p.body.is_none() && p.headers.is_empty() => Ok(None),
+            Ok(p) if p.body.is_none() && p.headers.is_empty() && !body_file => Ok(None),
             Ok(p) => Ok(Some(ResponseTemplate {
                 always,
                 parts: Ok(p),
@@ -232,13 +237,23 @@ impl ResponseTemplate {
         }
     }
 
+    /// `source` (a body file's name or text) rendered for one request.
+    pub fn render_text(&self, input: &Input, source: &str) -> Result<String, String> {
+        match Compiled::new(source)? {
+            Some(t) => t.render(&input.model(source.contains("bodyAsBase64"))),
+            None => Ok(source.to_owned()),
+        }
+    }
+
     /// Whether this answer is rendered (`global`: the global flag).
     pub fn applies(&self, global: bool) -> bool {
         self.always || global
     }
 
     /// The body and headers for one request; `body` and `headers` are the
-    /// stub's, kept where they hold no template.
+    /// stub's, kept where they hold no template. Run within a CPU budget
+    /// ([`fake_servicer_core::budget::within`]), rendering stops with an
+    /// error at its deadline.
     pub fn render(
         &self,
         input: &Input,

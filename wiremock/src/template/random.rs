@@ -34,9 +34,15 @@ pub fn random_value(h: &Helper) -> Res {
         }
         other => return Err(fail(h, format!("unknown type {other:?}"))),
     };
-    let s: String = (0..length as usize)
-        .map(|_| chars[rand::random_range(0..chars.len())] as char)
-        .collect();
+    // One generator for the whole value; the budget checked every 64 KiB.
+    let mut rng = rand::rng();
+    let mut s = String::with_capacity(length as usize);
+    for i in 0..length as usize {
+        if i % 65_536 == 0 {
+            super::budget::check().map_err(|e| fail(h, e))?;
+        }
+        s.push(chars[rand::RngExt::random_range(&mut rng, 0..chars.len())] as char);
+    }
     Ok(if flag(h, "uppercase") {
         s.to_uppercase()
     } else {

@@ -277,3 +277,48 @@ fn render_cost() {
          model + {{{{request.method}}}} {small_ns} ns; model + 4-field JSON with jsonPath {big_ns} ns"
     );
 }
+
+/// `render` of `template` against `body` within `budget`.
+fn render_within(
+    template: &str,
+    body: &str,
+    budget: std::time::Duration,
+) -> Result<String, String> {
+    fake_servicer_core::budget::within(budget, || render(template, "/", None, body))
+}
+
+#[test]
+fn loops_that_multiply_stop_at_the_budget() {
+    let numbers: Vec<u32> = (0..500).collect();
+    let body = serde_json::to_string(&numbers).unwrap();
+    let template = "{{parseJson request.body 'a'}}{{#each a}}{{#each ../a}}{{#each ../../a}}{{/each}}{{/each}}{{/each}}done";
+    let started = std::time::Instant::now();
+    let e = render_within(template, &body, std::time::Duration::from_millis(50)).unwrap_err();
+    assert!(e.contains("CPU budget of 50 ms"), "{e}");
+    // 125 million passes through the innermost block were asked for.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn a_template_within_its_budget_renders_as_before() {
+    let out = render_within(
+        "{{#each request.query.a}}[{{this}}]{{else}}none{{/each}}",
+        "",
+        std::time::Duration::from_secs(5),
+    );
+    assert_eq!(out.unwrap(), "none");
+    assert_eq!(r("{{#each request.query.a}}[{{this}}]{{/each}}"), "[1][2]");
+}
+
+#[test]
+fn json_path_matches_larger_than_the_output_cap_are_refused_before_copying() {
+    // Each `id` holds the rest of the document: 40 matches of up to
+    // 1 MiB each.
+    let mut doc = serde_json::to_string(&"x".repeat(1 << 20)).unwrap();
+    for _ in 0..40 {
+        doc = format!(r#"{{"id":{doc}}}"#);
+    }
+    let e = render("{{jsonPath request.body '$..id'}}", "/", None, &doc).unwrap_err();
+    assert!(e.contains("the matches are larger than"), "{e}");
+    assert_eq!(r("{{jsonPath request.body '$.arr[1]'}}"), "x");
+}
