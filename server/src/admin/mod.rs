@@ -11,6 +11,7 @@ mod recordings;
 mod requests;
 mod responses;
 mod scopes;
+mod serve_events;
 
 use crate::mappings::Stubs;
 use crate::plugin::Registry;

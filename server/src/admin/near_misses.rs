@@ -81,7 +81,7 @@ async fn for_pattern(State(app): State<App>, body: Bytes) -> ApiResult {
         .into_iter()
         .map(|(e, distance)| {
             json!({
-                "request": e.logged_request(),
+                "request": super::serve_events::logged_request_json(&e),
                 "requestPattern": shown,
                 "matchResult": match_result(distance),
             })
@@ -100,7 +100,8 @@ async fn for_unmatched(State(app): State<App>) -> ApiResult {
             if fake_servicer_core::budget::check().is_err() {
                 break;
             }
-            list.extend(stub_misses(&app, &entry.request(), &entry.logged_request()));
+            let shown = super::serve_events::logged_request_json(&entry);
+            list.extend(stub_misses(&app, &entry.request(), &shown));
         }
         list
     })

@@ -8,6 +8,7 @@
 //! adds ours (`answeredBy`) to `GET /__admin/requests` and
 //! `GET /__admin/requests/{id}`.
 
+use super::serve_events::{logged_request, serve_event};
 use super::{ApiError, ApiResult, ok_empty, parse_json};
 use crate::journal::Journal;
 use crate::{
@@ -23,6 +24,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use fake_servicer_wiremock::shapes::serve_event::ServeEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::{convert::Infallible, sync::Arc};
@@ -63,11 +65,11 @@ fn flag(v: &Option<String>) -> bool {
 }
 
 /// The serve event writer for the `extensions` flag.
-fn writer(extensions: bool) -> fn(&Entry) -> Value {
+fn writer(extensions: bool) -> fn(&Entry) -> ServeEvent {
     if extensions {
-        |e| e.serve_event(true)
+        |e| serve_event(e, true)
     } else {
-        Entry::to_json
+        |e| serve_event(e, false)
     }
 }
 
@@ -125,13 +127,10 @@ async fn list(
 /// `{"requests": [...], <the fields of tail>}`, the entries as `item`
 /// writes them, serialised one at a time as the client reads (each held
 /// until written: `Arc<Entry>`, or what a wait lists).
-pub(super) fn requests_stream<E>(
-    entries: Vec<E>,
-    item: fn(&Entry) -> Value,
-    tail: Value,
-) -> Response
+pub(super) fn requests_stream<E, T>(entries: Vec<E>, item: fn(&Entry) -> T, tail: Value) -> Response
 where
     E: std::ops::Deref<Target = Entry> + Send + 'static,
+    T: serde::Serialize + 'static,
 {
     let tail = match serde_json::to_vec(&tail) {
         // `{"a":…}` → `],"a":…}`
@@ -146,7 +145,7 @@ where
         if i > 0 {
             buf.push(b',');
         }
-        // Serialising a `Value` cannot fail.
+        // Serialising plain data with string keys cannot fail.
         let _ = serde_json::to_writer(&mut buf, &item(&e));
         Bytes::from(buf)
     });
@@ -214,7 +213,7 @@ async fn count(State(app): State<App>, headers: axum::http::HeaderMap, body: Byt
 
 /// `{"serveEvents": [...]}`, WireMock's answer to removals.
 pub(super) fn serve_events(entries: Vec<Arc<Entry>>) -> Response {
-    let list: Vec<Value> = entries.iter().map(|e| e.to_json()).collect();
+    let list: Vec<ServeEvent> = entries.iter().map(|e| serve_event(e, false)).collect();
     Json(json!({ "serveEvents": list })).into_response()
 }
 
@@ -235,7 +234,7 @@ async fn find(State(app): State<App>, headers: axum::http::HeaderMap, body: Byte
         &p,
         requests_stream(
             find_scoped(&app, &p, scope.as_deref()),
-            Entry::logged_request,
+            logged_request,
             json!({}),
         ),
     ))
@@ -244,7 +243,7 @@ async fn find(State(app): State<App>, headers: axum::http::HeaderMap, body: Byte
 async fn unmatched(State(app): State<App>) -> Response {
     requests_stream(
         app.journal.unmatched(),
-        Entry::logged_request,
+        logged_request,
         json!({"requestJournalDisabled": !app.journal.enabled()}),
     )
 }
@@ -271,7 +270,7 @@ async fn read(
         .journal
         .get(parse_id(&id)?)
         .ok_or_else(|| not_found(&id))?;
-    Ok(Json(entry.serve_event(flag(&q.extensions))).into_response())
+    Ok(Json(serve_event(&entry, flag(&q.extensions))).into_response())
 }
 
 async fn remove(State(app): State<App>, Path(id): Path<String>) -> ApiResult {

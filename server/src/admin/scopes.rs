@@ -5,7 +5,7 @@
 use super::{ApiError, parse_json};
 use crate::{
     conn::{Conn, Parked},
-    journal::{Entry, Matcher, Wait},
+    journal::{Matcher, Wait},
     matchers::{Match, RequestPattern},
     state::App,
 };
@@ -270,7 +270,8 @@ async fn wait(
         .into();
         StatusCode::REQUEST_TIMEOUT
     };
-    let mut answer = super::requests::requests_stream(waited.listed, Entry::logged_request, tail);
+    let mut answer =
+        super::requests::requests_stream(waited.listed, super::serve_events::logged_request, tail);
     *answer.status_mut() = status;
     closing(answer, http1 && !keep_alive)
 }
@@ -307,7 +308,7 @@ async fn near_misses(
             .into_iter()
             .map(|(e, distance)| {
                 json!({
-                    "request": e.logged_request(),
+                    "request": super::serve_events::logged_request_json(&e),
                     "requestPattern": shown,
                     "matchResult": super::near_misses::match_result(distance),
                 })

@@ -1,11 +1,10 @@
 //! One journal entry: the request (its text packed), how it was answered,
-//! what it costs, and its WireMock JSON.
+//! and what it costs. WireMock's JSON of it is written at the admin edge
+//! (`admin::serve_events`).
 
 use super::{MAX_BODY, packed};
 use crate::mappings::Stub;
 use crate::request::Recorded;
-use base64::Engine;
-use serde_json::{Map, Value, json};
 use std::{
     mem::size_of,
     sync::{Arc, Weak},
@@ -31,21 +30,6 @@ pub enum AnsweredBy {
     Server,
     /// Nothing: unknown service or route.
     Nothing,
-}
-
-impl AnsweredBy {
-    fn to_json(&self) -> Value {
-        match self {
-            AnsweredBy::Override => json!({"kind": "override"}),
-            AnsweredBy::Armed => json!({"kind": "armed"}),
-            AnsweredBy::Stub(id) => json!({"kind": "stub", "id": id.to_string()}),
-            AnsweredBy::Plugin { route, generation } => {
-                json!({"kind": "plugin", "route": &**route, "generation": generation})
-            }
-            AnsweredBy::Server => json!({"kind": "server"}),
-            AnsweredBy::Nothing => json!({"kind": "none"}),
-        }
-    }
 }
 
 /// What was sent back, as WireMock's serve events show it (with the
@@ -84,48 +68,6 @@ impl Responded {
             fault: plan.fault,
         }
     }
-
-    /// WireMock's `LoggedResponse` for `status`, sent with `headers`.
-    fn to_json(&self, status: u16, headers: packed::Headers<'_>) -> Value {
-        let mut v = json!({"status": status});
-        let mut headers = headers.peekable();
-        if headers.peek().is_some() {
-            v["headers"] = headers_json(headers.map(|(n, v, _)| {
-                (
-                    std::str::from_utf8(n).unwrap_or_default(),
-                    String::from_utf8_lossy(v).into_owned(),
-                )
-            }));
-        }
-        v["bodyAsBase64"] = base64::engine::general_purpose::STANDARD
-            .encode(&self.body)
-            .into();
-        if let Some(f) = self.fault {
-            v["fault"] = f.name().into();
-        }
-        v["body"] = String::from_utf8_lossy(&self.body).into();
-        v
-    }
-}
-
-/// Headers as WireMock writes them: one string per name, or an array of
-/// its values when there are several.
-fn headers_json<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> Value {
-    let mut headers: Map<String, Value> = Map::new();
-    for (name, value) in pairs {
-        let key = crate::headers::title_case(name);
-        match headers.get_mut(&key) {
-            None => {
-                headers.insert(key, Value::String(value));
-            }
-            Some(Value::Array(a)) => a.push(Value::String(value)),
-            Some(one) => {
-                let first = one.take();
-                *one = Value::Array(vec![first, Value::String(value)]);
-            }
-        }
-    }
-    Value::Object(headers)
 }
 
 /// How a request was answered.
@@ -231,59 +173,9 @@ impl Entry {
         !matches!(self.outcome.answered_by, AnsweredBy::Nothing)
     }
 
-    /// WireMock's `LoggedRequest`.
-    pub fn logged_request(&self) -> Value {
-        let r = &self.request();
-        let mut headers = Map::new();
-        for name in r.headers.keys() {
-            let values = r.header_values(name.as_str());
-            let v = if values.len() == 1 {
-                Value::String(values[0].clone())
-            } else {
-                Value::from(values)
-            };
-            headers.insert(crate::headers::title_case(name.as_str()), v);
-        }
-        let mut query = Map::new();
-        for (k, v) in r.query_params() {
-            let e = query
-                .entry(k.clone())
-                .or_insert_with(|| json!({"key": k, "values": []}));
-            if let Some(vals) = e["values"].as_array_mut() {
-                vals.push(Value::String(v));
-            }
-        }
-        let logged_ms = r
-            .received_at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis() as u64;
-        let url = r.url();
-        json!({
-            "url": url,
-            "absoluteUrl": format!("{}://{}{}", r.scheme(), r.host().unwrap_or("localhost"), url),
-            "method": r.method.as_str(),
-            "clientIp": r.client.map(|c| c.ip().to_string()).unwrap_or_default(),
-            "headers": headers,
-            "cookies": {},
-            "browserProxyRequest": false,
-            "loggedDate": logged_ms,
-            "loggedDateString": crate::timestamp::rfc3339(r.received_at),
-            "bodyAsBase64": base64::engine::general_purpose::STANDARD.encode(&r.body),
-            "body": String::from_utf8_lossy(&r.body),
-            "queryParams": query,
-            "protocol": r.protocol(),
-            "scheme": r.scheme(),
-            "service": r.service().map(|(s, _)| s),
-        })
-        .as_object_mut()
-        .map(|o| {
-            if !self.scopes.is_empty() {
-                o.insert("scopes".into(), self.scopes.to_json());
-            }
-            Value::Object(std::mem::take(o))
-        })
-        .unwrap_or_default()
+    /// The headers the answer was sent with, as kept.
+    pub fn answer_headers(&self) -> packed::Headers<'_> {
+        self.text.answer_headers()
     }
 
     /// Whether the request carried `scope` (`None`: every entry).
@@ -294,58 +186,6 @@ impl Entry {
     /// The stub that answered, while it exists.
     pub fn stub(&self) -> Option<Arc<Stub>> {
         self.outcome.stub.as_ref().and_then(Weak::upgrade)
-    }
-
-    /// WireMock's serve event (which WireMock's clients parse strictly).
-    pub fn to_json(&self) -> Value {
-        self.serve_event(false)
-    }
-
-    /// WireMock's serve event; with `extensions`, also `answeredBy` (what
-    /// answered: override, armed, stub, plugin, server, none).
-    pub fn serve_event(&self, extensions: bool) -> Value {
-        let o = &self.outcome;
-        let process = o.process_time.as_millis() as u64;
-        let total = (o.added_delay + o.process_time).as_millis() as u64;
-        let definition = if self.was_matched() {
-            json!({"status": o.status})
-        } else {
-            json!({"status": o.status, "fromConfiguredStub": false})
-        };
-        let mut v = json!({
-            "id": self.id.to_string(),
-            "request": self.logged_request(),
-            "responseDefinition": definition,
-            "response": o.response.to_json(o.status, self.text.answer_headers()),
-            "wasMatched": self.was_matched(),
-            "timing": {
-                "addedDelay": o.added_delay.as_millis() as u64,
-                "processTime": process,
-                "responseSendTime": 0,
-                "serveTime": process,
-                "totalTime": total,
-            },
-            "subEvents": [],
-        });
-        if extensions {
-            v["answeredBy"] = o.answered_by.to_json();
-        }
-        if let (AnsweredBy::Stub(id), Some(obj)) = (&o.answered_by, v.as_object_mut()) {
-            match o.stub.as_ref().and_then(Weak::upgrade) {
-                Some(stub) => {
-                    obj.insert("stubMapping".into(), stub.json.clone());
-                    if let Some(resp) = stub.json.get("response") {
-                        obj.insert("responseDefinition".into(), resp.clone());
-                    }
-                }
-                // Removed or replaced since: only its id is left.
-                None => {
-                    let id = id.to_string();
-                    obj.insert("stubMapping".into(), json!({"id": id, "uuid": id}));
-                }
-            }
-        }
-        v
     }
 }
 

@@ -37,6 +37,7 @@ mod tests;
 mod waits;
 
 pub use entry::{AnsweredBy, Entry, Outcome, Responded};
+
 use entry::{charge, prefetch_entry};
 
 pub use waits::{

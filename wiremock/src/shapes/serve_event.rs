@@ -118,6 +118,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn query_parameters_keep_every_value_in_order() {
+        let q = query_params(
+            [("a", "1"), ("b", "x"), ("a", "2")].map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        assert_eq!(
+            serde_json::Value::Object(q),
+            serde_json::json!({"a": {"key": "a", "values": ["1", "2"]}, "b": {"key": "b", "values": ["x"]}})
+        );
+    }
+
+    #[test]
     fn a_name_with_several_values_lists_them() {
         let h = headers(
             [

@@ -1,0 +1,127 @@
+//! The journal's entries as WireMock writes them — serve events and
+//! logged requests ([`fake_servicer_wiremock::shapes::serve_event`]) —
+//! made here, at the admin edge, from the facts the journal keeps.
+
+use crate::journal::{AnsweredBy, Entry};
+use base64::Engine;
+use fake_servicer_wiremock::shapes::serve_event::{
+    self, LoggedRequest, LoggedResponse, ServeEvent, Timing,
+};
+use serde_json::{Map, Value, json};
+use std::time::SystemTime;
+
+/// WireMock's `LoggedRequest` of `entry`.
+pub fn logged_request(entry: &Entry) -> LoggedRequest {
+    let r = entry.request();
+    let headers = serve_event::headers(r.headers.iter().map(|(name, value)| {
+        (
+            name.as_str(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        )
+    }));
+    let url = r.url();
+    LoggedRequest {
+        absolute_url: format!(
+            "{}://{}{}",
+            r.scheme(),
+            r.host().unwrap_or("localhost"),
+            url
+        ),
+        url,
+        method: r.method.as_str().to_owned(),
+        client_ip: r.client.map(|c| c.ip().to_string()).unwrap_or_default(),
+        headers,
+        cookies: Map::new(),
+        browser_proxy_request: false,
+        logged_date: r
+            .received_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64,
+        logged_date_string: crate::timestamp::rfc3339(r.received_at),
+        body_as_base64: base64::engine::general_purpose::STANDARD.encode(&r.body),
+        body: String::from_utf8_lossy(&r.body).into_owned(),
+        query_params: serve_event::query_params(r.query_params()),
+        protocol: r.protocol(),
+        scheme: r.scheme(),
+        service: r.service().map(|(s, _)| s.to_owned()),
+        scopes: (!entry.scopes.is_empty()).then(|| entry.scopes.to_json()),
+    }
+}
+
+/// WireMock's serve event of `entry`; with `extensions`, also
+/// `answeredBy` (what answered: override, armed, stub, plugin, server,
+/// none).
+pub fn serve_event(entry: &Entry, extensions: bool) -> ServeEvent {
+    let o = &entry.outcome;
+    let process = o.process_time.as_millis() as u64;
+    let matched = entry.was_matched();
+    let mut definition = if matched {
+        json!({"status": o.status})
+    } else {
+        json!({"status": o.status, "fromConfiguredStub": false})
+    };
+    let mut stub_mapping = None;
+    if let AnsweredBy::Stub(id) = &o.answered_by {
+        match entry.stub() {
+            Some(stub) => {
+                if let Some(response) = stub.json.get("response") {
+                    definition = response.clone();
+                }
+                stub_mapping = Some(stub.json.clone());
+            }
+            // Removed or replaced since: only its id is left.
+            None => stub_mapping = Some(json!({"id": id.to_string(), "uuid": id.to_string()})),
+        }
+    }
+    let answer_headers = serve_event::headers(entry.answer_headers().map(|(n, v, _)| {
+        (
+            std::str::from_utf8(n).unwrap_or_default(),
+            String::from_utf8_lossy(v).into_owned(),
+        )
+    }));
+    let body = &o.response.body;
+    ServeEvent {
+        id: entry.id.to_string(),
+        request: logged_request(entry),
+        response_definition: definition,
+        response: LoggedResponse {
+            status: o.status,
+            headers: (!answer_headers.is_empty()).then_some(answer_headers),
+            body_as_base64: base64::engine::general_purpose::STANDARD.encode(body),
+            fault: o.response.fault.map(|f| f.name()),
+            body: String::from_utf8_lossy(body).into_owned(),
+        },
+        was_matched: matched,
+        timing: Timing {
+            added_delay: o.added_delay.as_millis() as u64,
+            process_time: process,
+            response_send_time: 0,
+            serve_time: process,
+            total_time: (o.added_delay + o.process_time).as_millis() as u64,
+        },
+        sub_events: Vec::new(),
+        answered_by: extensions.then(|| answered_by(&o.answered_by)),
+        stub_mapping,
+    }
+}
+
+/// Our `answeredBy` extension.
+fn answered_by(by: &AnsweredBy) -> Value {
+    match by {
+        AnsweredBy::Override => json!({"kind": "override"}),
+        AnsweredBy::Armed => json!({"kind": "armed"}),
+        AnsweredBy::Stub(id) => json!({"kind": "stub", "id": id.to_string()}),
+        AnsweredBy::Plugin { route, generation } => {
+            json!({"kind": "plugin", "route": &**route, "generation": generation})
+        }
+        AnsweredBy::Server => json!({"kind": "server"}),
+        AnsweredBy::Nothing => json!({"kind": "none"}),
+    }
+}
+
+/// [`logged_request`] as a JSON value, for answers that show it inside
+/// others (near misses).
+pub fn logged_request_json(entry: &Entry) -> Value {
+    serde_json::to_value(logged_request(entry)).unwrap_or_default()
+}
