@@ -201,6 +201,30 @@ pub fn path_for<'a>(
 }
 
 impl Recorded {
+    /// A request of `method` to `path` received now over HTTP/1.1: no
+    /// query, headers or body, no service. What the server sends of its
+    /// own (a probe) starts here, as do tests.
+    ///
+    /// ```
+    /// use fake_servicer_core::request::Recorded;
+    /// let r = Recorded::new(http::Method::GET, "/users/7");
+    /// assert_eq!(r.url(), "/users/7");
+    /// ```
+    pub fn new(method: Method, path: &str) -> Recorded {
+        Recorded {
+            method,
+            path: path.into(),
+            query: None,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            service: None,
+            client: None,
+            received_at: SystemTime::now(),
+            version: http::Version::HTTP_11,
+            secure: false,
+        }
+    }
+
     /// The service the request resolved to and the path relative to it.
     pub fn service(&self) -> Option<(&str, &str)> {
         self.service.as_ref().map(|(name, at)| {

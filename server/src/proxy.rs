@@ -130,18 +130,7 @@ impl Proxy {
             remove: Vec::new(),
             prefix_to_remove: None,
         };
-        let probe = Recorded {
-            method: http::Method::GET,
-            path: "/".into(),
-            query: None,
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
-            service: None,
-            client: None,
-            received_at: std::time::SystemTime::now(),
-            version: http::Version::HTTP_11,
-            secure: false,
-        };
+        let probe = Recorded::new(http::Method::GET, "/");
         let Ok(Ok(up)) = tokio::time::timeout(wait, self.forward(&spec, &probe, "/")).await else {
             return false;
         };

@@ -68,6 +68,22 @@ struct Inner {
     bytes: usize,
 }
 
+impl Inner {
+    /// Mappings of the kept exchanges from sequence number `from` on that
+    /// no snapshot or stop took yet; none of them is taken again.
+    fn take(&mut self, from: u64, spec: &Spec) -> Vec<Value> {
+        let from = from.max(self.taken_up_to);
+        self.taken_up_to = self.next_seq;
+        make_mappings(
+            self.exchanges
+                .iter()
+                .filter(|e| e.seq >= from)
+                .map(|e| (&e.request, &e.response)),
+            spec,
+        )
+    }
+}
+
 /// The recording state and the kept exchanges.
 pub struct Recorder {
     inner: Mutex<Inner>,
@@ -206,16 +222,8 @@ impl Recorder {
                 persist: true,
                 repeats_as_scenarios: true,
             });
-            let from = inner.started_at.max(inner.taken_up_to);
-            inner.taken_up_to = inner.next_seq;
-            let mappings = make_mappings(
-                inner
-                    .exchanges
-                    .iter()
-                    .filter(|e| e.seq >= from)
-                    .map(|e| (&e.request, &e.response)),
-                &spec,
-            );
+            let from = inner.started_at;
+            let mappings = inner.take(from, &spec);
             (spec, mappings)
         };
         Ok(self.add(stubs, &spec, mappings))
@@ -226,19 +234,7 @@ impl Recorder {
     /// nothing twice.
     pub fn snapshot(&self, stubs: &Stubs, body: &Value) -> Result<Vec<Value>, RecordError> {
         let spec = Spec::parse(body, false).map_err(RecordError::Invalid)?;
-        let mappings = {
-            let mut inner = lock(&self.inner);
-            let from = inner.taken_up_to;
-            inner.taken_up_to = inner.next_seq;
-            make_mappings(
-                inner
-                    .exchanges
-                    .iter()
-                    .filter(|e| e.seq >= from)
-                    .map(|e| (&e.request, &e.response)),
-                &spec,
-            )
-        };
+        let mappings = lock(&self.inner).take(0, &spec);
         Ok(self.add(stubs, &spec, mappings))
     }
 

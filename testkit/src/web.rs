@@ -39,6 +39,23 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Panics unless this is WireMock's 422 with its first error at
+    /// `pointer`.
+    pub fn assert_invalid_at(&self, pointer: &str) {
+        assert_eq!(
+            self.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expected 422 at {pointer}: {}",
+            self.text()
+        );
+        assert_eq!(
+            self.json()["errors"][0]["source"]["pointer"],
+            pointer,
+            "{}",
+            self.text()
+        );
+    }
 }
 
 /// A plain HTTP/1.1 client over loopback.

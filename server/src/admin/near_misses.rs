@@ -75,18 +75,7 @@ async fn for_pattern(State(app): State<App>, body: Bytes) -> ApiResult {
     let pattern = RequestPattern::parse(&shown, "").map_err(ApiError::invalid)?;
     let journal: Arc<Journal> = Arc::clone(&app.journal);
     let list = offload(app.cpu_budget, move || {
-        closest(journal.all().into_iter(), |e| {
-            pattern.distance(&RequestContext::new(&e.request()))
-        })
-        .into_iter()
-        .map(|(e, distance)| {
-            json!({
-                "request": super::serve_events::logged_request_json(&e),
-                "requestPattern": shown,
-                "matchResult": match_result(distance),
-            })
-        })
-        .collect()
+        entries_near(journal.all().into_iter(), &pattern, &shown)
     })
     .await?;
     Ok(near_misses(list))
@@ -107,6 +96,27 @@ async fn for_unmatched(State(app): State<App>) -> ApiResult {
     })
     .await?;
     Ok(near_misses(list))
+}
+
+/// The entries closest to `pattern`, as near-miss objects showing it as
+/// `shown`.
+pub(super) fn entries_near(
+    entries: impl Iterator<Item = Arc<crate::journal::Entry>>,
+    pattern: &RequestPattern,
+    shown: &Value,
+) -> Vec<Value> {
+    closest(entries, |e| {
+        pattern.distance(&RequestContext::new(&e.request()))
+    })
+    .into_iter()
+    .map(|(e, distance)| {
+        json!({
+            "request": super::serve_events::logged_request_json(&e),
+            "requestPattern": shown,
+            "matchResult": match_result(distance),
+        })
+    })
+    .collect()
 }
 
 /// [`crate::offload::run`], a failure as a 500.

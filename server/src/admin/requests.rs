@@ -18,16 +18,16 @@ use crate::{
 };
 use axum::{
     Json, Router,
-    body::{Body, Bytes},
+    body::Bytes,
     extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use fake_servicer_wiremock::shapes::serve_event::ServeEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::{convert::Infallible, sync::Arc};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Entries `GET /__admin/requests` answers when no `limit` is given.
@@ -120,45 +120,8 @@ async fn list(
         &app,
         scope.as_deref(),
         &RequestPattern::any(),
-        requests_stream(entries, writer(flag(&q.extensions)), tail),
+        super::serve_events::requests_stream(entries, writer(flag(&q.extensions)), tail),
     ))
-}
-
-/// `{"requests": [...], <the fields of tail>}`, the entries as `item`
-/// writes them, serialised one at a time as the client reads (each held
-/// until written: `Arc<Entry>`, or what a wait lists).
-pub(super) fn requests_stream<E, T>(entries: Vec<E>, item: fn(&Entry) -> T, tail: Value) -> Response
-where
-    E: std::ops::Deref<Target = Entry> + Send + 'static,
-    T: serde::Serialize + 'static,
-{
-    let tail = match serde_json::to_vec(&tail) {
-        // `{"a":…}` → `],"a":…}`
-        Ok(mut t) if t.len() > 2 => {
-            t[0] = b',';
-            [&b"]"[..], &t].concat()
-        }
-        _ => b"]}".to_vec(),
-    };
-    let items = entries.into_iter().enumerate().map(move |(i, e)| {
-        let mut buf = Vec::new();
-        if i > 0 {
-            buf.push(b',');
-        }
-        // Serialising plain data with string keys cannot fail.
-        let _ = serde_json::to_writer(&mut buf, &item(&e));
-        Bytes::from(buf)
-    });
-    let chunks = std::iter::once(Bytes::from_static(b"{\"requests\":["))
-        .chain(items)
-        .chain(std::iter::once(Bytes::from(tail)));
-    let stream = futures_util::stream::iter(chunks.map(Ok::<_, Infallible>));
-    let mut response = Response::new(Body::from_stream(stream));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }
 
 async fn clear(State(journal): State<Arc<Journal>>) -> Response {
@@ -232,7 +195,7 @@ async fn find(State(app): State<App>, headers: axum::http::HeaderMap, body: Byte
         &app,
         scope.as_deref(),
         &p,
-        requests_stream(
+        super::serve_events::requests_stream(
             find_scoped(&app, &p, scope.as_deref()),
             logged_request,
             json!({}),
@@ -241,7 +204,7 @@ async fn find(State(app): State<App>, headers: axum::http::HeaderMap, body: Byte
 }
 
 async fn unmatched(State(app): State<App>) -> Response {
-    requests_stream(
+    super::serve_events::requests_stream(
         app.journal.unmatched(),
         logged_request,
         json!({"requestJournalDisabled": !app.journal.enabled()}),

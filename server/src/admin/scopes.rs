@@ -270,8 +270,11 @@ async fn wait(
         .into();
         StatusCode::REQUEST_TIMEOUT
     };
-    let mut answer =
-        super::requests::requests_stream(waited.listed, super::serve_events::logged_request, tail);
+    let mut answer = super::serve_events::requests_stream(
+        waited.listed,
+        super::serve_events::logged_request,
+        tail,
+    );
     *answer.status_mut() = status;
     closing(answer, http1 && !keep_alive)
 }
@@ -296,24 +299,12 @@ async fn near_misses(
     pattern: Arc<RequestPattern>,
     shown: Value,
 ) -> Vec<Value> {
-    use crate::matchers::RequestContext;
     app.journal
         .off_workers(move |journal| {
             let entries = journal
                 .newest_of(scope.as_deref(), crate::journal::NEAR_MISS_CANDIDATES)
                 .into_iter();
-            crate::matchers::near_miss::closest(entries, |e| {
-                pattern.distance(&RequestContext::new(&e.request()))
-            })
-            .into_iter()
-            .map(|(e, distance)| {
-                json!({
-                    "request": super::serve_events::logged_request_json(&e),
-                    "requestPattern": shown,
-                    "matchResult": super::near_misses::match_result(distance),
-                })
-            })
-            .collect()
+            super::near_misses::entries_near(entries, &pattern, &shown)
         })
         .await
         .unwrap_or_default()

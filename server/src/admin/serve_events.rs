@@ -3,11 +3,15 @@
 //! made here, at the admin edge, from the facts the journal keeps.
 
 use crate::journal::{AnsweredBy, Entry};
+use axum::{body::Body, response::Response};
 use base64::Engine;
+use bytes::Bytes;
 use fake_servicer_wiremock::shapes::serve_event::{
     self, LoggedRequest, LoggedResponse, ServeEvent, Timing,
 };
+use http::{HeaderValue, header};
 use serde_json::{Map, Value, json};
+use std::convert::Infallible;
 use std::time::SystemTime;
 
 /// WireMock's `LoggedRequest` of `entry`.
@@ -124,4 +128,41 @@ fn answered_by(by: &AnsweredBy) -> Value {
 /// others (near misses).
 pub fn logged_request_json(entry: &Entry) -> Value {
     serde_json::to_value(logged_request(entry)).unwrap_or_default()
+}
+
+/// `{"requests": [...], <the fields of tail>}`, the entries as `item`
+/// writes them, serialised one at a time as the client reads (each held
+/// until written: `Arc<Entry>`, or what a wait lists).
+pub fn requests_stream<E, T>(entries: Vec<E>, item: fn(&Entry) -> T, tail: Value) -> Response
+where
+    E: std::ops::Deref<Target = Entry> + Send + 'static,
+    T: serde::Serialize + 'static,
+{
+    let tail = match serde_json::to_vec(&tail) {
+        // `{"a":…}` → `],"a":…}`
+        Ok(mut t) if t.len() > 2 => {
+            t[0] = b',';
+            [&b"]"[..], &t].concat()
+        }
+        _ => b"]}".to_vec(),
+    };
+    let items = entries.into_iter().enumerate().map(move |(i, e)| {
+        let mut buf = Vec::new();
+        if i > 0 {
+            buf.push(b',');
+        }
+        // Serialising plain data with string keys cannot fail.
+        let _ = serde_json::to_writer(&mut buf, &item(&e));
+        Bytes::from(buf)
+    });
+    let chunks = std::iter::once(Bytes::from_static(b"{\"requests\":["))
+        .chain(items)
+        .chain(std::iter::once(Bytes::from(tail)));
+    let stream = futures_util::stream::iter(chunks.map(Ok::<_, Infallible>));
+    let mut response = Response::new(Body::from_stream(stream));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }

@@ -1,7 +1,7 @@
 use super::*;
 use bytes::Bytes;
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 fn rec(path: &str, body: usize) -> Arc<Recorded> {
     rec_with_query(path, body, "a=1&a=2")
@@ -9,16 +9,9 @@ fn rec(path: &str, body: usize) -> Arc<Recorded> {
 
 fn rec_with_query(path: &str, body: usize, query: &str) -> Arc<Recorded> {
     Arc::new(Recorded {
-        method: http::Method::GET,
-        path: path.into(),
         query: Some(query.into()),
-        headers: http::HeaderMap::new(),
         body: Bytes::from(vec![b'x'; body]),
-        service: None,
-        client: None,
-        received_at: SystemTime::now(),
-        version: http::Version::HTTP_11,
-        secure: false,
+        ..Recorded::new(http::Method::GET, path)
     })
 }
 

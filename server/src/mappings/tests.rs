@@ -5,18 +5,7 @@ use serde_json::json;
 use std::time::Duration;
 
 fn req(path: &str) -> Recorded {
-    Recorded {
-        method: http::Method::GET,
-        path: path.into(),
-        query: None,
-        headers: http::HeaderMap::new(),
-        body: Bytes::new(),
-        service: None,
-        client: None,
-        received_at: std::time::SystemTime::now(),
-        version: http::Version::HTTP_11,
-        secure: false,
-    }
+    Recorded::new(http::Method::GET, path)
 }
 
 fn body_of(stubs: &Stubs, path: &str) -> Option<Bytes> {

@@ -408,14 +408,21 @@ async fn a_recording_keeps_filtered_requests_captured_headers_and_no_repeats_whe
     assert!(made[0].get("scenarioName").is_none());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_snapshot_makes_stubs_of_every_proxied_exchange_and_a_reset_forgets_them() {
+/// A partner server (see [`partner`]) and this server proxying every
+/// request to it: (the partner, this server, its admin).
+async fn proxying_to_partner() -> (TestServer, TestServer, Admin) {
     let up = server(|_| {}).await;
     let me = server(|_| {}).await;
     let (upa, a) = (Admin::new(&up), Admin::new(&me));
     partner(&upa).await;
     a.stub(json!({"request": {"method": "ANY"}, "response": {"proxyBaseUrl": up.url()}}))
         .await;
+    (up, me, a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_makes_stubs_of_every_proxied_exchange_and_a_reset_forgets_them() {
+    let (_up, me, a) = proxying_to_partner().await;
     let http = Http::new();
     http.get(&format!("{}/text", me.url())).await;
     http.get(&format!("{}/bin", me.url())).await;
@@ -444,12 +451,7 @@ async fn a_snapshot_makes_stubs_of_every_proxied_exchange_and_a_reset_forgets_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_repeated_adds_only_the_exchanges_relayed_since() {
-    let up = server(|_| {}).await;
-    let me = server(|_| {}).await;
-    let (upa, a) = (Admin::new(&up), Admin::new(&me));
-    partner(&upa).await;
-    a.stub(json!({"request": {"method": "ANY"}, "response": {"proxyBaseUrl": up.url()}}))
-        .await;
+    let (_up, me, a) = proxying_to_partner().await;
     let http = Http::new();
     http.get(&format!("{}/text", me.url())).await;
     let snapshot = || async {
@@ -517,16 +519,7 @@ async fn a_recording_aimed_at_this_server_is_refused_at_start_and_one_aimed_else
             json!({"targetBaseUrl": me.url()}),
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.text()
-    );
-    assert_eq!(
-        refused.json()["errors"][0]["source"]["pointer"],
-        "/targetBaseUrl"
-    );
+    refused.assert_invalid_at("/targetBaseUrl");
     assert_eq!(
         a.get("/__admin/recordings/status").await.json(),
         json!({"status": "NeverStarted"})

@@ -34,6 +34,20 @@ async fn price(a: &Admin, headers: &[(&str, &str)]) -> (u16, String) {
     (r.status.as_u16(), r.text())
 }
 
+/// Waits until only the unscoped stub of [`server`] is left (the scoped
+/// ones expired), for at most `limit`.
+async fn only_the_base_stub_within(a: &Admin, limit: Duration) {
+    eventually(limit, "the idle scopes' stubs to go", || async {
+        let total = a.get("/__admin/mappings").await.json()["meta"]["total"].clone();
+        if total == 1 {
+            Ok(())
+        } else {
+            Err(total.to_string())
+        }
+    })
+    .await;
+}
+
 /// An admin call with extra headers.
 async fn admin_call(
     a: &Admin,
@@ -427,19 +441,7 @@ async fn an_idle_scopes_stubs_and_overrides_expire() {
     )
     .await;
     assert_eq!(price(&a, &[(SCOPE, "idle")]).await.1, "scoped");
-    eventually(
-        Duration::from_secs(10),
-        "the idle scope's stub to go",
-        || async {
-            let total = a.get("/__admin/mappings").await.json()["meta"]["total"].clone();
-            if total == 1 {
-                Ok(())
-            } else {
-                Err(total.to_string())
-            }
-        },
-    )
-    .await;
+    only_the_base_stub_within(&a, Duration::from_secs(10)).await;
     assert_eq!(price(&a, &[(SCOPE, "idle")]).await.1, "base");
 }
 
@@ -465,19 +467,7 @@ async fn thousands_of_scopes_ending_together_go_at_once() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     // One scope at a time, each removal re-sorting every stub left, took
     // tens of seconds for this many.
-    eventually(
-        Duration::from_secs(8),
-        "every idle scope's stub to go",
-        || async {
-            let total = a.get("/__admin/mappings").await.json()["meta"]["total"].clone();
-            if total == 1 {
-                Ok(())
-            } else {
-                Err(total.to_string())
-            }
-        },
-    )
-    .await;
+    only_the_base_stub_within(&a, Duration::from_secs(8)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
