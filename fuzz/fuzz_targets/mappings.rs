@@ -10,6 +10,7 @@ use bytes::Bytes;
 use fake_servicer_server::{
     mappings::{Stub, parse_mapping},
     matchers::RequestPattern,
+    plan::Plan,
     request::Recorded,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -110,7 +111,7 @@ fuzz_target!(|data: &[u8]| {
     let req = request(rest);
     if let Ok(stub) = parse_mapping(&value, 0, None) {
         let _ = stub.request.matches(&req);
-        let _ = stub.response.plan(Duration::ZERO);
+        let _ = Plan::of_stub(&stub.response, Duration::ZERO);
         check_reparses(&stub, &req);
     }
     if let Ok(pattern) = RequestPattern::parse(&value, "") {
