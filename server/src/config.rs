@@ -112,6 +112,13 @@ pub struct Config {
     pub max_waiters: usize,
     /// The longest `timeoutMs` a wait may ask for (longer is cut to it).
     pub max_wait_timeout: Duration,
+    /// Most bytes of answers not yet sent, over all connections (bodies
+    /// from when their plan is carried out until written to the socket);
+    /// an answer that would pass it is answered 503.
+    pub max_unsent_bytes: usize,
+    /// A connection with answer bytes ready to send that writes none of
+    /// them for this long is dropped (a client that does not read).
+    pub send_timeout: Duration,
 }
 
 impl Default for Config {
@@ -159,6 +166,8 @@ impl Default for Config {
             scope_idle_timeout: crate::scope::DEFAULT_IDLE,
             max_waiters: crate::journal::DEFAULT_MAX_WAITERS,
             max_wait_timeout: crate::journal::DEFAULT_MAX_WAIT,
+            max_unsent_bytes: crate::unsent::DEFAULT_MAX_BYTES,
+            send_timeout: crate::unsent::DEFAULT_SEND_TIMEOUT,
         }
     }
 }

@@ -112,6 +112,15 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         ));
     }
     drop(snapshot);
+    // The body is charged to `--max-unsent-bytes` before the journal
+    // records what is sent: a 503 instead, when it would pass the cap.
+    let reserved = match answer.plan.reserve(conn.as_ref()) {
+        Ok(reserved) => reserved,
+        Err(refused) => {
+            answer = crate::answer::Answer::server(refused);
+            None
+        }
+    };
     if app.journal.enabled() {
         app.journal.record_scoped(
             &request,
@@ -130,7 +139,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     // Not held while the answer is sent (delays, dribbled chunks).
     drop(request);
     let headers = std::mem::take(&mut answer.plan.headers);
-    answer.plan.execute(conn.as_ref(), &headers).await
+    answer.plan.execute(conn.as_ref(), &headers, reserved).await
 }
 
 /// The whole request body: at most `max` bytes (413), within `timeout`

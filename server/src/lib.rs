@@ -28,6 +28,7 @@ pub(crate) mod serve;
 pub mod server;
 pub(crate) mod state;
 pub(crate) mod tls;
+pub(crate) mod unsent;
 
 // The request path, in order: which service (`routing`), what answers it
 // (`dispatch` asks the `answer` sources: arming and armed overrides, a

@@ -2,13 +2,23 @@
 //! server to send, in server memory (a plugin's answer is copied out of the
 //! plugin here), carried out asynchronously — a delay before the status
 //! line, a body dribbled as delayed chunks, or a connection fault.
+//!
+//! An answer's body is charged to `--max-unsent-bytes` from the moment its
+//! plan is carried out until it is sent ([`crate::unsent`]); one that would
+//! pass the cap is answered 503 instead.
 
-use crate::{conn::Conn, fault::Fault, mappings::StubResponse};
+use crate::{
+    conn::Conn,
+    fault::Fault,
+    mappings::StubResponse,
+    unsent::{Charged, OverCap, Reservation},
+};
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use fake_servicer::abi::FfiResponse;
 use http::{HeaderName, HeaderValue, StatusCode, header};
+use http_body_util::Full;
 use std::time::Duration;
 
 pub use fake_servicer_core::delay::{MAX_DELAY, MAX_DELAY_MS};
@@ -21,6 +31,21 @@ pub enum PlanBody {
     Full(Bytes),
     /// Sent with chunked encoding, each chunk after its delay.
     Chunks(Vec<(Duration, Bytes)>),
+}
+
+impl PlanBody {
+    /// Its bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            PlanBody::Full(bytes) => bytes.len(),
+            PlanBody::Chunks(chunks) => chunks.iter().map(|(_, c)| c.len()).sum(),
+        }
+    }
+
+    /// Whether it has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A response to carry out.
@@ -166,53 +191,127 @@ impl Plan {
         }
     }
 
+    /// The plan of an answer refused for `--max-unsent-bytes`: 503, JSON
+    /// naming the flag, as the request path's other refusals.
+    fn over_cap(over: OverCap) -> Plan {
+        let mut plan = Plan::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({
+                "error": format!(
+                    "an answer of {} bytes would take the bytes of answers not yet sent past {} (--max-unsent-bytes)",
+                    over.asked, over.max
+                ),
+                "flag": "--max-unsent-bytes",
+                "cap": over.max,
+            }),
+        );
+        plan.headers
+            .push((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        plan
+    }
+
+    /// Charges the plan's body to the connection's `--max-unsent-bytes`
+    /// from now until it is sent: the reservation to carry it out with,
+    /// or, when it would pass the cap, the 503 plan to answer instead (the
+    /// journal then records what is sent).
+    pub fn reserve(&self, conn: Option<&Conn>) -> Result<Option<Reservation>, Plan> {
+        match conn.and_then(|c| c.unsent.as_ref()) {
+            Some(ledger) if self.fault.is_none() && !self.body.is_empty() => {
+                match Reservation::within_cap(ledger, self.body.len()) {
+                    Ok(reserved) => Ok(Some(reserved)),
+                    Err(over) => {
+                        tracing::debug!(
+                            "refused an answer of {} bytes: --max-unsent-bytes {}",
+                            over.asked,
+                            over.max
+                        );
+                        Err(Plan::over_cap(over))
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Carries the plan out: waits its delay (holding no thread), then
     /// answers, dribbles, or arms the connection's fault. The headers sent
     /// are `headers` (the plan's own, or the journal's record of them),
     /// not the plan's.
+    ///
+    /// `reserved` is what [`Plan::reserve`] charged for the body (its
+    /// delay included) until it is sent.
     pub async fn execute(
         self,
         conn: Option<&Conn>,
         headers: &[(HeaderName, HeaderValue)],
+        reserved: Option<Reservation>,
     ) -> Response {
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay.min(MAX_DELAY)).await;
+        let Plan {
+            status,
+            reason,
+            body,
+            delay,
+            fault,
+            ..
+        } = self;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay.min(MAX_DELAY)).await;
         }
-        if let (Some(fault), Some(conn)) = (self.fault, conn) {
+        if let (Some(fault), Some(conn)) = (fault, conn) {
             conn.fault.arm(fault);
             let mut r = Response::new(Body::empty());
             r.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
             return r;
         }
-        let body = match self.body {
-            PlanBody::Full(bytes) => Body::from(bytes),
-            PlanBody::Chunks(chunks) => Body::from_stream(futures_util::stream::unfold(
-                chunks.into_iter(),
-                |mut rest| async move {
-                    let (delay, data) = rest.next()?;
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay.min(MAX_DELAY)).await;
-                    }
-                    Some((Ok::<_, std::convert::Infallible>(data), rest))
-                },
-            )),
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() = self.status;
-        if let Some(reason) = self.reason
-            && let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(reason)
-        {
-            response.extensions_mut().insert(phrase);
-        }
-        let sent = response.headers_mut();
-        for (name, value) in headers {
-            if !is_framing(name, value) {
-                sent.append(name.clone(), value.clone());
+        let body = match body {
+            PlanBody::Full(bytes) => match reserved {
+                Some(reserved) => Body::new(Charged::new(Full::new(bytes), reserved)),
+                None => Body::from(bytes),
+            },
+            PlanBody::Chunks(chunks) => {
+                let body = Body::from_stream(futures_util::stream::unfold(
+                    chunks.into_iter(),
+                    |mut rest| async move {
+                        let (delay, data) = rest.next()?;
+                        if !delay.is_zero() {
+                            tokio::time::sleep(delay.min(MAX_DELAY)).await;
+                        }
+                        Some((Ok::<_, std::convert::Infallible>(data), rest))
+                    },
+                ));
+                match reserved {
+                    Some(reserved) => Body::new(Charged::new(body, reserved)),
+                    None => body,
+                }
             }
-        }
-        response
+        };
+        respond(status, reason, body, headers)
     }
+}
+
+/// The response: `status`, `reason`, `headers` but those of the framing,
+/// and `body`.
+fn respond(
+    status: StatusCode,
+    reason: Option<String>,
+    body: Body,
+    headers: &[(HeaderName, HeaderValue)],
+) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    if let Some(reason) = reason
+        && let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(reason)
+    {
+        response.extensions_mut().insert(phrase);
+    }
+    let sent = response.headers_mut();
+    for (name, value) in headers {
+        if !is_framing(name, value) {
+            sent.append(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 /// Whether a header describes the message's framing, which the server

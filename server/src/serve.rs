@@ -17,7 +17,17 @@
 //!
 //! Limits apply to what the client sends — header count, header bytes, the
 //! time to send a request head — never to answers, so long delays and
-//! dribbled bodies are not cut off.
+//! dribbled bodies are not cut off. hyper answers a `Content-Length` it
+//! reserves (2⁶⁴−2, 2⁶⁴−1) itself, with a 431 as for a head too large;
+//! the connection's [`FaultIo`] sends a 413 in its place (see
+//! [`crate::conn::HeadScan`]).
+//!
+//! Answers a client does not read are bounded ([`crate::unsent`]): their
+//! bytes count against `--max-unsent-bytes` until written (a plan's answer
+//! over it is refused, see [`crate::plan`]; the admin API's answers are
+//! counted, never refused), and a connection with bytes ready to send that
+//! writes none for `--send-timeout` is dropped ([`Watchdog`]). `GET
+//! /__admin/health` says how many bytes are charged (`unsentBytes`).
 //!
 //! `--max-connections` counts connections by slot ([`ConnSlot`]): an
 //! HTTP/1 connection parked in a blocking wait gives its slot back while
@@ -26,19 +36,31 @@
 //! is free.
 
 use crate::{
-    conn::{Conn, ConnSlot, FaultIo, FaultSlot, Resettable},
+    conn::{Conn, ConnSlot, FaultIo, FaultSlot, Resettable, Wire},
     dispatch,
     fault::Fault,
     head_timer::HeadTimer,
     idle::{Streams, Tracked},
+    refusal::Refusal,
     state::RequestPath,
     tls::Tls,
+    unsent::{Budget, Charged, Ledger, Watchdog},
 };
 use axum::{Router, extract::ConnectInfo};
 use http::StatusCode;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use std::{future::Future, io, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    io,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::{Semaphore, watch},
@@ -69,6 +91,12 @@ pub struct Limits {
     /// An HTTP/1 connection whose request is a parked wait does not count
     /// (see [`ConnSlot`]): waits are capped by `--max-waiters`.
     pub max_connections: usize,
+    /// Most bytes of answers not yet sent, over all connections
+    /// (`--max-unsent-bytes`); a plan's answer past it is refused (503).
+    pub max_unsent_bytes: usize,
+    /// A connection with bytes ready to send that writes none for this
+    /// long is dropped (`--send-timeout`).
+    pub send_timeout: Duration,
 }
 
 /// The answer to a request head that breaks the rules hyper leaves to us:
@@ -171,6 +199,8 @@ pub async fn serve(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
     let (tls_listener, tls) = tls.unzip();
+    let budget = Budget::new(limits.max_unsent_bytes);
+    let too_large = too_large_answer(app.max_body_bytes);
     tokio::pin!(stop);
     loop {
         // Past the cap, new connections wait in the listen backlog.
@@ -206,6 +236,8 @@ pub async fn serve(
             app: app.clone(),
             limits,
             stopping: stopping_rx.clone(),
+            budget: budget.clone(),
+            too_large: too_large.clone(),
         };
         match (secure, &tls) {
             (true, Some(tls)) => {
@@ -259,15 +291,26 @@ pub async fn serve(
     stopping.closed().await;
 }
 
+/// How a connection ended.
+enum Ended {
+    /// It closed, or was closed, with this outcome.
+    Closed(Result<(), hyper::Error>),
+    /// It was dropped: answer bytes ready and none written for
+    /// `--send-timeout`.
+    Stalled,
+}
+
 /// Serves `conn` until it ends. Once `stopped` or `idle` resolves, asks it
 /// (with `close`) to finish its requests and close; should it still be
-/// open when `idle` resolves again, drops it.
+/// open when `idle` resolves again, drops it. Drops it at once when
+/// `stalled` resolves (a client that does not read its answers).
 async fn drive<C>(
     conn: C,
     close: impl Fn(Pin<&mut C>),
     stopped: impl Future<Output = ()>,
     mut idle: impl FnMut() -> Pin<Box<dyn Future<Output = ()> + Send>>,
-) -> Result<(), hyper::Error>
+    mut stalled: Watchdog,
+) -> Ended
 where
     C: Future<Output = Result<(), hyper::Error>>,
 {
@@ -275,15 +318,18 @@ where
     let mut idling = idle();
     let mut closing = false;
     loop {
+        // The connection first: the watchdog then sees what it wrote.
         tokio::select! {
-            ended = conn.as_mut() => return ended,
+            biased;
+            ended = conn.as_mut() => return Ended::Closed(ended),
+            () = &mut stalled => return Ended::Stalled,
             () = &mut stopped, if !closing => {
                 close(conn.as_mut());
                 closing = true;
             }
             () = &mut idling => {
                 if closing {
-                    return Ok(());
+                    return Ended::Closed(Ok(()));
                 }
                 close(conn.as_mut());
                 closing = true;
@@ -337,6 +383,10 @@ struct Served {
     limits: Limits,
     /// Turns `true` when the server stops.
     stopping: watch::Receiver<bool>,
+    /// The bytes of answers not yet sent, over all connections.
+    budget: Arc<Budget>,
+    /// The answer to a `Content-Length` hyper reserves (HTTP/1).
+    too_large: bytes::Bytes,
 }
 
 impl Served {
@@ -369,15 +419,20 @@ impl Served {
             app,
             limits,
             stopping,
+            budget,
+            too_large,
         } = self;
         let fault = Arc::new(FaultSlot::default());
+        let ledger = Ledger::new(budget.clone());
         let conn = Conn {
             remote,
             fd: fd.filter(|_| !h2),
             fault: fault.clone(),
             secure,
             slot,
+            unsent: Some(ledger.clone()),
         };
+        let stalled = Watchdog::new(ledger.clone(), limits.send_timeout);
         // On HTTP/2, whether a stream is open, to close the connection
         // once idle.
         let streams = h2.then(|| Arc::new(Streams::default()));
@@ -421,8 +476,13 @@ impl Served {
             }
             // The hot path takes no router and no extensions.
             let admin = req.uri().path().starts_with("/__admin").then(|| {
-                req.extensions_mut().insert(ConnectInfo(conn.clone()));
-                admin.clone()
+                // Its answers are charged here, whatever answers them.
+                let mut info = conn.clone();
+                info.unsent = None;
+                req.extensions_mut().insert(ConnectInfo(info));
+                let health =
+                    req.method() == http::Method::GET && req.uri().path() == "/__admin/health";
+                (admin.clone(), health.then(|| budget.clone()))
             });
             let app = app.clone();
             async move {
@@ -432,14 +492,25 @@ impl Served {
                 let answer = match admin {
                     // Boxed: every request's future would otherwise carry
                     // the admin router's room.
-                    Some(mut admin) => match Box::pin(admin.call(req)).await {
-                        Ok(answer) => answer,
-                        Err(never) => match never {},
-                    },
+                    Some((mut admin, health)) => {
+                        let answer = match Box::pin(admin.call(req)).await {
+                            Ok(answer) => answer,
+                            Err(never) => match never {},
+                        };
+                        let answer = match health {
+                            Some(budget) => Box::pin(with_unsent_bytes(answer, &budget)).await,
+                            None => answer,
+                        };
+                        match &conn.unsent {
+                            Some(ledger) => answer
+                                .map(|body| axum::body::Body::new(Charged::forced(body, ledger))),
+                            None => answer,
+                        }
+                    }
                     None => dispatch::handle(app, Some(conn.clone()), req).await,
                 };
                 let answer = match conn.fault.armed() {
-                    Some(fault) if h2 => h2_fault(fault)?,
+                    Some(fault) if h2 => h2_fault(fault, conn.unsent.clone())?,
                     _ => answer,
                 };
                 // The stream stays open until its answer is sent.
@@ -451,22 +522,91 @@ impl Served {
                 })
             }
         });
-        let io = TokioIo::new(FaultIo::new(stream, fault));
+        let wire = if h2 {
+            Wire::h2()
+        } else {
+            Wire::h1(limits.max_head_bytes.max(8 * 1024), too_large)
+        };
+        let io = TokioIo::new(FaultIo::new(stream, fault, ledger, wire));
         let ended = match h1 {
             None => {
                 let conn = http.1.serve_connection(io, service);
-                drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
+                drive(conn, |c| c.graceful_shutdown(), stopped, idle, stalled).await
             }
             Some(h1) => {
                 let conn = h1.serve_connection(io, service);
-                drive(conn, |c| c.graceful_shutdown(), stopped, idle).await
+                drive(conn, |c| c.graceful_shutdown(), stopped, idle, stalled).await
             }
         };
-        if let Err(e) = ended {
-            tracing::debug!(%remote, "connection ended: {e}");
+        match ended {
+            Ended::Closed(Err(e)) => tracing::debug!(%remote, "connection ended: {e}"),
+            Ended::Closed(Ok(())) => {}
+            Ended::Stalled => {
+                tracing::debug!(
+                    %remote,
+                    "dropped: answer bytes ready and none written for {:?} (--send-timeout)",
+                    limits.send_timeout
+                );
+                return_freed_memory_soon();
+            }
         }
         drop(stopping);
     }
+}
+
+/// Gives the memory freed by dropped stalled connections back to the
+/// system (glibc's allocator keeps it): once, a second after the first
+/// drop, for every drop meanwhile (an attack's connections go together),
+/// on a blocking thread.
+fn return_freed_memory_soon() {
+    static SCHEDULED: AtomicBool = AtomicBool::new(false);
+    if SCHEDULED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        SCHEDULED.store(false, Ordering::Release);
+        let _ = tokio::task::spawn_blocking(crate::trim::return_freed_memory).await;
+    });
+}
+
+/// The whole HTTP/1 answer to a `Content-Length` hyper reserves: 413, as
+/// any other request body over `--max-body-bytes`; the connection closes.
+fn too_large_answer(max_body_bytes: usize) -> bytes::Bytes {
+    let body = Refusal::BodyTooLarge {
+        max: max_body_bytes,
+    }
+    .body()
+    .to_string();
+    bytes::Bytes::from(format!(
+        "HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ))
+}
+
+/// `GET /__admin/health`'s answer with `unsentBytes`: the bytes of answers
+/// not yet sent, over all connections.
+async fn with_unsent_bytes(
+    answer: axum::response::Response,
+    budget: &Budget,
+) -> axum::response::Response {
+    if answer.status() != StatusCode::OK {
+        return answer;
+    }
+    let (mut parts, body) = answer.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut health)) => {
+            health.insert("unsentBytes".to_owned(), budget.held().into());
+            bytes::Bytes::from(serde_json::Value::Object(health).to_string())
+        }
+        _ => bytes,
+    };
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Gives an HTTP/2 request without `Host` one from its `:authority`.
@@ -493,22 +633,73 @@ fn authority_as_host(req: &mut axum::extract::Request) {
 /// - `RANDOM_DATA_THEN_CLOSE`: no garbage fits in a frame without
 ///   breaking the connection, so the stream is reset (`PROTOCOL_ERROR`)
 ///   with no answer.
-/// - `MALFORMED_RESPONSE_CHUNK`: a `200` head and a chunk of garbage, then
-///   the stream is reset (`PROTOCOL_ERROR`) before it ends.
-fn h2_fault(fault: Fault) -> Result<axum::response::Response, StreamReset> {
+/// - `MALFORMED_RESPONSE_CHUNK`: a `200` head and a DATA frame of random
+///   bytes, then the stream is reset (`PROTOCOL_ERROR`) before it ends.
+///   The reset waits until the frame is written (`ledger` counts DATA
+///   bytes written; at most [`GARBAGE_WAIT`]): one sent earlier would
+///   drop the head and the frame still queued.
+fn h2_fault(
+    fault: Fault,
+    ledger: Option<Arc<Ledger>>,
+) -> Result<axum::response::Response, StreamReset> {
     let reset = |reason: h2::Reason| Err(StreamReset::from(reason));
     match fault {
         Fault::EmptyResponse => reset(h2::Reason::INTERNAL_ERROR),
         Fault::ConnectionResetByPeer => reset(h2::Reason::CANCEL),
         Fault::RandomDataThenClose => reset(h2::Reason::PROTOCOL_ERROR),
         Fault::MalformedResponseChunk => {
-            let chunks: [Result<bytes::Bytes, StreamReset>; 2] = [
-                Ok(bytes::Bytes::from_static(crate::conn::MALFORMED_CHUNK)),
-                Err(StreamReset::from(h2::Reason::PROTOCOL_ERROR)),
-            ];
+            let mut garbage = vec![0u8; GARBAGE_BYTES];
+            rand::fill(&mut garbage[..]);
+            let steps = futures_util::stream::unfold(
+                Garbage::Chunk(bytes::Bytes::from(garbage)),
+                move |step| {
+                    let ledger = ledger.clone();
+                    async move {
+                        match step {
+                            Garbage::Chunk(chunk) => {
+                                let until = ledger
+                                    .as_ref()
+                                    .map_or(0, |l| l.progress() + chunk.len() as u64);
+                                Some((Ok(chunk), Garbage::Reset { until }))
+                            }
+                            Garbage::Reset { until } => {
+                                if let Some(ledger) = ledger {
+                                    let _ = tokio::time::timeout(GARBAGE_WAIT, async {
+                                        while ledger.progress() < until {
+                                            tokio::time::sleep(Duration::from_millis(2)).await;
+                                        }
+                                    })
+                                    .await;
+                                }
+                                let reset = StreamReset::from(h2::Reason::PROTOCOL_ERROR);
+                                Some((Err(reset), Garbage::Done))
+                            }
+                            Garbage::Done => None,
+                        }
+                    }
+                },
+            );
             Ok(axum::response::Response::new(
-                axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+                axum::body::Body::from_stream(steps),
             ))
         }
     }
+}
+
+/// The random bytes of `MALFORMED_RESPONSE_CHUNK` on HTTP/2.
+const GARBAGE_BYTES: usize = 64;
+
+/// How long the reset of `MALFORMED_RESPONSE_CHUNK` waits for its DATA
+/// frame to be written (a client with no window takes none).
+const GARBAGE_WAIT: Duration = Duration::from_secs(1);
+
+/// Where the answer of `MALFORMED_RESPONSE_CHUNK` on HTTP/2 is.
+enum Garbage {
+    /// The garbage is next.
+    Chunk(bytes::Bytes),
+    /// The reset, once the connection's DATA bytes reach `until`.
+    Reset {
+        until: u64,
+    },
+    Done,
 }

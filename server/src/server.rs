@@ -271,6 +271,8 @@ impl Server {
             max_head_bytes: config.max_header_bytes,
             head_timeout: config.header_timeout,
             max_connections: config.max_connections,
+            max_unsent_bytes: config.max_unsent_bytes,
+            send_timeout: config.send_timeout,
         };
         let task = tokio::spawn(crate::serve::serve(
             listener,

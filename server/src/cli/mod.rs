@@ -248,6 +248,21 @@ pub struct Args {
     /// `timeoutMs` is cut to it).
     #[arg(long, env = "FAKE_SERVICER_MAX_WAIT_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().max_wait_timeout))]
     pub max_wait_timeout: Seconds,
+
+    /// Most bytes of answers not yet sent, over all connections: a body
+    /// counts from when its answer is chosen (its delay included) until its
+    /// bytes are written to the socket; an answer that would pass it is
+    /// answered 503 naming this flag (the admin API's answers count, and
+    /// are never refused).
+    #[arg(long, env = "FAKE_SERVICER_MAX_UNSENT_BYTES", value_name = "N", default_value_t = Config::default().max_unsent_bytes)]
+    pub max_unsent_bytes: usize,
+
+    /// Seconds a connection may have answer bytes ready to send without
+    /// writing any (a client that stops reading); it is then dropped. Time
+    /// an answer waits for its own delay or a dribble's pause does not
+    /// count.
+    #[arg(long, env = "FAKE_SERVICER_SEND_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().send_timeout))]
+    pub send_timeout: Seconds,
 }
 
 /// What to do instead of serving.
@@ -317,6 +332,8 @@ impl Args {
             scope_idle_timeout: self.scope_idle_timeout.0,
             max_waiters: self.max_waiters,
             max_wait_timeout: self.max_wait_timeout.0,
+            max_unsent_bytes: self.max_unsent_bytes,
+            send_timeout: self.send_timeout.0,
         }
     }
 }

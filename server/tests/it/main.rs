@@ -26,6 +26,7 @@ mod proxy_record;
 mod python_client;
 mod scopes;
 mod sdk_plugin;
+mod slow_readers;
 mod soak;
 mod sources;
 mod stub_services;
