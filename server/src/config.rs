@@ -19,6 +19,9 @@ pub struct Config {
     /// A directory of WireMock-style `*.json` stub files, loaded and
     /// hot-reloaded.
     pub mappings: Option<PathBuf>,
+    /// WireMock's root directory: stubs in `mappings/` (subdirectories
+    /// only organise them), bodies in `__files/`.
+    pub root_dir: Option<PathBuf>,
     /// Whether to manage one DNS alias per service through the Docker API.
     pub docker: DockerMode,
     /// Request journal size (entries); 0 disables the journal.
@@ -129,6 +132,7 @@ impl Default for Config {
             plugins: Some(PathBuf::from("/app/services")),
             listen: "0.0.0.0:80".to_owned(),
             mappings: None,
+            root_dir: None,
             docker: DockerMode::Auto,
             journal_size: 10_000,
             handler_timeout: Duration::from_secs(30),

@@ -89,8 +89,17 @@ pub struct Recorder {
     inner: Mutex<Inner>,
     max_exchanges: usize,
     max_bytes: usize,
-    /// `--mappings`: where persisted recordings are written.
-    mappings_dir: Option<PathBuf>,
+    /// Where persisted recordings are written: their mapping files, and
+    /// their long bodies (`--root-dir`'s `mappings/` and `__files/`, else
+    /// `--mappings` and its `__files/`).
+    persist_to: Option<PersistTo>,
+}
+
+/// The directories persisted recordings are written to.
+#[derive(Debug, Clone)]
+pub struct PersistTo {
+    pub mappings: PathBuf,
+    pub files: PathBuf,
 }
 
 /// Why a recording call failed.
@@ -104,9 +113,8 @@ pub enum RecordError {
 
 impl Recorder {
     /// A recorder keeping at most `max_exchanges` exchanges and
-    /// `max_bytes` bytes of them, writing persisted stubs to
-    /// `mappings_dir`.
-    pub fn new(max_exchanges: usize, max_bytes: usize, mappings_dir: Option<PathBuf>) -> Recorder {
+    /// `max_bytes` bytes of them, writing persisted stubs to `persist_to`.
+    pub fn new(max_exchanges: usize, max_bytes: usize, persist_to: Option<PersistTo>) -> Recorder {
         Recorder {
             inner: Mutex::new(Inner {
                 status: Status::NeverStarted,
@@ -120,7 +128,7 @@ impl Recorder {
             }),
             max_exchanges,
             max_bytes,
-            mappings_dir,
+            persist_to,
         }
     }
 
@@ -247,12 +255,12 @@ impl Recorder {
                 m["persistent"] = Value::Bool(true);
             }
             if spec.persist
-                && let Some(dir) = &self.mappings_dir
-                && let Err(e) = body_to_file(&dir.join(crate::body_files::DIR_NAME), m)
+                && let Some(to) = &self.persist_to
+                && let Err(e) = body_to_file(&to.files, m)
             {
                 tracing::warn!(
                     "cannot write a recorded body to {}: {e}; it stays in the mapping",
-                    dir.display()
+                    to.files.display()
                 );
             }
             if let Err(e) = stubs.create(m) {
@@ -264,10 +272,13 @@ impl Recorder {
                 continue;
             }
             if spec.persist
-                && let Some(dir) = &self.mappings_dir
-                && let Err(e) = write_file(dir, m)
+                && let Some(to) = &self.persist_to
+                && let Err(e) = write_file(&to.mappings, m)
             {
-                tracing::warn!("cannot write a recorded stub to {}: {e}", dir.display());
+                tracing::warn!(
+                    "cannot write a recorded stub to {}: {e}",
+                    to.mappings.display()
+                );
             }
         }
         mappings.reverse();

@@ -34,6 +34,9 @@ pub enum StartError {
     Scratch(io::Error),
     #[error("mappings dir {}: {reason} (set --mappings or FAKE_SERVICER_MAPPINGS to a dir of WireMock *.json stub files)", path.display())]
     MappingsDir { path: PathBuf, reason: String },
+    /// `--root-dir` is not a usable directory.
+    #[error("--root-dir {}: {reason}", path.display())]
+    RootDir { path: PathBuf, reason: String },
     #[error("cannot watch {}: {err}", path.display())]
     Watch { path: PathBuf, err: notify::Error },
     #[error("--docker on: {0}")]
@@ -160,10 +163,47 @@ impl Server {
             let files = MappingFiles {
                 stubs: stubs.clone(),
                 root: dir.clone(),
+                dirs_are_services: true,
                 max_file_bytes: config.max_mapping_file_bytes,
             };
             watchers.push(load_and_watch(dir, Arc::new(files), &config).await?);
         }
+        // WireMock's layout: `mappings/` is watched (made when missing, so
+        // that recordings and later files are seen), bodies in `__files/`.
+        let root_dir = optional_dir(&config.root_dir, |path, reason| StartError::RootDir {
+            path,
+            reason,
+        })?;
+        if let Some(root) = &root_dir {
+            let dir = root.join("mappings");
+            match std::fs::create_dir_all(&dir) {
+                Ok(()) => {
+                    let files = MappingFiles {
+                        stubs: stubs.clone(),
+                        root: dir.clone(),
+                        dirs_are_services: false,
+                        max_file_bytes: config.max_mapping_file_bytes,
+                    };
+                    watchers.push(load_and_watch(&dir, Arc::new(files), &config).await?);
+                }
+                Err(e) => tracing::warn!(
+                    "--root-dir {}: no mappings directory ({e}); no stubs from files",
+                    root.display()
+                ),
+            }
+        }
+        let persist_to = match (&root_dir, &mappings_dir) {
+            (Some(root), _) => Some(crate::record::PersistTo {
+                mappings: root.join("mappings"),
+                files: root.join(crate::body_files::DIR_NAME),
+            }),
+            (None, Some(dir)) => Some(crate::record::PersistTo {
+                mappings: dir.clone(),
+                files: dir.join(crate::body_files::DIR_NAME),
+            }),
+            (None, None) => None,
+        };
+        let body_files_dir = persist_to.as_ref().map(|p| p.files.clone());
 
         let aliases = Aliases::start(config.docker, registry.clone())
             .await
@@ -196,7 +236,7 @@ impl Server {
         let recorder = Arc::new(crate::record::Recorder::new(
             config.max_recorded_exchanges,
             config.max_recorded_bytes,
-            mappings_dir.clone(),
+            persist_to,
         ));
         let scope_activity = Arc::new(crate::scope::Activity::default());
         // Every kind of answer, in the order asked (`crate::answer`).
@@ -220,9 +260,7 @@ impl Server {
                 recorder: recorder.clone(),
                 budget: config.cpu_budget,
                 files: Arc::new(crate::body_files::BodyFiles::new(
-                    mappings_dir
-                        .as_ref()
-                        .map(|d| d.join(crate::body_files::DIR_NAME)),
+                    body_files_dir,
                     config.max_body_file_bytes,
                 )),
             }),

@@ -26,7 +26,8 @@ pub struct Args {
     /// Where plugin libraries are found: a cargo `target/` dir, a profile dir,
     /// or a dir of `.so` files (searched recursively, skipping `deps`,
     /// `build`, `incremental`, `.fingerprint`, `examples`, `tmp`).
-    /// [default: /app/services, unless --sources is given]
+    /// [default: /app/services, unless --sources is given, or --root-dir
+    /// is and /app/services is absent]
     #[arg(long, env = "FAKE_SERVICER_PLUGINS", value_name = "DIR")]
     pub plugins: Option<PathBuf>,
 
@@ -39,6 +40,13 @@ pub struct Args {
     /// service it names.
     #[arg(long, env = "FAKE_SERVICER_MAPPINGS", value_name = "DIR")]
     pub mappings: Option<PathBuf>,
+
+    /// WireMock's root directory, laid out as WireMock's: the `*.json` stub
+    /// files of `DIR/mappings` (subdirectories only organise them: no
+    /// service binding), response bodies in `DIR/__files`; recordings are
+    /// written there.
+    #[arg(long, env = "FAKE_SERVICER_ROOT_DIR", value_name = "DIR")]
+    pub root_dir: Option<PathBuf>,
 
     /// Manage one DNS alias per service through the Docker API: `auto` when
     /// the Docker socket is reachable, `on` (its absence is an error), `off`.
@@ -291,10 +299,16 @@ impl Args {
             plugins: match (&self.plugins, &self.sources) {
                 (Some(dir), _) => Some(dir.clone()),
                 (None, Some(_)) => None,
+                // Started as WireMock is (`--root-dir` alone): no plugins
+                // unless the default plugin dir is there.
+                (None, None) if self.root_dir.is_some() => {
+                    Config::default().plugins.filter(|dir| dir.is_dir())
+                }
                 (None, None) => Config::default().plugins,
             },
             listen: self.listen.clone(),
             mappings: self.mappings.clone(),
+            root_dir: self.root_dir.clone(),
             docker: self.docker,
             journal_size: self.journal_size,
             handler_timeout: self.handler_timeout.0,
@@ -377,6 +391,7 @@ mod tests {
     }
 
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn no_flags_give_the_library_defaults() {
@@ -389,6 +404,21 @@ mod tests {
         assert_eq!(c.journal_size, 10_000);
         assert_eq!(c.mappings, None);
         assert_eq!(c.docker, DockerMode::Auto);
+    }
+
+    #[test]
+    fn started_with_a_root_dir_alone_it_runs_without_plugins_when_the_default_dir_is_absent() {
+        let c = Args::try_parse_from(["fake-servicer", "--root-dir", "/wiremock"])
+            .unwrap()
+            .config();
+        assert_eq!(c.root_dir, Some(PathBuf::from("/wiremock")));
+        let default_there = Path::new("/app/services").is_dir();
+        assert_eq!(c.plugins.is_some(), default_there);
+        let explicit =
+            Args::try_parse_from(["fake-servicer", "--root-dir", "/w", "--plugins", "/p"])
+                .unwrap()
+                .config();
+        assert_eq!(explicit.plugins, Some(PathBuf::from("/p")));
     }
 
     #[test]

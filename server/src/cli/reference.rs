@@ -197,7 +197,7 @@ fn the_reference_lists_every_option_with_its_env_and_default() {
         "{md}"
     );
     assert!(md.contains("`536870912` (512 MiB)"), "{md}");
-    assert!(md.contains("| `--plugins DIR` | `FAKE_SERVICER_PLUGINS` | /app/services, unless --sources is given |"), "{md}");
+    assert!(md.contains("| `--plugins DIR` | `FAKE_SERVICER_PLUGINS` | /app/services, unless --sources is given, or --root-dir is and /app/services is absent |"), "{md}");
     assert!(md.contains("(one of `auto`, `on`, `off`)"), "{md}");
     assert!(
         md.contains("### `fake-servicer new [OPTIONS] <NAME> [DIR]`"),

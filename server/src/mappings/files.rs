@@ -74,6 +74,9 @@ pub struct MappingFiles {
     pub stubs: Arc<Stubs>,
     /// The mappings dir.
     pub root: PathBuf,
+    /// Whether a subdirectory names the service of its files (`--mappings`)
+    /// or only organises them (`--root-dir`'s `mappings/`, as WireMock's).
+    pub dirs_are_services: bool,
     /// Larger files are refused unread.
     pub max_file_bytes: u64,
 }
@@ -81,6 +84,9 @@ pub struct MappingFiles {
 impl MappingFiles {
     /// The service of a file at `path`: its first directory below the root.
     fn service_of<'a>(&self, path: &'a Path) -> Option<&'a str> {
+        if !self.dirs_are_services {
+            return None;
+        }
         let rel = path.strip_prefix(&self.root).ok()?;
         let mut parts = rel.components();
         let first = parts.next()?.as_os_str().to_str()?;

@@ -183,3 +183,66 @@ async fn a_recorded_7_mib_body_is_replayed_after_a_reset_and_a_restart() {
 async fn a_recorded_64_mib_body_is_replayed_after_a_reset_and_a_restart() {
     recorded_and_replayed(binary(64 << 20)).await;
 }
+
+/// A WireMock root directory: `mappings/` (in a subfolder) and `__files/`.
+fn wiremock_root() -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("a root dir");
+    let nested = root.path().join("mappings/payments/v1");
+    std::fs::create_dir_all(&nested).expect("mappings/");
+    std::fs::create_dir_all(root.path().join("__files")).expect("__files/");
+    std::fs::write(
+        nested.join("charge.json"),
+        r#"{"request": {"method": "POST", "urlPath": "/charge"},
+            "response": {"status": 201, "bodyFileName": "charge.json"}}"#,
+    )
+    .expect("a mapping");
+    std::fs::write(
+        root.path().join("__files/charge.json"),
+        br#"{"id": "ch_1"}"#,
+    )
+    .expect("a body file");
+    root
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_root_dir_serves_its_mappings_in_subfolders_at_their_own_paths_with_bodies_from_files() {
+    let root = wiremock_root();
+    let dir = root.path().to_owned();
+    let s = serve(&[], move |c| c.root_dir = Some(dir)).await;
+    let r = Http::new()
+        .post_json(&format!("{}/charge", s.url()), "{}")
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.text(), r#"{"id": "ch_1"}"#);
+    // The subfolder only organises: no service named after it.
+    let under = Http::new()
+        .post_json(&format!("{}/payments/charge", s.url()), "{}")
+        .await;
+    assert_eq!(under.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_added_to_a_root_dir_is_served_without_a_restart() {
+    let root = wiremock_root();
+    let dir = root.path().to_owned();
+    let s = serve(&[], move |c| c.root_dir = Some(dir)).await;
+    std::fs::write(
+        root.path().join("mappings/later.json"),
+        r#"{"request": {"urlPath": "/later"}, "response": {"body": "later"}}"#,
+    )
+    .expect("a new mapping");
+    let url = format!("{}/later", s.url());
+    eventually(
+        std::time::Duration::from_secs(10),
+        "the new mapping",
+        || async {
+            let r = Http::new().get(&url).await;
+            if r.status == StatusCode::OK {
+                Ok(())
+            } else {
+                Err(r.status.to_string())
+            }
+        },
+    )
+    .await;
+}
