@@ -23,11 +23,20 @@ pub async fn run<T: Send + 'static>(
     budget: Duration,
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, String> {
+    run_whole(move || fake_servicer_core::budget::within(budget, job)).await
+}
+
+/// [`run`] without a budget, for work whose result must be whole (a wait
+/// reading the journal once: a partial count would be wrong) and that is
+/// bounded otherwise.
+pub async fn run_whole<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
     let permit = RUNNING
         .acquire()
         .await
         .map_err(|_| "the server is stopping".to_owned())?;
-    let done = tokio::task::spawn_blocking(move || fake_servicer_core::budget::within(budget, job))
+    let done = tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| format!("the work stopped: {e}"));
     drop(permit);

@@ -22,7 +22,7 @@ use axum::{
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{Value, json};
-use std::{sync::Arc, time::SystemTime};
+use std::sync::Arc;
 
 /// The near-miss routes.
 pub fn routes() -> Router<App> {
@@ -202,15 +202,10 @@ fn recorded(v: &Value) -> Result<Recorded, ApiError> {
         (Arc::from(name), at)
     });
     Ok(Recorded {
-        method,
-        path: path.into(),
         query: query.map(Into::into),
         headers,
         body,
         service,
-        client: None,
-        received_at: SystemTime::now(),
-        version: http::Version::HTTP_11,
-        secure: false,
+        ..Recorded::new(method, &path)
     })
 }

@@ -30,7 +30,10 @@ impl Source for FromStubs {
             Some(stub) if stub.response.proxy.is_some() => {
                 Reply::Later(Box::pin(self.proxied(stub, asked.req)))
             }
-            Some(stub) if self.template(&stub).is_some() || stub.response.body_file.is_some() => {
+            Some(stub)
+                if applied_template(&stub, self.global_templating).is_some()
+                    || stub.response.body_file.is_some() =>
+            {
                 Reply::Later(Box::pin(self.rendered(stub, asked.req)))
             }
             Some(stub) => {
@@ -63,14 +66,6 @@ impl FromStubs {
         answered(&stub, plan)
     }
 
-    /// The response template `stub` answers with, if any.
-    fn template<'s>(&self, stub: &'s Stub) -> Option<&'s crate::template::ResponseTemplate> {
-        stub.response
-            .template
-            .as_deref()
-            .filter(|t| t.applies(self.global_templating))
-    }
-
     /// The answer of a templated stub or one with a body file, made off
     /// the async workers within the CPU budget (see [`crate::offload`]).
     async fn rendered(&self, stub: Arc<Stub>, req: &Recorded) -> Answer {
@@ -80,21 +75,24 @@ impl FromStubs {
         let making = crate::offload::run(self.budget, move || {
             let stub = on_pool;
             let response = &stub.response;
-            let template = response.template.as_deref().filter(|t| t.applies(global));
-            let input = template.map(|t| crate::template::Input {
-                req: &req,
-                service: stub.request.service.as_deref(),
-                path_template: stub.request.template().map(|t| t.source()),
-                parameters: &t.parameters,
+            let templating = applied_template(&stub, global).map(|t| {
+                let input = crate::template::Input {
+                    req: &req,
+                    service: stub.request.service.as_deref(),
+                    path_template: stub.request.template().map(|t| t.source()),
+                    parameters: &t.parameters,
+                };
+                (t, input)
             });
-            let (mut body, headers) = match (template, &input) {
-                (Some(t), Some(input)) => t
+            let (mut body, headers) = match &templating {
+                Some((t, input)) => t
                     .render(input, &response.body, &response.headers)
                     .map_err(|e| ("response template", e))?,
-                _ => (response.body.clone(), response.headers.clone()),
+                None => (response.body.clone(), response.headers.clone()),
             };
             if let Some(file) = &response.body_file {
-                body = body_file(&files, &file.name, template.zip(input.as_ref()))?;
+                let templating = templating.as_ref().map(|(t, input)| (*t, input));
+                body = body_file(&files, &file.name, templating)?;
             }
             Ok(Plan::of_stub_with(response, body, headers, delay))
         });
@@ -111,6 +109,15 @@ impl FromStubs {
             });
         answered(&stub, plan)
     }
+}
+
+/// The response template `stub` answers with, if any (`global`:
+/// `--global-response-templating`).
+fn applied_template(stub: &Stub, global: bool) -> Option<&crate::template::ResponseTemplate> {
+    stub.response
+        .template
+        .as_deref()
+        .filter(|t| t.applies(global))
 }
 
 /// The body of a stub's body file `name`: with templating on, the name and

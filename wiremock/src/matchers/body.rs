@@ -65,16 +65,8 @@ impl BodyMatcher {
     /// Whether `body` alone matches (as the body of a request).
     pub fn matches(&self, body: &[u8]) -> bool {
         let req = crate::request::Recorded {
-            method: http::Method::GET,
-            path: "/".into(),
-            query: None,
-            headers: http::HeaderMap::new(),
             body: bytes::Bytes::copy_from_slice(body),
-            service: None,
-            client: None,
-            received_at: std::time::SystemTime::now(),
-            version: http::Version::HTTP_11,
-            secure: false,
+            ..crate::request::Recorded::new(http::Method::GET, "/")
         };
         self.matches_in(&RequestContext::new(&req))
     }

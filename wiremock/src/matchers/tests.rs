@@ -2,7 +2,6 @@ use super::*;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::json;
-use std::time::SystemTime;
 
 fn req(
     method: Method,
@@ -19,16 +18,11 @@ fn req(
         );
     }
     Recorded {
-        method,
-        path: path.into(),
         query: query.map(Into::into),
         headers: h,
         body: Bytes::from(body.to_owned()),
         service: path.starts_with("/svc").then(|| ("svc".into(), 4)),
-        client: None,
-        received_at: SystemTime::now(),
-        version: http::Version::HTTP_11,
-        secure: false,
+        ..Recorded::new(method, path)
     }
 }
 

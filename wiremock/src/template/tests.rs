@@ -2,7 +2,6 @@ use super::*;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::json;
-use std::time::SystemTime;
 
 fn render(template: &str, path: &str, query: Option<&str>, body: &str) -> Result<String, String> {
     let mut headers = HeaderMap::new();
@@ -11,16 +10,10 @@ fn render(template: &str, path: &str, query: Option<&str>, body: &str) -> Result
     headers.append("x-foo", HeaderValue::from_static("baz"));
     headers.insert("cookie", HeaderValue::from_static("c=cv; d=dv"));
     let req = Recorded {
-        method: Method::POST,
-        path: path.into(),
         query: query.map(Into::into),
         headers,
         body: Bytes::from(body.to_owned()),
-        service: None,
-        client: None,
-        received_at: SystemTime::now(),
-        version: http::Version::HTTP_11,
-        secure: false,
+        ..Recorded::new(Method::POST, path)
     };
     let params = json!({"p": "P"});
     let input = Input {
@@ -224,16 +217,10 @@ fn render_cost() {
     headers.insert("host", HeaderValue::from_static("example:8080"));
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     let req = Recorded {
-        method: Method::POST,
-        path: "/users/7".into(),
         query: Some("a=1&b=2".into()),
         headers,
         body: Bytes::from_static(br#"{"a":{"b":"B"},"list":[1,2,3]}"#),
-        service: None,
-        client: None,
-        received_at: SystemTime::now(),
-        version: http::Version::HTTP_11,
-        secure: false,
+        ..Recorded::new(Method::POST, "/users/7")
     };
     let params = json!({});
     let input = Input {

@@ -9,9 +9,10 @@
 //! whatever its `count` and however many requests arrive.
 //!
 //! Evaluation is incremental. A wait registers, then reads the journal
-//! once, shard by shard, on a blocking thread ([`SCANS_AT_ONCE`] such
-//! scans at once): under a shard's lock it only takes the entries and
-//! notes how many the shard has taken in so far; matching is done after.
+//! once, shard by shard, on a blocking thread (sharing the places of the
+//! server's other heavy work, see [`crate::offload`]): under a shard's
+//! lock it only takes the entries and notes how many the shard has taken
+//! in so far; matching is done after.
 //! From then on, recording an entry checks it once against each wait of
 //! its scopes and each unscoped one (one [`RequestContext`] shared by all),
 //! and counts it for a wait only if the shard took it in after the wait
@@ -55,13 +56,6 @@ pub const LISTING_BYTES: usize = size_of::<Listed>();
 /// near misses.
 pub const NEAR_MISS_CANDIDATES: usize = 1_000;
 
-/// Journal scans (a wait's start, a timed-out wait's near misses) that
-/// run at once, each on a blocking thread: half the cores, at least one,
-/// so that scans never take every core from the async workers.
-pub fn scans_at_once() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
-}
-
 /// Whether a request matches a wait's pattern (its scope is checked
 /// apart).
 pub type Matcher = Box<dyn Fn(&RequestContext<'_>) -> bool + Send + Sync>;
@@ -83,8 +77,6 @@ pub struct Waiters {
     next_id: AtomicU64,
     registry: RwLock<Registry>,
     budget: Arc<Budget>,
-    /// Permits to scan the journal on a blocking thread.
-    scans: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Waiters {
@@ -121,7 +113,6 @@ impl Waiters {
                 used: Mutex::new(0),
                 max: budget,
             }),
-            scans: Arc::new(tokio::sync::Semaphore::new(scans_at_once())),
         }
     }
 
@@ -456,20 +447,17 @@ impl Journal {
         all
     }
 
-    /// `work` on the journal, on a blocking thread once one of the
-    /// [`scans_at_once`] is free; `None` if it panicked.
+    /// `work` on the journal off the async workers, sharing their places
+    /// with the server's other heavy work ([`crate::offload`]); `None` if
+    /// it panicked.
     pub async fn off_workers<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&Journal) -> T + Send + 'static,
     ) -> Option<T> {
-        let permit = self.waiters.scans.clone().acquire_owned().await.ok();
         let journal = self.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work(&journal)
-        })
-        .await;
-        done.inspect_err(|e| tracing::warn!("a journal scan failed: {e}"))
+        crate::offload::run_whole(move || work(&journal))
+            .await
+            .inspect_err(|e| tracing::warn!("a journal scan failed: {e}"))
             .ok()
     }
 }
@@ -494,8 +482,7 @@ pub struct Waited {
 impl Wait {
     /// Starts waiting for `wanted` entries of `scope` that `matches`: the
     /// entries already in the journal are counted on a blocking thread
-    /// (once one of the [`scans_at_once`] is free), then each new one as it
-    /// is recorded.
+    /// (see [`crate::offload`]), then each new one as it is recorded.
     pub async fn start(
         journal: &Arc<Journal>,
         scope: Option<&str>,
