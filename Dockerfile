@@ -9,6 +9,9 @@
 #                      serves and rebuilds them (no Rust needed on the host).
 #                      Keep /app/target and /usr/local/cargo/registry in
 #                      named volumes so restarts build incrementally.
+#   wiremock           WireMock's image's place (tag fake-servicer:wiremock):
+#                      port 8080, root /home/wiremock (mappings/, __files/),
+#                      the command read as WireMock's (docs/wiremock.md).
 #   sdk                the Rust toolchain on the runtime's glibc: build plugins
 #                      with it when your machine's glibc is newer than the
 #                      image's (a plugin built against a newer glibc does not
@@ -114,6 +117,26 @@ HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 \
     CMD ["/usr/local/bin/fake-servicer", "--healthcheck"]
 ENTRYPOINT ["/usr/local/bin/fake-servicer"]
 
+# WireMock's image's place: a compose service using `wiremock/wiremock`
+# works with only `image:` changed. The same volume (`/home/wiremock`, with
+# mappings/ and __files/), the same command (WireMock's flags, read with
+# WireMock's meaning; also from $WIREMOCK_OPTIONS), port 8080. Root, as
+# WireMock's image, so recordings can be written to any mounted dir and the
+# Docker socket, when mounted, gives the stubs' services DNS aliases.
+FROM debian:bookworm-slim AS wiremock
+ENV FAKE_SERVICER_ROOT_DIR=/home/wiremock \
+    FAKE_SERVICER_LISTEN=0.0.0.0:8080 \
+    FAKE_SERVICER_CA_DIR=/app/ca \
+    FAKE_SERVICER_WIREMOCK_ARGS=1
+RUN mkdir -p /app/ca /home/wiremock/mappings /home/wiremock/__files
+COPY --from=build /out/fake-servicer /usr/local/bin/fake-servicer
+WORKDIR /home/wiremock
+EXPOSE 8080 8443
+HEALTHCHECK --interval=10s --timeout=6s --start-period=5s --retries=3 \
+    CMD ["/usr/local/bin/fake-servicer", "--healthcheck"]
+ENTRYPOINT ["/usr/local/bin/fake-servicer"]
+
+# The default target: last.
 FROM debian:bookworm-slim AS runtime
 ENV FAKE_SERVICER_PLUGINS=/app/services \
     FAKE_SERVICER_LISTEN=0.0.0.0:80 \

@@ -95,6 +95,9 @@ pub struct Config {
     /// Render every stub's body and headers as a response template, as if
     /// each named the `response-template` transformer.
     pub global_response_templating: bool,
+    /// `false`: no stub's answer is rendered, whatever its transformers
+    /// (WireMock's `--disable-response-templating`).
+    pub response_templating: bool,
     /// HTTPS listen address (`None`: no TLS).
     pub tls_listen: Option<String>,
     /// A PEM CA certificate to sign the HTTPS certificates with (with
@@ -122,6 +125,22 @@ pub struct Config {
     /// A connection with answer bytes ready to send that writes none of
     /// them for this long is dropped (a client that does not read).
     pub send_timeout: Duration,
+    /// Answer CORS preflights (`OPTIONS` with `Origin` and
+    /// `Access-Control-Request-Method`) and add CORS headers to stub
+    /// answers, as WireMock's `--enable-stub-cors`.
+    pub stub_cors: bool,
+    /// Decode gzipped request bodies before matching and gzip stub answers
+    /// for clients that accept it, as WireMock does unless `--disable-gzip`.
+    pub gzip: bool,
+    /// Log every request served and its answer (WireMock's `--verbose`).
+    pub verbose: bool,
+    /// Webhooks waiting to be sent; a webhook finding the queue full is
+    /// dropped with a log line (the answer is never held up).
+    pub max_queued_webhooks: usize,
+    /// Webhooks sent at once (WireMock's `--webhook-threadpool-size`).
+    pub webhook_concurrency: usize,
+    /// Time a webhook's request has to be answered in full.
+    pub webhook_timeout: Duration,
 }
 
 impl Default for Config {
@@ -162,6 +181,7 @@ impl Default for Config {
             max_recorded_exchanges: crate::record::DEFAULT_MAX_EXCHANGES,
             max_recorded_bytes: crate::record::DEFAULT_MAX_BYTES,
             global_response_templating: false,
+            response_templating: true,
             tls_listen: None,
             ca_cert: None,
             ca_key: None,
@@ -172,6 +192,12 @@ impl Default for Config {
             max_wait_timeout: crate::journal::DEFAULT_MAX_WAIT,
             max_unsent_bytes: crate::unsent::DEFAULT_MAX_BYTES,
             send_timeout: crate::unsent::DEFAULT_SEND_TIMEOUT,
+            stub_cors: false,
+            gzip: true,
+            verbose: false,
+            max_queued_webhooks: 1_000,
+            webhook_concurrency: 10,
+            webhook_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -194,6 +220,16 @@ impl Config {
             || std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             usize::from,
         )
+    }
+
+    /// Which stubs' answers are rendered as templates.
+    pub fn templating(&self) -> crate::template::Templating {
+        use crate::template::Templating;
+        match (self.response_templating, self.global_response_templating) {
+            (false, _) => Templating::Off,
+            (true, false) => Templating::Local,
+            (true, true) => Templating::Global,
+        }
     }
 
     /// The quiet period of the watchers.

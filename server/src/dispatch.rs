@@ -37,6 +37,11 @@ pub async fn dispatch(State(app): State<Arc<RequestPath>>, req: Request) -> Resp
 pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> Response {
     let started = Instant::now();
     let received_at = SystemTime::now();
+    if app.stub_cors
+        && let Some(preflight) = crate::cors::preflight(req.method(), req.headers())
+    {
+        return preflight;
+    }
     let (parts, body) = req.into_parts();
     // Boxed, and only when there is a body: most requests have none, and
     // every request's future would otherwise carry its room.
@@ -50,6 +55,12 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
             app.body_timeout,
         ))
         .await
+    };
+    let read = match read {
+        Ok(b) if app.gzip && crate::gzip::is_gzipped(&parts.headers, &b) => {
+            Box::pin(crate::gzip::decode_request(b, app.max_body_bytes)).await
+        }
+        read => read,
     };
     let (body, too_large) = match read {
         Ok(b) => (b, None),
@@ -121,8 +132,22 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
             None
         }
     };
+    // Added once the journal has the answer as it was made.
+    let cors = app
+        .stub_cors
+        .then(|| crate::cors::answer_headers(&request.headers, &answer.by));
+    let gzip = app.gzip
+        && matches!(answer.by, crate::journal::AnsweredBy::Stub(_))
+        && crate::gzip::wanted(&request.method, &request.headers, request.path.as_str());
+    if app.verbose {
+        log_served(&request, &answer.plan, &answer.by, started);
+    }
+    // A stub's webhooks go once its answer is made (`crate::webhooks`):
+    // only then is the request held while the answer is sent.
+    let hooked = crate::webhooks::Webhooks::of(answer.stub.as_ref()).map(|s| (s, request.clone()));
+    let mut entry = None;
     if app.journal.enabled() {
-        app.journal.record_scoped(
+        entry = app.journal.record_scoped(
             &request,
             scopes,
             Outcome {
@@ -138,8 +163,36 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     }
     // Not held while the answer is sent (delays, dribbled chunks).
     drop(request);
-    let headers = std::mem::take(&mut answer.plan.headers);
-    answer.plan.execute(conn.as_ref(), &headers, reserved).await
+    let mut headers = std::mem::take(&mut answer.plan.headers);
+    if gzip {
+        Box::pin(crate::gzip::compress_answer(&mut answer.plan, &mut headers)).await;
+    }
+    if let Some(cors) = cors {
+        headers.splice(0..0, cors);
+    }
+    let response = answer.plan.execute(conn.as_ref(), &headers, reserved).await;
+    if let Some((stub, request)) = hooked {
+        app.webhooks.send_after(&stub, &request, entry);
+    }
+    response
+}
+
+/// `--verbose`'s line for one request.
+fn log_served(request: &Recorded, plan: &Plan, by: &crate::journal::AnsweredBy, started: Instant) {
+    let query = request
+        .query
+        .as_deref()
+        .map_or(String::new(), |q| format!("?{q}"));
+    tracing::info!(
+        target: "fake_servicer::served",
+        "{} {}{query} -> {} ({:?}, {} body bytes, {:.1} ms to plan)",
+        request.method,
+        request.path,
+        plan.status.as_u16(),
+        by,
+        request.body.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+    );
 }
 
 /// The whole request body: at most `max` bytes (413), within `timeout`

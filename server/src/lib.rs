@@ -35,7 +35,9 @@ pub(crate) mod unsent;
 // stub, a plugin route through the `runner`, the 404), the journal records
 // it, the plan is carried out; error answers are `refusal`s.
 pub(crate) mod answer;
+pub(crate) mod cors;
 pub(crate) mod dispatch;
+pub(crate) mod gzip;
 pub use fake_servicer_core::fault;
 pub(crate) mod journal;
 pub mod mappings;
@@ -51,6 +53,7 @@ pub mod routing;
 pub mod runner;
 pub mod scope;
 pub use fake_servicer_wiremock::template;
+pub(crate) mod webhooks;
 
 // Plugins and the files behind plugins and stubs.
 pub(crate) mod body_files;

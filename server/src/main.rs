@@ -3,7 +3,6 @@
 
 mod cli;
 
-use clap::Parser;
 use fake_servicer_server::{Config, Server};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,13 +13,13 @@ use tracing_subscriber::EnvFilter;
 const DRAIN: Duration = Duration::from_secs(8);
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    let (args, ignored) = cli::Args::from_command_line();
     match &args.command {
         Some(cli::Command::New { name, dir, sdk }) => {
             return new_plugin(name, dir.as_deref(), sdk.as_deref());
         }
-        Some(cli::Command::Healthcheck) => return healthcheck(&args.listen),
-        None if args.healthcheck => return healthcheck(&args.listen),
+        Some(cli::Command::Healthcheck) => return healthcheck(&args.config().listen),
+        None if args.healthcheck => return healthcheck(&args.config().listen),
         None => {}
     }
     let config = args.config();
@@ -30,7 +29,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(run(config)),
+        Ok(runtime) => runtime.block_on(run(config, &ignored)),
         Err(e) => {
             eprintln!("fake-servicer: cannot start the async runtime: {e}");
             ExitCode::FAILURE
@@ -54,12 +53,15 @@ fn log_filter(rust_log: Option<&str>) -> EnvFilter {
     })
 }
 
-async fn run(config: Config) -> ExitCode {
+async fn run(config: Config, ignored_flags: &[String]) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(log_filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    for flag in ignored_flags {
+        tracing::info!("{flag}: a WireMock flag with no meaning here, ignored");
+    }
     // Parked HTTP/1 waits give their connection slot back: open sockets
     // reach both caps together.
     let sockets = config.max_connections.saturating_add(config.max_waiters);
@@ -73,6 +75,8 @@ async fn run(config: Config) -> ExitCode {
         Err(e) => tracing::warn!("cannot read or raise the open-file limit: {e}"),
     }
     let building = config.sources.is_some();
+    let plugins = config.plugins.is_some() || building;
+    let root_dir = config.root_dir.clone();
     let server = match Server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -80,7 +84,16 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print_banner(&server, building);
+    print_banner(&server, building, plugins);
+    if let Some(dir) = root_dir {
+        let dir = dir.display();
+        println!("  WireMock root dir: stubs from {dir}/mappings, bodies from {dir}/__files");
+    }
+    if !plugins {
+        tracing::info!(
+            "no plugins: --plugins is not given and /app/services is absent; serving stubs only"
+        );
+    }
     wait_for_signal().await;
     tracing::info!("shutting down: finishing in-flight requests (at most {DRAIN:?})");
     if !server.shutdown_within(DRAIN).await {
@@ -89,7 +102,7 @@ async fn run(config: Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_banner(server: &Server, building: bool) {
+fn print_banner(server: &Server, building: bool, plugins: bool) {
     let url = server.url();
     let port = server.addr().port();
     let services = server.service_routes();
@@ -103,7 +116,7 @@ fn print_banner(server: &Server, building: bool) {
     let stub_only = server.stub_services();
     if services.is_empty() && building {
         println!("  building the plugins from source: each service appears when its build is done");
-    } else if services.is_empty() && stub_only.is_empty() {
+    } else if services.is_empty() && stub_only.is_empty() && plugins {
         println!("  no services loaded yet: build a plugin into the plugin dir");
     }
     for (name, _) in &services {

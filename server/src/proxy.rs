@@ -43,6 +43,10 @@ pub struct Proxy {
     pub timeout: Duration,
     /// The largest upstream body relayed (`--proxy-max-body-bytes`).
     pub max_body: usize,
+    /// Request bodies were decoded from gzip (`crate::gzip`): one whose
+    /// `Content-Encoding` names gzip is gzipped again before it goes out,
+    /// as WireMock does.
+    regzip: bool,
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded either way.
@@ -98,7 +102,15 @@ impl Proxy {
                 .unwrap_or_else(|_| HeaderValue::from_static("1.1 fake-servicer")),
             timeout,
             max_body,
+            regzip: false,
         }
+    }
+
+    /// This client, gzipping again the bodies of forwarded requests that
+    /// say they are gzip (`on`: request bodies are decoded on arrival).
+    pub fn regzipping(mut self, on: bool) -> Proxy {
+        self.regzip = on;
+        self
     }
 
     /// Whether `headers` carry this server's `Via` mark: the request was
@@ -179,8 +191,14 @@ impl Proxy {
             }
             headers.append(header::VIA, self.via.clone());
         }
+        let body =
+            if self.regzip && crate::gzip::names_gzip(req.headers.get(header::CONTENT_ENCODING)) {
+                crate::gzip::gzip_off_workers(req.body.clone()).await
+            } else {
+                req.body.clone()
+            };
         let request = builder
-            .body(Full::new(req.body.clone()))
+            .body(Full::new(body))
             .map_err(|e| fail(format!("cannot build the request: {e}")))?;
         let max = self.max_body;
         let call = async {
@@ -231,7 +249,7 @@ impl Proxy {
 }
 
 /// An error and its sources, `: `-separated.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut source = e.source();
     while let Some(inner) = source {

@@ -70,6 +70,9 @@ pub(crate) enum Refusal<'a> {
     BodyTimedOut { timeout: Duration },
     /// The request body could not be read (400).
     BodyUnreadable { error: String },
+    /// The request body says it is gzip and does not decode (500, as
+    /// WireMock answers it).
+    BodyNotGzip { error: String },
     /// The request carries this server's own `Via` mark: a proxying stub
     /// sent it here again (508).
     ProxyLoop { via: &'a str },
@@ -90,9 +93,9 @@ impl Refusal<'_> {
             | Refusal::NoStubMatches { .. }
             | Refusal::NoRoute { .. }
             | Refusal::NoSource => StatusCode::NOT_FOUND,
-            Refusal::StubFailed { .. } | Refusal::HandlerFailed { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Refusal::StubFailed { .. }
+            | Refusal::HandlerFailed { .. }
+            | Refusal::BodyNotGzip { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             Refusal::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::HandlerTimedOut { .. } => StatusCode::GATEWAY_TIMEOUT,
             Refusal::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -185,6 +188,10 @@ impl Refusal<'_> {
             Refusal::BodyUnreadable { error } => {
                 json!({"error": format!("cannot read the request body: {error}")})
             }
+            Refusal::BodyNotGzip { error } => json!({
+                "error": format!("the request body is not valid gzip: {error}"),
+                "hint": "send it gzipped, without `Content-Encoding: gzip`, or start the server with --disable-gzip",
+            }),
             Refusal::ProxyLoop { via } => json!({
                 "error": format!("this server proxied this request to itself (Via: {via}): a proxying stub's target leads back here"),
                 "via": via,

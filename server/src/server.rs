@@ -232,7 +232,8 @@ impl Server {
         ));
         let settings = Arc::new(Settings::default());
         let runner = Arc::new(Runner::new(inline_slots(), config.handler_timeout));
-        let proxy = crate::proxy::Proxy::new(config.proxy_timeout, config.proxy_max_body_bytes);
+        let proxy = crate::proxy::Proxy::new(config.proxy_timeout, config.proxy_max_body_bytes)
+            .regzipping(config.gzip);
         let recorder = Arc::new(crate::record::Recorder::new(
             config.max_recorded_exchanges,
             config.max_recorded_bytes,
@@ -255,7 +256,7 @@ impl Server {
             Box::new(answer::stubs::FromStubs {
                 stubs: stubs.clone(),
                 settings: settings.clone(),
-                global_templating: config.global_response_templating,
+                templating: config.templating(),
                 proxy: proxy.clone(),
                 recorder: recorder.clone(),
                 budget: config.cpu_budget,
@@ -283,6 +284,18 @@ impl Server {
             scope_activity: scope_activity.clone(),
             builds: builds.clone(),
             sources,
+            stub_cors: config.stub_cors,
+            gzip: config.gzip,
+            verbose: config.verbose,
+            webhooks: crate::webhooks::Webhooks::new(
+                crate::webhooks::Limits {
+                    max_queued: config.max_queued_webhooks,
+                    concurrency: config.webhook_concurrency,
+                    timeout: config.webhook_timeout,
+                    budget: config.cpu_budget,
+                },
+                journal.clone(),
+            ),
         });
         let app = App {
             path: path.clone(),

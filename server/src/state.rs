@@ -27,6 +27,16 @@ pub struct RequestPath {
     pub(crate) builds: Arc<Builds>,
     /// What answers a request, in order.
     pub(crate) sources: Sources,
+    /// `--enable-stub-cors`: preflights answered, CORS headers on answers
+    /// (`crate::cors`).
+    pub(crate) stub_cors: bool,
+    /// Request bodies decoded and stub answers gzipped (`crate::gzip`);
+    /// off with `--disable-gzip`.
+    pub(crate) gzip: bool,
+    /// `--verbose`: every request and its answer in the log.
+    pub(crate) verbose: bool,
+    /// Sends stubs' webhooks after their answers.
+    pub(crate) webhooks: crate::webhooks::Webhooks,
 }
 
 /// Every part, for the admin API's router.

@@ -7,7 +7,8 @@
 //! - [`matchers`]: request patterns and their matchers, with the distances
 //!   near misses rank by ([`matchers::near_miss`]);
 //! - [`template`]: response templates (Handlebars with WireMock's helpers);
-//! - [`recording`]: stubs made from proxied exchanges.
+//! - [`recording`]: stubs made from proxied exchanges;
+//! - [`webhook`]: webhooks, sent after a stub's answer.
 //!
 //! It knows nothing of how requests arrive or answers leave: the server
 //! hands it a received [`fake_servicer_core::request::Recorded`] and runs
@@ -29,5 +30,6 @@ pub mod recording;
 pub mod shapes;
 pub mod stub;
 pub mod template;
+pub mod webhook;
 
 pub(crate) use fake_servicer_core::request;

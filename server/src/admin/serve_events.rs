@@ -2,7 +2,7 @@
 //! logged requests ([`fake_servicer_wiremock::shapes::serve_event`]) —
 //! made here, at the admin edge, from the facts the journal keeps.
 
-use crate::journal::{AnsweredBy, Entry};
+use crate::journal::{AnsweredBy, Entry, SubEvent};
 use axum::{body::Body, response::Response};
 use base64::Engine;
 use bytes::Bytes;
@@ -104,9 +104,82 @@ pub fn serve_event(entry: &Entry, extensions: bool) -> ServeEvent {
             serve_time: process,
             total_time: (o.added_delay + o.process_time).as_millis() as u64,
         },
-        sub_events: Vec::new(),
+        sub_events: entry.sub_events().iter().map(sub_event).collect(),
         answered_by: extensions.then(|| answered_by(&o.answered_by)),
         stub_mapping,
+    }
+}
+
+/// WireMock's JSON of a sub event: a webhook sent (`WEBHOOK_REQUEST`, its
+/// URL taken apart as a logged request's), its answer
+/// (`WEBHOOK_RESPONSE`), or why there was none (`ERROR`, with no time
+/// offset, as WireMock writes it).
+fn sub_event(event: &SubEvent) -> Value {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let headers = |h: &[(http::HeaderName, HeaderValue)]| {
+        serve_event::headers(h.iter().map(|(n, v)| {
+            (
+                n.as_str(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        }))
+    };
+    match event {
+        SubEvent::WebhookRequest(r) => {
+            let uri: http::Uri = r.url.parse().unwrap_or_default();
+            let scheme = uri.scheme_str().unwrap_or("http");
+            let mut data = Map::new();
+            data.insert(
+                "url".into(),
+                json!(uri.path_and_query().map_or("/", |p| p.as_str())),
+            );
+            data.insert("absoluteUrl".into(), json!(&*r.url));
+            data.insert("method".into(), json!(r.method.as_str()));
+            data.insert("headers".into(), Value::Object(headers(&r.headers)));
+            data.insert("browserProxyRequest".into(), json!(false));
+            data.insert(
+                "loggedDate".into(),
+                json!(
+                    r.sent_at
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_millis() as u64
+                ),
+            );
+            if let Some(body) = &r.body {
+                data.insert("bodyAsBase64".into(), json!(b64(body)));
+                data.insert("body".into(), json!(String::from_utf8_lossy(body)));
+            }
+            data.insert("scheme".into(), json!(scheme));
+            data.insert("host".into(), json!(uri.host().unwrap_or_default()));
+            let default_port = if scheme == "https" { 443 } else { 80 };
+            data.insert("port".into(), json!(uri.port_u16().unwrap_or(default_port)));
+            data.insert(
+                "loggedDateString".into(),
+                json!(crate::timestamp::rfc3339(r.sent_at)),
+            );
+            let query = uri
+                .query()
+                .map(fake_servicer_core::request::form_urlencoded_pairs)
+                .unwrap_or_default();
+            data.insert(
+                "queryParams".into(),
+                Value::Object(serve_event::query_params(query)),
+            );
+            data.insert("formParams".into(), json!({}));
+            json!({"type": "WEBHOOK_REQUEST", "timeOffsetNanos": 0, "data": data})
+        }
+        SubEvent::WebhookResponse(r) => json!({
+            "type": "WEBHOOK_RESPONSE",
+            "timeOffsetNanos": 0,
+            "data": {
+                "status": r.status,
+                "headers": headers(&r.headers),
+                "bodyAsBase64": b64(&r.body),
+                "body": String::from_utf8_lossy(&r.body),
+            },
+        }),
+        SubEvent::Error(message) => json!({"type": "ERROR", "data": {"message": &**message}}),
     }
 }
 

@@ -13,8 +13,8 @@ use std::sync::Arc;
 pub(crate) struct FromStubs {
     pub stubs: Arc<crate::mappings::Stubs>,
     pub settings: Arc<Settings>,
-    /// `--global-response-templating`: every stub's response is a template.
-    pub global_templating: bool,
+    /// Which stubs' responses are templates.
+    pub templating: crate::template::Templating,
     pub proxy: crate::proxy::Proxy,
     pub recorder: Arc<Recorder>,
     /// `--cpu-budget-ms`: the longest one answer's templates may render.
@@ -31,7 +31,7 @@ impl Source for FromStubs {
                 Reply::Later(Box::pin(self.proxied(stub, asked.req)))
             }
             Some(stub)
-                if applied_template(&stub, self.global_templating).is_some()
+                if applied_template(&stub, self.templating).is_some()
                     || stub.response.body_file.is_some() =>
             {
                 Reply::Later(Box::pin(self.rendered(stub, asked.req)))
@@ -71,11 +71,11 @@ impl FromStubs {
     async fn rendered(&self, stub: Arc<Stub>, req: &Recorded) -> Answer {
         let delay = self.settings.fixed_delay();
         let (req, on_pool) = (req.clone(), Arc::clone(&stub));
-        let (global, files) = (self.global_templating, Arc::clone(&self.files));
+        let (mode, files) = (self.templating, Arc::clone(&self.files));
         let making = crate::offload::run(self.budget, move || {
             let stub = on_pool;
             let response = &stub.response;
-            let templating = applied_template(&stub, global).map(|t| {
+            let templating = applied_template(&stub, mode).map(|t| {
                 let input = crate::template::Input {
                     req: &req,
                     service: stub.request.service.as_deref(),
@@ -111,13 +111,15 @@ impl FromStubs {
     }
 }
 
-/// The response template `stub` answers with, if any (`global`:
-/// `--global-response-templating`).
-fn applied_template(stub: &Stub, global: bool) -> Option<&crate::template::ResponseTemplate> {
+/// The response template `stub` answers with under `mode`, if any.
+fn applied_template(
+    stub: &Stub,
+    mode: crate::template::Templating,
+) -> Option<&crate::template::ResponseTemplate> {
     stub.response
         .template
         .as_deref()
-        .filter(|t| t.applies(global))
+        .filter(|t| t.applies(mode))
 }
 
 /// The body of a stub's body file `name`: with templating on, the name and

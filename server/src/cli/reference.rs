@@ -29,6 +29,11 @@ fn render(cmd: &clap::Command) -> String {
          ## Options\n\n"
     );
     table(&mut md, cmd);
+    md.push_str(
+        "\nThe options from `--port` on are WireMock's, with WireMock's meaning; the\n\
+         flags WireMock has besides are accepted and ignored, or refused with what to\n\
+         use instead: [wiremock.md](wiremock.md#wiremocks-command-line).\n",
+    );
     md.push_str("\n## Subcommands\n");
     for sub in cmd.get_subcommands() {
         let _ = write!(md, "\n### `{}`\n\n", usage(name, sub));

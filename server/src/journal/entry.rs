@@ -106,6 +106,9 @@ pub struct Entry {
     /// How many waits list this entry (see [`super::waits`]): its bytes
     /// count against what waits keep once, however many list it.
     pub(super) listed_by_waits: std::sync::atomic::AtomicU32,
+    /// What happened after the answer (webhooks), added as it comes; none
+    /// allocated for most entries.
+    pub(super) sub_events: std::sync::OnceLock<Box<std::sync::Mutex<super::sub_events::List>>>,
 }
 
 impl std::fmt::Debug for Entry {
@@ -186,6 +189,23 @@ impl Entry {
     /// The stub that answered, while it exists.
     pub fn stub(&self) -> Option<Arc<Stub>> {
         self.outcome.stub.as_ref().and_then(Weak::upgrade)
+    }
+
+    /// What happened after the answer, in order.
+    pub fn sub_events(&self) -> Vec<super::SubEvent> {
+        self.sub_events
+            .get()
+            .map(|list| crate::sync::lock(list).events.clone())
+            .unwrap_or_default()
+    }
+
+    /// The bytes the journal charges for it: its own and its sub events'.
+    pub(super) fn charged(&self) -> usize {
+        self.bytes
+            + self
+                .sub_events
+                .get()
+                .map_or(0, |list| crate::sync::lock(list).bytes)
     }
 }
 

@@ -32,11 +32,13 @@ use uuid::Uuid;
 mod entry;
 mod evicted;
 mod packed;
+pub mod sub_events;
 #[cfg(test)]
 mod tests;
 mod waits;
 
 pub use entry::{AnsweredBy, Entry, Outcome, Responded};
+pub use sub_events::{EntryRef, SubEvent, WebhookRequest, WebhookResponse};
 
 use entry::{charge, prefetch_entry};
 
@@ -140,16 +142,17 @@ impl Journal {
     }
 
     /// Records a request of `scopes` and its outcome, answered with
-    /// `headers`.
+    /// `headers`; where the entry is, to add sub events to it (`None`: the
+    /// journal is disabled).
     pub fn record_scoped(
         &self,
         request: &Recorded,
         scopes: crate::scope::Scopes,
         mut outcome: Outcome,
         headers: &[(HeaderName, HeaderValue)],
-    ) {
+    ) -> Option<EntryRef> {
         if !self.enabled() {
-            return;
+            return None;
         }
         if outcome.response.body.len() > MAX_BODY {
             // Keep a truncated copy, not the whole answer.
@@ -186,6 +189,7 @@ impl Journal {
             scopes,
             bytes,
             listed_by_waits: Default::default(),
+            sub_events: Default::default(),
         });
         // Entries this much older than this one are past the newest `size`.
         let size = self.size as u64;
@@ -207,7 +211,7 @@ impl Journal {
                 break;
             }
             if let Some(old) = shard.entries.pop_front() {
-                shard.bytes -= old.bytes;
+                shard.bytes -= old.charged();
                 shard.evicted.count(&old, self.evicted_routes_per_shard);
                 dropped.push(old);
             }
@@ -225,6 +229,29 @@ impl Journal {
         if let Some(entry) = news {
             self.waiters.deliver(&entry, index, at);
         }
+        Some(EntryRef(seq))
+    }
+
+    /// Adds `events` to the entry `at`, while it is kept, up to
+    /// [`sub_events::MAX_PER_ENTRY`] (each cut to what an entry keeps);
+    /// what they keep counts in the byte budget.
+    pub fn add_sub_events(&self, at: EntryRef, events: impl IntoIterator<Item = SubEvent>) {
+        let mut shard = lock(self.shard(at.0));
+        // Recent: near the back.
+        let Some(entry) = shard.entries.iter().rev().find(|e| e.seq == at.0) else {
+            return;
+        };
+        let mut list = lock(entry.sub_events.get_or_init(Default::default));
+        let room = sub_events::MAX_PER_ENTRY.saturating_sub(list.events.len());
+        let mut added = 0;
+        for event in events.into_iter().take(room) {
+            let event = event.bounded();
+            added += event.bytes();
+            list.events.push(event);
+        }
+        list.bytes += added;
+        drop(list);
+        shard.bytes += added;
     }
 
     /// The entries shown: the newest `size`, newest first.
@@ -283,7 +310,7 @@ impl Journal {
             if let Some(pos) = shard.entries.iter().position(|x| x.id == e.id)
                 && let Some(gone) = shard.entries.remove(pos)
             {
-                shard.bytes -= gone.bytes;
+                shard.bytes -= gone.charged();
             }
         }
         picked
@@ -303,7 +330,7 @@ impl Journal {
         match shard.entries.iter().position(|e| e.id == id) {
             Some(pos) => {
                 if let Some(e) = shard.entries.remove(pos) {
-                    shard.bytes -= e.bytes;
+                    shard.bytes -= e.charged();
                 }
                 true
             }

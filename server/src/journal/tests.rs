@@ -251,3 +251,61 @@ fn find_unmatched_get_remove() {
     j.clear();
     assert!(j.is_empty());
 }
+
+#[test]
+fn sub_events_are_added_to_their_entry_capped_and_charged_until_it_goes() {
+    let j = Journal::new(1);
+    let at = j
+        .record_scoped(
+            &rec("/a", 0),
+            Default::default(),
+            outcome(AnsweredBy::Nothing),
+            &[],
+        )
+        .expect("an entry");
+    let before = j.bytes();
+    j.add_sub_events(at, (0..40).map(|i| SubEvent::error(format!("e{i}"))));
+    j.add_sub_events(
+        at,
+        [SubEvent::WebhookResponse(WebhookResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Bytes::from(vec![b'x'; 3 * sub_events::MAX_BODY]),
+        })],
+    );
+    let events = j.all()[0].sub_events();
+    assert_eq!(events.len(), sub_events::MAX_PER_ENTRY, "{events:?}");
+    assert!(j.bytes() > before);
+    // `/a` goes: its sub events with it, and a late one is dropped.
+    j.record(&rec("/b", 0), outcome(AnsweredBy::Nothing));
+    j.add_sub_events(at, [SubEvent::error("late")]);
+    let only_b = Journal::new(1);
+    only_b.record(&rec("/b", 0), outcome(AnsweredBy::Nothing));
+    assert_eq!(j.bytes(), only_b.bytes());
+    assert!(j.all()[0].sub_events().is_empty());
+}
+
+#[test]
+fn a_sub_event_keeps_a_bounded_body() {
+    let j = Journal::new(4);
+    let at = j
+        .record_scoped(
+            &rec("/a", 0),
+            Default::default(),
+            outcome(AnsweredBy::Nothing),
+            &[],
+        )
+        .expect("an entry");
+    j.add_sub_events(
+        at,
+        [SubEvent::WebhookResponse(WebhookResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Bytes::from(vec![b'x'; 3 * sub_events::MAX_BODY]),
+        })],
+    );
+    match &j.all()[0].sub_events()[..] {
+        [SubEvent::WebhookResponse(r)] => assert_eq!(r.body.len(), sub_events::MAX_BODY),
+        other => panic!("{other:?}"),
+    }
+}

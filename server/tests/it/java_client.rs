@@ -33,7 +33,7 @@ fn jar() -> PathBuf {
 }
 
 /// Whether `tool -version` runs.
-fn has(tool: &str) -> bool {
+pub(crate) fn has(tool: &str) -> bool {
     Command::new(tool)
         .arg("-version")
         .stdout(Stdio::null())
@@ -94,20 +94,30 @@ fn compile() -> PathBuf {
 
 /// A reference WireMock from the jar on a free port, with its own root
 /// dir; killed on drop.
-struct Reference {
+pub(crate) struct Reference {
     child: Child,
-    url: String,
-    _root: tempfile::TempDir,
+    pub(crate) url: String,
+    _root: Option<tempfile::TempDir>,
 }
 
 impl Reference {
     fn start() -> Reference {
         let root = tempfile::tempdir().expect("root dir");
+        let args = ["--port", "0", "--disable-banner", "--root-dir"];
+        let mut reference = Reference::start_with(&args, Some(root.path()));
+        reference._root = Some(root);
+        reference
+    }
+
+    /// The jar run with WireMock's command line `args` (`root`, when
+    /// given, after them); its URL is read from the `port:` line it
+    /// prints, on 127.0.0.1.
+    pub(crate) fn start_with(args: &[&str], root: Option<&Path>) -> Reference {
         let mut child = Command::new("java")
             .args(["-Xmx256m", "-jar"])
             .arg(jar())
-            .args(["--port", "0", "--disable-banner", "--root-dir"])
-            .arg(root.path())
+            .args(args)
+            .args(root)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -125,7 +135,7 @@ impl Reference {
         let mut reference = Reference {
             child,
             url: String::new(),
-            _root: root,
+            _root: None,
         };
         let mut seen = Vec::new();
         while let Ok(line) = rx.recv_timeout(STARTUP_LIMIT) {
@@ -142,7 +152,7 @@ impl Reference {
     }
 
     /// Polls `/__admin/mappings` until it answers 200.
-    async fn ready(&self) {
+    pub(crate) async fn ready(&self) {
         let http = testkit::Http::new();
         let url = format!("{}/__admin/mappings", self.url);
         testkit::eventually(STARTUP_LIMIT, "the reference WireMock to answer", || {

@@ -15,6 +15,7 @@ mod admin_compat;
 mod attack_soak;
 mod body_files;
 mod cli;
+mod cors_gzip;
 mod docker;
 mod files;
 mod hot_reload;
@@ -33,7 +34,9 @@ mod stub_services;
 mod templating;
 mod tls;
 mod waits_hardening;
+mod webhooks;
 mod wire;
+mod wiremock_differential;
 
 /// The testkit finds at run time what cargo tells these tests at compile
 /// time.

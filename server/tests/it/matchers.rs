@@ -414,3 +414,93 @@ async fn an_unmatched_deep_xml_request_elsewhere_gets_its_near_misses_and_the_se
     );
     assert_eq!(a.get("/__admin/health").await.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matches_json_schema_validates_the_body_and_round_trips() {
+    let (_s, a) = server().await;
+    let person = json!({"type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}});
+    let as_object = json!({"urlPath": "/object", "bodyPatterns": [{"matchesJsonSchema": person}]});
+    let as_string = json!({"urlPath": "/string", "bodyPatterns": [
+        {"matchesJsonSchema": "{\"type\": \"number\", \"maximum\": 10, \"exclusiveMaximum\": true}",
+         "schemaVersion": "V4"}]});
+    stub(&a, as_object.clone()).await;
+    stub(&a, as_string.clone()).await;
+    let post = |path: &'static str, body: &'static str| status(&a, Method::POST, path, &[], body);
+    assert_eq!(post("/object", r#"{"name": "ann", "age": 3}"#).await, 200);
+    assert_eq!(post("/object", r#"{"age": 3}"#).await, 404);
+    assert_eq!(post("/object", "not json").await, 404);
+    assert_eq!(post("/string", "9").await, 200);
+    assert_eq!(
+        post("/string", "10").await,
+        404,
+        "draft 4: maximum exclusive"
+    );
+
+    // Stored as posted; posting what GET answers makes the same stubs.
+    let stored = a.get("/__admin/mappings").await.json();
+    let requests: Vec<&Value> = stored["mappings"]
+        .as_array()
+        .expect("mappings")
+        .iter()
+        .map(|m| &m["request"])
+        .collect();
+    assert!(requests.contains(&&as_object), "{stored}");
+    assert!(requests.contains(&&as_string), "{stored}");
+    assert_eq!(a.delete("/__admin/mappings").await.status, StatusCode::OK);
+    for m in stored["mappings"].as_array().expect("mappings") {
+        a.stub(m.clone()).await;
+    }
+    assert_eq!(post("/object", r#"{"name": "bob"}"#).await, 200);
+    assert_eq!(post("/string", "10").await, 404);
+
+    // A miss's distance is WireMock's: its 2 errors over 2 properties,
+    // weighed 1 of 46.
+    let v = a
+        .post(
+            "/__admin/near-misses/request",
+            json!({"url": "/object", "method": "POST", "body": "{\"age\": \"x\"}"}),
+        )
+        .await
+        .json();
+    assert!(close(distances(&v)[0], 1.0 / 46.0), "{v}");
+
+    // A bad schema is refused, pointing at it.
+    for (bad, pointer) in [
+        (
+            json!({"matchesJsonSchema": {"type": 5}}),
+            "/request/bodyPatterns/0/matchesJsonSchema",
+        ),
+        (
+            json!({"matchesJsonSchema": {}, "schemaVersion": "V5"}),
+            "/request/bodyPatterns/0/schemaVersion",
+        ),
+        (
+            json!({"matchesJsonSchema": {"$ref": "http://127.0.0.1:9/schema.json"}}),
+            "/request/bodyPatterns/0/matchesJsonSchema",
+        ),
+    ] {
+        let r = a
+            .post(
+                "/__admin/mappings",
+                json!({"request": {"bodyPatterns": [bad]}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert_eq!(r.json()["errors"][0]["source"]["pointer"], pointer);
+    }
+
+    // A schema whose work doubles at each level: a deep body is not
+    // matched, at once, and the server lives on.
+    stub(
+        &a,
+        json!({"urlPath": "/doubling", "bodyPatterns": [{"matchesJsonSchema":
+        {"allOf": [{"items": {"$ref": "#"}}, {"items": {"$ref": "#"}}]}}]}),
+    )
+    .await;
+    let deep = format!("{}{}", "[".repeat(120), "]".repeat(120));
+    let started = std::time::Instant::now();
+    assert_eq!(status(&a, Method::POST, "/doubling", &[], &deep).await, 404);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(a.get("/__admin/health").await.status, StatusCode::OK);
+}

@@ -75,6 +75,10 @@ impl BodyMatcher {
     pub fn matches_in(&self, ctx: &RequestContext<'_>) -> bool {
         match self {
             BodyMatcher::Binary(b) => b.as_slice() == ctx.req.body.as_ref(),
+            // The body's JSON is read once for every stub that looks at it.
+            BodyMatcher::Text(StringMatcher::JsonSchema(m)) => {
+                m.matches_text(ctx.body_text(), ctx.body_json())
+            }
             BodyMatcher::Text(m) => m.matches(Self::text(ctx, m)),
             BodyMatcher::EqualToJson(m) => m.matches(ctx.body_json()),
             BodyMatcher::JsonPath(m) => m.matches(ctx.body_json()),
@@ -95,6 +99,9 @@ impl BodyMatcher {
     /// How far the body is from matching, 0..1.
     pub fn distance(&self, ctx: &RequestContext<'_>) -> f64 {
         match self {
+            BodyMatcher::Text(StringMatcher::JsonSchema(m)) => {
+                m.distance_text(ctx.body_text(), ctx.body_json())
+            }
             BodyMatcher::Text(m) => m.distance(Self::text(ctx, m)),
             _ => f64::from(u8::from(!self.matches_in(ctx))),
         }

@@ -16,6 +16,7 @@ mod json;
 mod logic;
 mod multi;
 pub mod near_miss;
+mod schema;
 mod string;
 mod url;
 mod xml;
@@ -25,6 +26,7 @@ pub use body::BodyMatcher;
 pub use context::RequestContext;
 pub use json::json_equal;
 pub use multi::MultiMatcher;
+pub use schema::{MatchesJsonSchema, SchemaVersion};
 pub use string::StringMatcher;
 pub use url::{PathParams, PathTemplate, UrlMatcher};
 

@@ -1,10 +1,11 @@
 //! Matchers on one text value (`StringValuePattern` in WireMock):
 //! `equalTo` (with `caseInsensitive`), `contains`, `doesNotContain`,
 //! `matches`, `doesNotMatch`, `absent`, and the ones other modules define
-//! (`and`/`or`/`not`, the date matchers).
+//! (`and`/`or`/`not`, the date matchers, `matchesJsonSchema`).
 
 use super::date::DateMatcher;
 use super::logic::{All, Any, Not};
+use super::schema::MatchesJsonSchema;
 use super::{PatternError, Result, as_str, levenshtein_distance, whole_regex};
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -35,10 +36,12 @@ pub enum StringMatcher {
     Not(Not),
     /// `before`, `after`, `equalToDateTime`.
     Date(DateMatcher),
+    /// `matchesJsonSchema` (with `schemaVersion`).
+    JsonSchema(MatchesJsonSchema),
 }
 
 /// The keys of the matchers this module parses, for error messages.
-const SUPPORTED: &str = "equalTo, contains, doesNotContain, matches, doesNotMatch, absent, and, or, not, before, after, equalToDateTime";
+const SUPPORTED: &str = "equalTo, contains, doesNotContain, matches, doesNotMatch, absent, and, or, not, before, after, equalToDateTime, matchesJsonSchema";
 
 impl StringMatcher {
     /// Parses `{"equalTo": "x"}` and the like; `pointer` locates `v`.
@@ -74,6 +77,8 @@ impl StringMatcher {
             let at = format!("{pointer}/{key}");
             let m = match key.as_str() {
                 "caseInsensitive" => continue,
+                // Read with `matchesJsonSchema`.
+                "schemaVersion" if obj.contains_key("matchesJsonSchema") => continue,
                 k if extra.contains(&k) || DateMatcher::MODIFIERS.contains(&k) => continue,
                 "equalTo" => StringMatcher::EqualTo {
                     value: as_str(value, &at)?.to_owned(),
@@ -95,6 +100,9 @@ impl StringMatcher {
                 "not" => StringMatcher::Not(Not::parse(value, &at)?),
                 "before" | "after" | "equalToDateTime" => {
                     StringMatcher::Date(DateMatcher::parse(key, value, obj, pointer)?)
+                }
+                "matchesJsonSchema" => {
+                    StringMatcher::JsonSchema(MatchesJsonSchema::parse(value, obj, pointer)?)
                 }
                 other => {
                     return Err(PatternError::new(
@@ -123,6 +131,7 @@ impl StringMatcher {
             StringMatcher::Or(m) => m.matches(value),
             StringMatcher::Not(m) => m.matches(value),
             StringMatcher::Date(m) => m.matches(value),
+            StringMatcher::JsonSchema(m) => m.matches(value),
             _ => {
                 let Some(value) = value else { return false };
                 match self {
@@ -156,6 +165,7 @@ impl StringMatcher {
             StringMatcher::And(m) => m.distance(value),
             StringMatcher::Or(m) => m.distance(value),
             StringMatcher::Date(m) => m.distance(value),
+            StringMatcher::JsonSchema(m) => m.distance(value),
             _ => f64::from(u8::from(!self.matches(value))),
         }
     }
@@ -174,6 +184,7 @@ impl StringMatcher {
             StringMatcher::Or(_) => "or(…)".to_owned(),
             StringMatcher::Not(_) => "not(…)".to_owned(),
             StringMatcher::Date(d) => d.describe(),
+            StringMatcher::JsonSchema(m) => m.describe(),
         }
     }
 }

@@ -27,10 +27,13 @@ pub struct ResponseDefinition {
     pub proxy_url_prefix_to_remove: Option<String>,
 }
 
-/// `delayDistribution`: a random delay in milliseconds.
+/// `delayDistribution`: a fixed or random delay in milliseconds.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum DelayDistribution {
+    Fixed {
+        milliseconds: u64,
+    },
     Uniform {
         lower: u64,
         upper: u64,

@@ -49,6 +49,9 @@ pub struct Stub {
     /// The scope it belongs to (`metadata.fake-servicer.scope`): it answers
     /// only requests of that scope, before stubs of no scope.
     pub scope: Option<Arc<str>>,
+    /// Its `serveEventListeners` and `postServeActions` (webhooks, sent
+    /// after each answer; see [`crate::webhook`]).
+    pub listeners: Box<[crate::webhook::ServeListener]>,
 }
 
 /// The key of our part of a mapping's `metadata`.

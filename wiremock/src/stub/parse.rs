@@ -44,12 +44,25 @@ pub fn parse_mapping(v: &Value, seq: u64, file: Option<&Path>) -> Result<Stub> {
         }
         None => None,
     };
+    let listeners = crate::webhook::parse(
+        m.serve_event_listeners.as_ref(),
+        m.post_serve_actions.as_ref(),
+    )?;
     let mut json = Map::new();
     json.insert("id".into(), Value::String(id.to_string()));
     for (k, val) in obj {
         if k != "id" && k != "uuid" {
             json.insert(k.clone(), val.clone());
         }
+    }
+    // As WireMock stores it: `postServeActions` of name → parameters as a
+    // list of listeners.
+    if let Some(Value::Object(actions)) = json.get("postServeActions") {
+        let list = actions
+            .iter()
+            .map(|(name, parameters)| serde_json::json!({"name": name, "parameters": parameters}))
+            .collect();
+        json.insert("postServeActions".into(), Value::Array(list));
     }
     json.insert("uuid".into(), Value::String(id.to_string()));
     Ok(Stub {
@@ -62,5 +75,6 @@ pub fn parse_mapping(v: &Value, seq: u64, file: Option<&Path>) -> Result<Stub> {
         json: Value::Object(json),
         file: file.map(Path::to_owned),
         scope,
+        listeners: listeners.into_boxed_slice(),
     })
 }

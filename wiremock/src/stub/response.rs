@@ -140,7 +140,7 @@ impl TryFrom<ResponseDefinition> for StubResponse {
             None => Delay::None,
         };
         if let Some(distribution) = d.delay_distribution {
-            delay = distribution_delay(distribution)?;
+            delay = distribution_delay(distribution, &at("delayDistribution"))?;
         }
         let dribble = match d.chunked_dribble_delay {
             None => None,
@@ -214,7 +214,7 @@ impl TryFrom<ResponseDefinition> for StubResponse {
 const MAX_SIGMA: f64 = 10.0;
 
 /// Milliseconds of a delay: at most [`MAX_DELAY_MS`].
-fn delay_ms(ms: u64, pointer: &str) -> Result<u64> {
+pub(crate) fn delay_ms(ms: u64, pointer: &str) -> Result<u64> {
     if ms > MAX_DELAY_MS {
         return Err(PatternError::new(
             pointer,
@@ -238,9 +238,14 @@ fn delay_number(ms: f64, pointer: &str) -> Result<f64> {
     Ok(ms)
 }
 
-fn distribution_delay(d: DelayDistribution) -> Result<Delay> {
-    let at = |field: &str| format!("{AT}/delayDistribution/{field}");
+/// The delay `d` gives; an error points below `base` (the distribution's
+/// pointer).
+pub(crate) fn distribution_delay(d: DelayDistribution, base: &str) -> Result<Delay> {
+    let at = |field: &str| format!("{base}/{field}");
     match d {
+        DelayDistribution::Fixed { milliseconds } => Ok(Delay::Fixed(Duration::from_millis(
+            delay_ms(milliseconds, &at("milliseconds"))?,
+        ))),
         DelayDistribution::Uniform { lower, upper } => {
             let (lower, upper) = (
                 delay_ms(lower, &at("lower"))?,

@@ -81,3 +81,16 @@ fn delays_sample_within_their_distribution() {
         assert!(l <= Duration::from_millis(80), "{l:?}");
     }
 }
+
+#[test]
+fn a_fixed_delay_distribution_is_a_fixed_delay() {
+    let r =
+        StubResponse::parse(&json!({"delayDistribution": {"type": "fixed", "milliseconds": 300}}))
+            .unwrap();
+    assert_eq!(r.delay, Delay::Fixed(Duration::from_millis(300)));
+    let bad = StubResponse::parse(
+        &json!({"delayDistribution": {"type": "fixed", "milliseconds": 600_001}}),
+    )
+    .unwrap_err();
+    assert_eq!(bad.pointer, "/response/delayDistribution/milliseconds");
+}

@@ -150,6 +150,16 @@ impl Input<'_> {
         });
         Context::from(data)
     }
+
+    /// A webhook's render context: `{originalRequest: …, parameters: …}`
+    /// (`parameters`: the webhook's own), as WireMock's webhooks see it.
+    pub fn webhook_model(&self, base64: bool) -> Context {
+        let data = serde_json::json!({
+            "originalRequest": model::request(self, base64),
+            "parameters": self.parameters,
+        });
+        Context::from(data)
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +191,20 @@ struct Parts {
 
 /// A rendered body and header list.
 pub type Rendered = (bytes::Bytes, Vec<(http::HeaderName, http::HeaderValue)>);
+
+/// Which stubs' answers are rendered as templates (WireMock's
+/// `--local-response-templating`, `--global-response-templating`,
+/// `--disable-response-templating`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Templating {
+    /// None: templates are sent as written.
+    Off,
+    /// Those whose response names the `response-template` transformer.
+    #[default]
+    Local,
+    /// Every stub's.
+    Global,
+}
 
 impl ResponseTemplate {
     /// Compiles a response's templates. `body_at` is the body field's
@@ -245,9 +269,13 @@ impl ResponseTemplate {
         }
     }
 
-    /// Whether this answer is rendered (`global`: the global flag).
-    pub fn applies(&self, global: bool) -> bool {
-        self.always || global
+    /// Whether this answer is rendered under `mode`.
+    pub fn applies(&self, mode: Templating) -> bool {
+        match mode {
+            Templating::Off => false,
+            Templating::Local => self.always,
+            Templating::Global => true,
+        }
     }
 
     /// The body and headers for one request; `body` and `headers` are the

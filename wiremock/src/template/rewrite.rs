@@ -1,5 +1,6 @@
 //! Paths in a compiled template made to fit the model, once, at compile
-//! time — WireMock's model answers some paths the JSON model cannot:
+//! time — WireMock's model answers some paths the JSON model cannot (below
+//! `request`, and below `originalRequest` in webhooks):
 //!
 //! - `request.headers.X-Name` — header names are lowered (they are
 //!   case-insensitive, the model's keys are lower case);
@@ -79,7 +80,11 @@ fn rewritten(path: &Path, direct: bool) -> Option<Path> {
             _ => None,
         })
         .collect::<Option<_>>()?;
-    if names.first().map(String::as_str) != Some("request") {
+    // `originalRequest`: the same model, as webhooks name it.
+    if !matches!(
+        names.first().map(String::as_str),
+        Some("request" | "originalRequest")
+    ) {
         return None;
     }
     let before = names.clone();

@@ -8,6 +8,7 @@ mod new;
 mod refused;
 mod serving;
 mod signals;
+mod wiremock_flags;
 
 use std::{
     io::{BufRead, BufReader},
