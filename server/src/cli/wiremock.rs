@@ -245,9 +245,129 @@ fn millis_as_seconds(value: &str) -> String {
     }
 }
 
+/// WireMock's flags applied to a configuration.
+pub trait WithWireMock {
+    fn with_wiremock(self, flags: &WireMockArgs) -> Self;
+}
+
+impl WithWireMock for fake_servicer_server::Config {
+    /// WireMock's flags over the rest: `--port`/`--bind-address` over
+    /// `--listen`, `--https-port` over `--tls-listen`, the journal flags
+    /// over `--journal-size`.
+    fn with_wiremock(mut self, w: &WireMockArgs) -> Self {
+        if w.port.is_some() || w.bind_address.is_some() {
+            let port = w
+                .port
+                .map_or_else(|| port_of(&self.listen), |p| p.to_string());
+            self.listen = address(w.bind_address.as_deref(), &port);
+        }
+        if let Some(port) = w.https_port {
+            self.tls_listen = Some(address(w.bind_address.as_deref(), &port.to_string()));
+        }
+        if let Some(n) = w.max_request_journal_entries {
+            self.journal_size = n;
+        }
+        if w.no_request_journal {
+            self.journal_size = 0;
+        }
+        if w.disable_response_templating {
+            self.response_templating = false;
+        }
+        if let Some(n) = w.webhook_threadpool_size {
+            self.webhook_concurrency = usize::from(n);
+        }
+        self.verbose |= w.verbose;
+        self.stub_cors |= w.enable_stub_cors;
+        self.gzip &= !w.disable_gzip;
+        self
+    }
+}
+
+/// The port part of a listen address (`80` of `0.0.0.0:80`).
+fn port_of(listen: &str) -> String {
+    listen.rsplit_once(':').map_or("80", |(_, p)| p).to_owned()
+}
+
+/// `ip:port`, bracketing an IPv6 address; `0.0.0.0` when no IP is given.
+fn address(ip: Option<&str>, port: &str) -> String {
+    match ip.unwrap_or("0.0.0.0") {
+        ip if ip.contains(':') && !ip.starts_with('[') => format!("[{ip}]:{port}"),
+        ip => format!("{ip}:{port}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Args;
+    use clap::Parser as _;
+    use fake_servicer_server::Config;
+
+    fn wiremock(args: &[&str]) -> Config {
+        let mut argv = vec!["fake-servicer"];
+        argv.extend_from_slice(args);
+        Args::try_parse_from(argv).unwrap().config()
+    }
+
+    #[test]
+    fn wiremocks_port_and_bind_address_set_the_listen_address() {
+        assert_eq!(wiremock(&["--port", "8080"]).listen, "0.0.0.0:8080");
+        assert_eq!(
+            wiremock(&["--bind-address", "127.0.0.1"]).listen,
+            "127.0.0.1:80"
+        );
+        let both = wiremock(&[
+            "--port",
+            "0",
+            "--bind-address",
+            "::1",
+            "--https-port",
+            "8443",
+        ]);
+        assert_eq!(both.listen, "[::1]:0");
+        assert_eq!(both.tls_listen.as_deref(), Some("[::1]:8443"));
+        assert_eq!(
+            wiremock(&["--listen", "127.0.0.1:9", "--port", "10"]).listen,
+            "0.0.0.0:10"
+        );
+    }
+
+    #[test]
+    fn wiremocks_journal_flags_set_the_journal_size() {
+        assert_eq!(wiremock(&["--no-request-journal"]).journal_size, 0);
+        assert_eq!(wiremock(&["--disable-request-journal"]).journal_size, 0);
+        assert_eq!(
+            wiremock(&["--max-request-journal-entries", "7"]).journal_size,
+            7
+        );
+    }
+
+    #[test]
+    fn wiremocks_switches_set_their_settings() {
+        use fake_servicer_server::template::Templating;
+        let c = wiremock(&[
+            "--enable-stub-cors",
+            "--disable-gzip",
+            "--verbose",
+            "--webhook-threadpool-size",
+            "3",
+        ]);
+        assert!(c.stub_cors && !c.gzip && c.verbose);
+        assert_eq!(c.webhook_concurrency, 3);
+        assert_eq!(wiremock(&[]).templating(), Templating::Local);
+        assert_eq!(
+            wiremock(&["--local-response-templating"]).templating(),
+            Templating::Local
+        );
+        assert_eq!(
+            wiremock(&["--global-response-templating"]).templating(),
+            Templating::Global
+        );
+        assert_eq!(
+            wiremock(&["--disable-response-templating"]).templating(),
+            Templating::Off
+        );
+    }
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|s| (*s).to_owned()).collect()
