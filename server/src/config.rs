@@ -141,6 +141,12 @@ pub struct Config {
     pub webhook_concurrency: usize,
     /// Time a webhook's request has to be answered in full.
     pub webhook_timeout: Duration,
+    /// gRPC descriptors (`*.proto`, descriptor sets) for stub-only gRPC
+    /// services, hot-reloaded; `--root-dir`'s `grpc/` is read too.
+    pub proto_dir: Option<PathBuf>,
+    /// The largest gRPC message a call may carry (decompressed); larger is
+    /// answered `RESOURCE_EXHAUSTED`.
+    pub max_grpc_message_bytes: usize,
 }
 
 impl Default for Config {
@@ -198,6 +204,8 @@ impl Default for Config {
             max_queued_webhooks: 1_000,
             webhook_concurrency: 10,
             webhook_timeout: Duration::from_secs(10),
+            proto_dir: None,
+            max_grpc_message_bytes: crate::grpc::DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }

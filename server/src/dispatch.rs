@@ -42,6 +42,10 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     {
         return preflight;
     }
+    let grpc_call = crate::grpc::is_call(req.headers());
+    if grpc_call && let Some(builtin) = app.grpc.builtin(req.uri().path()) {
+        return builtin(req).await;
+    }
     let (parts, body) = req.into_parts();
     // Boxed, and only when there is a body: most requests have none, and
     // every request's future would otherwise carry its room.
@@ -62,10 +66,27 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         }
         read => read,
     };
-    let (body, too_large) = match read {
+    let (mut body, mut early) = match read {
         Ok(b) => (b, None),
         Err(plan) => (Bytes::new(), Some(plan)),
     };
+    // A gRPC call: its messages as JSON, for the stubs and the journal.
+    let mut call = None;
+    if grpc_call {
+        early = match early {
+            // 413, 408: a gRPC client reads only a status.
+            Some(refused) => Some(crate::grpc::call::refused(&refused)),
+            None => {
+                match crate::grpc::call::read(&app.grpc, parts.uri.path(), &parts.headers, &body) {
+                    Ok((read, json)) => {
+                        (call, body) = (Some(read), json);
+                        None
+                    }
+                    Err(status) => Some(status),
+                }
+            }
+        };
+    }
 
     let snapshot = app.registry.snapshot();
     let host = parts
@@ -101,7 +122,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         secure: conn.as_ref().is_some_and(|c| c.secure),
     });
 
-    let mut answer = match too_large {
+    let mut answer = match early {
         Some(plan) => Answer::server(plan),
         None => {
             let asked = Asked {
@@ -123,6 +144,16 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         ));
     }
     drop(snapshot);
+    // A gRPC call's answer: the journal keeps it as JSON, the messages are
+    // sent.
+    let mut responded = None;
+    let mut trailers = None;
+    if let Some(call) = &call {
+        if app.journal.enabled() {
+            responded = Some(crate::journal::Responded::of(&answer.plan));
+        }
+        trailers = call.answer(&mut answer.plan, &answer.by);
+    }
     // The body is charged to `--max-unsent-bytes` before the journal
     // records what is sent: a 503 instead, when it would pass the cap.
     let reserved = match answer.plan.reserve(conn.as_ref()) {
@@ -137,6 +168,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         .stub_cors
         .then(|| crate::cors::answer_headers(&request.headers, &answer.by));
     let gzip = app.gzip
+        && !grpc_call
         && matches!(answer.by, crate::journal::AnsweredBy::Stub(_))
         && crate::gzip::wanted(&request.method, &request.headers, request.path.as_str());
     if app.verbose {
@@ -152,7 +184,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
             scopes,
             Outcome {
                 status: answer.plan.status.as_u16(),
-                response: crate::journal::Responded::of(&answer.plan),
+                response: responded.unwrap_or_else(|| crate::journal::Responded::of(&answer.plan)),
                 answered_by: answer.by,
                 stub: answer.stub,
                 process_time: started.elapsed(),
@@ -170,7 +202,10 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     if let Some(cors) = cors {
         headers.splice(0..0, cors);
     }
-    let response = answer.plan.execute(conn.as_ref(), &headers, reserved).await;
+    let mut response = answer.plan.execute(conn.as_ref(), &headers, reserved).await;
+    if let Some(trailers) = trailers {
+        response = crate::grpc::call::with_trailers(response, trailers);
+    }
     if let Some((stub, request)) = hooked {
         app.webhooks.send_after(&stub, &request, entry);
     }

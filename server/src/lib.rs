@@ -37,6 +37,7 @@ pub(crate) mod unsent;
 pub(crate) mod answer;
 pub(crate) mod cors;
 pub(crate) mod dispatch;
+pub(crate) mod grpc;
 pub(crate) mod gzip;
 pub use fake_servicer_core::fault;
 pub(crate) mod journal;

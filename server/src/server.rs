@@ -37,6 +37,9 @@ pub enum StartError {
     /// `--root-dir` is not a usable directory.
     #[error("--root-dir {}: {reason}", path.display())]
     RootDir { path: PathBuf, reason: String },
+    /// `--proto-dir` is not a usable directory.
+    #[error("--proto-dir {}: {reason}", path.display())]
+    ProtoDir { path: PathBuf, reason: String },
     #[error("cannot watch {}: {err}", path.display())]
     Watch { path: PathBuf, err: notify::Error },
     #[error("--docker on: {0}")]
@@ -192,6 +195,31 @@ impl Server {
                 ),
             }
         }
+        // gRPC descriptors: --proto-dir, else the root dir's `grpc/`;
+        // loaded before the server listens.
+        let proto_dir = optional_dir(&config.proto_dir, |path, reason| StartError::ProtoDir {
+            path,
+            reason,
+        })?
+        .or_else(|| {
+            root_dir
+                .as_ref()
+                .map(|r| r.join("grpc"))
+                .filter(|d| d.is_dir())
+        });
+        let grpc = Arc::new(crate::grpc::Grpc::new(
+            proto_dir,
+            config.max_mapping_file_bytes,
+            config.max_grpc_message_bytes,
+        ));
+        if let Some(dir) = grpc.dir().map(ToOwned::to_owned) {
+            let loading = grpc.clone();
+            let _ = tokio::task::spawn_blocking(move || loading.reload()).await;
+            let target: Arc<dyn WatchTarget> = grpc.clone();
+            let watch = Watcher::start(dir.clone(), target, config.quiet_period(), config.poll)
+                .map_err(|err| StartError::Watch { path: dir, err })?;
+            watchers.push(watch);
+        }
         let persist_to = match (&root_dir, &mappings_dir) {
             (Some(root), _) => Some(crate::record::PersistTo {
                 mappings: root.join("mappings"),
@@ -286,6 +314,7 @@ impl Server {
             sources,
             stub_cors: config.stub_cors,
             gzip: config.gzip,
+            grpc,
             verbose: config.verbose,
             webhooks: crate::webhooks::Webhooks::new(
                 crate::webhooks::Limits {

@@ -33,6 +33,8 @@ pub struct RequestPath {
     /// Request bodies decoded and stub answers gzipped (`crate::gzip`);
     /// off with `--disable-gzip`.
     pub(crate) gzip: bool,
+    /// gRPC calls to services faked by stubs; gRPC's health and reflection.
+    pub(crate) grpc: Arc<crate::grpc::Grpc>,
     /// `--verbose`: every request and its answer in the log.
     pub(crate) verbose: bool,
     /// Sends stubs' webhooks after their answers.

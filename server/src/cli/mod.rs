@@ -285,6 +285,18 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_WEBHOOK_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().webhook_timeout))]
     pub webhook_timeout: Seconds,
 
+    /// gRPC descriptors for services faked by stubs: `*.proto` files
+    /// (compiled at load; the directory is the import root) and descriptor
+    /// sets (`*.dsc`, `*.desc`, `*.pb`), hot-reloaded [default: --root-dir's
+    /// `grpc/`, when there].
+    #[arg(long, env = "FAKE_SERVICER_PROTO_DIR", value_name = "DIR")]
+    pub proto_dir: Option<PathBuf>,
+
+    /// The largest gRPC message a call may carry (decompressed); a larger
+    /// one is answered `RESOURCE_EXHAUSTED`.
+    #[arg(long, env = "FAKE_SERVICER_MAX_GRPC_MESSAGE_BYTES", value_name = "N", default_value_t = Config::default().max_grpc_message_bytes)]
+    pub max_grpc_message_bytes: usize,
+
     #[command(flatten)]
     pub wiremock: wiremock::WireMockArgs,
 }
@@ -366,6 +378,8 @@ impl Args {
             send_timeout: self.send_timeout.0,
             max_queued_webhooks: self.max_queued_webhooks,
             webhook_timeout: self.webhook_timeout.0,
+            proto_dir: self.proto_dir.clone(),
+            max_grpc_message_bytes: self.max_grpc_message_bytes,
             ..Config::default()
         }
         .with_wiremock(&self.wiremock)
