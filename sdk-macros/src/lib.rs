@@ -1,6 +1,8 @@
 //! Procedural macros of `fake-servicer-sdk`; use them through
-//! `fake_servicer::route` and `fake_servicer::service!`.
+//! `fake_servicer::route`, `fake_servicer::grpc` (feature `grpc`) and
+//! `fake_servicer::service!`.
 
+mod grpc;
 mod route;
 mod service;
 
@@ -10,6 +12,14 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// See `fake_servicer::grpc` (the SDK's feature `grpc`).
+#[proc_macro_attribute]
+pub fn grpc(attr: TokenStream, item: TokenStream) -> TokenStream {
+    grpc::expand(attr.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

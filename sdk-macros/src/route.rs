@@ -50,7 +50,23 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let path = args.path.value();
     check_path(&path).map_err(|msg| syn::Error::new(args.path.span(), msg))?;
 
-    let sig = &func.sig;
+    check_signature(&func.sig)?;
+    let mut extracts = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, arg) in func.sig.inputs.iter().enumerate() {
+        let (var, extract) = extractor(i, arg)?;
+        extracts.push(extract);
+        call_args.push(var);
+    }
+    let name = &func.sig.ident;
+    let call = quote_spanned! {return_span(&func.sig)=>
+        ::fake_servicer::IntoResponse::into_response(#name(#(#call_args),*))
+    };
+    Ok(route_const(&func, &method_upper, &path, &extracts, &call))
+}
+
+/// A handler is a plain, synchronous, non-generic fn.
+pub(crate) fn check_signature(sig: &syn::Signature) -> syn::Result<()> {
     if let Some(a) = &sig.asyncness {
         return Err(syn::Error::new(
             a.span(),
@@ -63,42 +79,58 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             "route handlers cannot be generic",
         ));
     }
+    Ok(())
+}
 
-    let mut extracts = Vec::new();
-    let mut call_args = Vec::new();
-    for (i, arg) in sig.inputs.iter().enumerate() {
-        let ty = match arg {
-            FnArg::Typed(t) => &t.ty,
-            FnArg::Receiver(r) => {
-                return Err(syn::Error::new(
-                    r.span(),
-                    "route handlers cannot take `self`",
-                ));
-            }
-        };
-        let var = quote::format_ident!("__arg{}", i);
-        extracts.push(quote_spanned! {ty.span()=>
-            let #var = match <#ty as ::fake_servicer::FromRequest>::from_request(__req) {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(e) => return ::fake_servicer::IntoResponse::into_response(e),
-            };
-        });
-        call_args.push(var);
+/// The type of a handler argument (`self` is refused).
+pub(crate) fn arg_type(arg: &FnArg) -> syn::Result<&syn::Type> {
+    match arg {
+        FnArg::Typed(t) => Ok(&t.ty),
+        FnArg::Receiver(r) => Err(syn::Error::new(
+            r.span(),
+            "route handlers cannot take `self`",
+        )),
     }
+}
 
-    let name = &sig.ident;
+/// The variable holding argument `i` and the statement extracting it with
+/// its type's `FromRequest` (answering the rejection when it fails).
+pub(crate) fn extractor(i: usize, arg: &FnArg) -> syn::Result<(Ident, TokenStream)> {
+    let ty = arg_type(arg)?;
+    let var = quote::format_ident!("__arg{}", i);
+    let extract = quote_spanned! {ty.span()=>
+        let #var = match <#ty as ::fake_servicer::FromRequest>::from_request(__req) {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(e) => return ::fake_servicer::IntoResponse::into_response(e),
+        };
+    };
+    Ok((var, extract))
+}
+
+/// Where a type error in the handler's answer is reported: its return
+/// type (or its name when it has none).
+pub(crate) fn return_span(sig: &syn::Signature) -> proc_macro2::Span {
+    match &sig.output {
+        syn::ReturnType::Default => sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    }
+}
+
+/// `func` as written and, beside it, the hidden constant holding its
+/// `FfiRoute`: `method_upper path`, served by an `extern "C"` shim that runs
+/// `extracts` (binding `__arg0`, …) and answers `call`'s `Response`.
+pub(crate) fn route_const(
+    func: &ItemFn,
+    method_upper: &str,
+    path: &str,
+    extracts: &[TokenStream],
+    call: &TokenStream,
+) -> TokenStream {
+    let name = &func.sig.ident;
     let vis = &func.vis;
     let konst = crate::route_const_name(name);
     let route_desc = format!("{method_upper} {path}");
-    let ret_span = match &sig.output {
-        syn::ReturnType::Default => sig.ident.span(),
-        syn::ReturnType::Type(_, ty) => ty.span(),
-    };
-    let call = quote_spanned! {ret_span=>
-        ::fake_servicer::IntoResponse::into_response(#name(#(#call_args),*))
-    };
-
-    Ok(quote! {
+    quote! {
         #func
 
         #[doc(hidden)]
@@ -118,7 +150,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 handler: __shim,
             }
         };
-    })
+    }
 }
 
 /// A pattern starts with `/` and its `{param}` segments are whole segments

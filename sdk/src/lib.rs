@@ -42,6 +42,8 @@
 //!   and faults), [`Json`], text, [`StatusCode`], tuples, `Result`, `Option`.
 //! - [`fake`] makes fake data, [`random`] random values.
 //! - State lives in statics and resets when the plugin is reloaded.
+//! - With the cargo feature `grpc`: typed gRPC handlers, `#[grpc]` and the
+//!   `grpc` module (prost messages, `Status`, server streams).
 
 #![warn(missing_docs)]
 
@@ -50,6 +52,8 @@ pub mod __private;
 pub mod abi;
 mod extract;
 pub mod fake;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 mod rejection;
 mod request;
 mod response;
@@ -107,6 +111,68 @@ pub use fake_servicer_macros::route;
 /// ```
 pub use fake_servicer_macros::service;
 
+/// Registers a plain synchronous fn as the handler of a gRPC method
+/// (cargo feature `grpc`).
+///
+/// `#[grpc("/<package>.<Service>/<Method>")]` on a unary handler
+/// `fn(Req, extractors…) -> Result<Reply, Status>`;
+/// `#[grpc(stream, "/<package>.<Service>/<Method>")]` on a
+/// server-streaming one, `fn(Req, extractors…) -> Result<Stream<Reply>,
+/// Status>`. `Req` and `Reply` are prost messages (what `prost-build`
+/// generates); the first argument is the request message, decoded with
+/// [`grpc::Message`], and further arguments are ordinary
+/// [extractors](FromRequest) ([`grpc::Metadata`], [`State`], …). The method
+/// is served as `POST <path>` and listed in [`service!`] like a route; the
+/// answer is framed by [`grpc::unary`] or [`grpc::server_stream`]. The fn
+/// itself is left as written, so it can be called from unit tests. (A
+/// `.proto` without a `package` makes paths `/<Service>/<Method>`.)
+///
+/// ```
+/// use fake_servicer::prelude::*;
+///
+/// #[derive(Clone, PartialEq, prost::Message)]
+/// pub struct GetUser {
+///     #[prost(uint64, tag = "1")]
+///     pub id: u64,
+/// }
+/// #[derive(Clone, PartialEq, prost::Message)]
+/// pub struct User {
+///     #[prost(uint64, tag = "1")]
+///     pub id: u64,
+///     #[prost(string, tag = "2")]
+///     pub name: String,
+/// }
+///
+/// #[grpc("/users.v1.Users/GetUser")]
+/// fn get_user(req: GetUser) -> Result<User, Status> {
+///     match req.id {
+///         0 => Err(Status::not_found("no user 0")),
+///         id => Ok(User { id, name: fake::name() }),
+///     }
+/// }
+///
+/// fake_servicer::service!(name = "users", get_user);
+/// # fn main() {
+/// assert_eq!(get_user(GetUser { id: 0 }).unwrap_err().code, grpc::Code::NotFound);
+/// # }
+/// ```
+///
+/// The path must name a method: this does not compile.
+///
+/// ```compile_fail
+/// use fake_servicer::prelude::*;
+/// # #[derive(Clone, PartialEq, prost::Message)]
+/// # pub struct Empty {}
+///
+/// #[grpc("/get_user")] // not `/<package>.<Service>/<Method>`
+/// fn get_user(req: Empty) -> Result<Empty, Status> {
+///     Ok(req)
+/// }
+/// # fn main() {}
+/// ```
+#[cfg(feature = "grpc")]
+pub use fake_servicer_macros::grpc;
+
 /// Everything a plugin usually needs: `use fake_servicer::prelude::*;`.
 ///
 /// ```
@@ -120,6 +186,11 @@ pub use fake_servicer_macros::service;
 /// ```
 pub mod prelude {
     pub use crate::fake;
+    /// The `grpc` module and the `#[grpc]` attribute (feature `grpc`).
+    #[cfg(feature = "grpc")]
+    pub use crate::grpc;
+    #[cfg(feature = "grpc")]
+    pub use crate::grpc::{Metadata, Status, Stream};
     pub use crate::{
         Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response,
         State, StatusCode, WholeRequest, random, route,

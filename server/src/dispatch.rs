@@ -72,6 +72,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     };
     // A gRPC call: its messages as JSON, for the stubs and the journal.
     let mut call = None;
+    let mut wire_body = None;
     if grpc_call {
         early = match early {
             // 413, 408: a gRPC client reads only a status.
@@ -79,7 +80,10 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
             None => {
                 match crate::grpc::call::read(&app.grpc, parts.uri.path(), &parts.headers, &body) {
                     Ok((read, json)) => {
-                        (call, body) = (Some(read), json);
+                        call = Some(read);
+                        if let Some(json) = json {
+                            wire_body = Some(std::mem::replace(&mut body, json));
+                        }
                         None
                     }
                     Err(status) => Some(status),
@@ -131,6 +135,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
                 snapshot: &snapshot,
                 conn: conn.as_ref(),
                 guess: guess.as_deref(),
+                wire_body: wire_body.as_ref(),
             };
             app.sources.answer(&asked).await
         }
@@ -150,7 +155,10 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     let mut trailers = None;
     if let Some(call) = &call {
         if app.journal.enabled() {
-            responded = Some(crate::journal::Responded::of(&answer.plan));
+            responded = Some((
+                answer.plan.status,
+                crate::journal::Responded::of(&answer.plan),
+            ));
         }
         trailers = call.answer(&mut answer.plan, &answer.by);
     }
@@ -183,8 +191,13 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
             &request,
             scopes,
             Outcome {
-                status: answer.plan.status.as_u16(),
-                response: responded.unwrap_or_else(|| crate::journal::Responded::of(&answer.plan)),
+                status: responded
+                    .as_ref()
+                    .map_or(answer.plan.status, |(status, _)| *status)
+                    .as_u16(),
+                response: responded
+                    .map(|(_, response)| response)
+                    .unwrap_or_else(|| crate::journal::Responded::of(&answer.plan)),
                 answered_by: answer.by,
                 stub: answer.stub,
                 process_time: started.elapsed(),

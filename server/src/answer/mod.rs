@@ -40,6 +40,9 @@ pub(crate) struct Asked<'a> {
     pub snapshot: &'a Snapshot,
     pub conn: Option<&'a Conn>,
     pub guess: Option<&'a str>,
+    /// The body as it came when `req.body` holds it decoded (a gRPC call's
+    /// messages as JSON): what a plugin is handed.
+    pub wire_body: Option<&'a bytes::Bytes>,
 }
 
 /// An answer and who gave it.

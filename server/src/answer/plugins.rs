@@ -51,7 +51,13 @@ impl Source for FromPlugins {
         let call = Call {
             service: service.clone(),
             handler: route.handler,
-            request: asked.req.clone(),
+            request: match asked.wire_body {
+                Some(body) => Arc::new(crate::request::Recorded {
+                    body: body.clone(),
+                    ..(**asked.req).clone()
+                }),
+                None => asked.req.clone(),
+            },
             params,
         };
         Reply::Later(Box::pin(async move {

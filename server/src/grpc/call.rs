@@ -24,27 +24,38 @@ const STATUS_NAME: &str = "grpc-status-name";
 const STATUS_REASON: &str = "grpc-status-reason";
 static APPLICATION_GRPC: HeaderValue = HeaderValue::from_static("application/grpc");
 
-/// A call whose method a descriptor defines.
+/// A gRPC call.
 pub(crate) struct Call {
-    method: Method,
+    /// Its method, when a descriptor defines it.
+    method: Option<Method>,
+    /// `/<package>.<Service>/<Method>`.
+    path: String,
     /// The client's deadline (`grpc-timeout`), from when the call came.
     timeout: Option<Duration>,
 }
 
-/// The call `path` makes and its messages as JSON (one message: its JSON;
-/// several: a JSON list of them), or the status to answer at once
-/// (an unknown method, a message that does not decode).
+/// The call `path` makes and, when a descriptor defines its method, its
+/// messages as JSON (one message: its JSON; several: a JSON list of them);
+/// or the status to answer at once (a message that does not decode). A
+/// method no descriptor defines may be a plugin's: its body stays as it
+/// came.
 pub(crate) fn read(
     grpc: &Grpc,
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Call, Bytes), Plan> {
+) -> Result<(Call, Option<Bytes>), Plan> {
+    let timeout = headers
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_timeout);
     let Some(method) = grpc.catalog().method(path) else {
-        return Err(status(
-            Code::Unimplemented,
-            &format!("{path}: no gRPC descriptor defines this method"),
-        ));
+        let call = Call {
+            method: None,
+            path: path.to_owned(),
+            timeout,
+        };
+        return Ok((call, None));
     };
     let encoding = headers.get("grpc-encoding").and_then(|v| v.to_str().ok());
     let messages = decode_messages(body, encoding, grpc.max_message_bytes)
@@ -60,11 +71,12 @@ pub(crate) fn read(
         [one] => one.clone(),
         many => format!("[{}]", many.join(",")),
     };
-    let timeout = headers
-        .get("grpc-timeout")
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_timeout);
-    Ok((Call { method, timeout }, Bytes::from(body)))
+    let call = Call {
+        method: Some(method),
+        path: path.to_owned(),
+        timeout,
+    };
+    Ok((call, Some(Bytes::from(body))))
 }
 
 /// The server's own refusal of a call (413, 408) as its gRPC status.
@@ -111,7 +123,14 @@ impl Call {
     /// returns the trailers to send after the messages (none for an
     /// answer made of a status alone, or a fault).
     pub fn answer(&self, plan: &mut Plan, by: &AnsweredBy) -> Option<HeaderMap> {
-        if plan.fault.is_some() || plan.headers.iter().any(|(n, _)| n == GRPC_STATUS) {
+        if plan.fault.is_some() {
+            return None;
+        }
+        if matches!(by, AnsweredBy::Plugin { .. }) {
+            return plugin_answer(plan);
+        }
+        // A status of the server's own (an override's, a refusal's).
+        if plan.headers.iter().any(|(n, _)| n == GRPC_STATUS) {
             return None;
         }
         // An answer delayed past the client's deadline: the deadline's
@@ -129,10 +148,33 @@ impl Call {
             plan.delay = timeout;
             return None;
         }
-        if matches!(by, AnsweredBy::Nothing) {
-            *plan = status(Code::NotFound, &not_found(&self.method, plan));
-            return None;
-        }
+        let method = match (by, &self.method) {
+            (AnsweredBy::Nothing, None) => {
+                *plan = status(
+                    Code::Unimplemented,
+                    &format!(
+                        "{}: no gRPC descriptor or plugin defines this method",
+                        self.path
+                    ),
+                );
+                return None;
+            }
+            (AnsweredBy::Nothing, Some(method)) => {
+                *plan = status(Code::NotFound, &not_found(method, plan));
+                return None;
+            }
+            (_, Some(method)) => method,
+            (_, None) => {
+                *plan = status(
+                    Code::Internal,
+                    &format!(
+                        "{}: no gRPC descriptor defines this method, so a stub cannot answer it (see --proto-dir)",
+                        self.path
+                    ),
+                );
+                return None;
+            }
+        };
         let named = header_text(plan, STATUS_NAME);
         let reason = header_text(plan, STATUS_REASON).unwrap_or_default();
         let code = match named.as_deref().map(Code::from_name) {
@@ -154,7 +196,7 @@ impl Call {
             plan.delay = delay;
             return None;
         }
-        match self.messages(&plan.body) {
+        match messages(method, &plan.body) {
             Ok(frames) => {
                 let metadata = plan.headers.iter().filter(|(n, _)| is_metadata(n)).cloned();
                 let mut headers = vec![(header::CONTENT_TYPE, APPLICATION_GRPC.clone())];
@@ -178,42 +220,83 @@ impl Call {
             }
         }
     }
+}
 
-    /// The answer's body as the method's output messages, framed.
-    fn messages(&self, body: &PlanBody) -> Result<Vec<Bytes>, String> {
-        let bytes = match body {
-            PlanBody::Full(b) => b.clone(),
-            PlanBody::Chunks(chunks) => {
-                chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect()
-            }
+/// The answer's body as the method's output messages, framed.
+fn messages(method: &Method, body: &PlanBody) -> Result<Vec<Bytes>, String> {
+    let bytes = match body {
+        PlanBody::Full(b) => b.clone(),
+        PlanBody::Chunks(chunks) => chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect(),
+    };
+    let output = method.output_name().to_owned();
+    let json: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the stub's body is not JSON for {output}: {e}"))?
+    };
+    let values = match json {
+        serde_json::Value::Array(items) if method.server_streaming() => items,
+        serde_json::Value::Array(_) => {
+            return Err(format!(
+                "the stub's body is a list, and {} answers one {output}",
+                method.path()
+            ));
+        }
+        one => vec![one],
+    };
+    values
+        .iter()
+        .map(|v| {
+            method
+                .response_from_json(v)
+                .map(|m| encode_message(&m))
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// A plugin's answer to a call: the SDK writes the status in
+/// `grpc-status` (and `grpc-message`, `grpc-status-details-bin`); after
+/// messages they go in the trailers. An answer without one (the server's
+/// own 500 for a panic, 504 past `--handler-timeout`) is that status.
+fn plugin_answer(plan: &mut Plan) -> Option<HeaderMap> {
+    let has_status = plan.headers.iter().any(|(n, _)| n == GRPC_STATUS);
+    if !has_status {
+        let code = match plan.status {
+            StatusCode::INTERNAL_SERVER_ERROR => Code::Internal,
+            StatusCode::GATEWAY_TIMEOUT => Code::DeadlineExceeded,
+            s if s.is_success() => Code::Ok,
+            s => Code::from_http(s.as_u16()),
         };
-        let output = self.method.output_name().to_owned();
-        let json: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-            serde_json::Value::Object(Default::default())
-        } else {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| format!("the stub's body is not JSON for {output}: {e}"))?
-        };
-        let values = match json {
-            serde_json::Value::Array(items) if self.method.server_streaming() => items,
-            serde_json::Value::Array(_) => {
-                return Err(format!(
-                    "the stub's body is a list, and {} answers one {output}",
-                    self.method.path()
-                ));
-            }
-            one => vec![one],
-        };
-        values
-            .iter()
-            .map(|v| {
-                self.method
-                    .response_from_json(v)
-                    .map(|m| encode_message(&m))
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
+        if code != Code::Ok || plan.body.is_empty() {
+            let message = match &plan.body {
+                PlanBody::Full(b) => String::from_utf8_lossy(b).into_owned(),
+                PlanBody::Chunks(_) => String::new(),
+            };
+            let delay = plan.delay;
+            *plan = status(code, &message);
+            plan.delay = delay;
+            return None;
+        }
+        let mut trailers = HeaderMap::new();
+        trailers.insert(GRPC_STATUS, HeaderValue::from(u16::from(Code::Ok.number())));
+        return Some(trailers);
     }
+    if plan.body.is_empty() {
+        return None;
+    }
+    let mut trailers = HeaderMap::new();
+    plan.headers.retain(|(name, value)| {
+        let trailing = name == GRPC_STATUS
+            || name == GRPC_MESSAGE
+            || name.as_str() == "grpc-status-details-bin";
+        if trailing {
+            trailers.append(name.clone(), value.clone());
+        }
+        !trailing
+    });
+    Some(trailers)
 }
 
 /// `grpc-timeout`: at most 8 digits and a unit (`H`, `M`, `S`, `m`, `u`,

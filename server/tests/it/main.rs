@@ -18,6 +18,8 @@ mod cli;
 mod cors_gzip;
 mod docker;
 mod files;
+mod grpc_clients;
+mod grpc_tonic;
 mod hot_reload;
 mod java_client;
 mod limits;

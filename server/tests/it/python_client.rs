@@ -12,12 +12,22 @@
 use std::{path::PathBuf, process::Command};
 use testkit::workspace_root;
 
-const PACKAGES: [&str; 3] = ["wiremock==2.7.0", "pytest==9.2.0", "pytest-xdist==3.8.0"];
+/// What the virtualenv holds: also the real gRPC clients of `grpc_clients`
+/// (`.ci/run` installs the same list).
+const PACKAGES: [&str; 7] = [
+    "wiremock==2.7.0",
+    "pytest==9.2.0",
+    "pytest-xdist==3.8.0",
+    "grpcio==1.85.1",
+    "grpcio-tools==1.85.1",
+    "grpcio-reflection==1.85.1",
+    "grpcio-health-checking==1.85.1",
+];
 
 /// The virtualenv's python, made if missing; `None` when there is no
 /// python3 on this machine.
-fn venv_python() -> Option<PathBuf> {
-    // The tests of this file run at once: one makes the virtualenv.
+pub(crate) fn venv_python() -> Option<PathBuf> {
+    // The tests using it run at once: one makes the virtualenv.
     static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _making = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let venv = workspace_root()
@@ -26,7 +36,10 @@ fn venv_python() -> Option<PathBuf> {
         .join("python-venv");
     let python = venv.join("bin").join("python");
     let ready = Command::new(&python)
-        .args(["-c", "import wiremock, pytest, xdist"])
+        .args([
+            "-c",
+            "import wiremock, pytest, xdist, grpc, grpc_tools, grpc_reflection, grpc_health",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     if ready {
@@ -57,7 +70,7 @@ fn venv_python() -> Option<PathBuf> {
 /// Runs pytest on `dir` (under `server/tests`) with `args`, against the
 /// server at `url`: whether it passed, and what it printed to stdout
 /// (stdout and stderr are echoed for the test's log).
-async fn pytest(
+pub(crate) async fn pytest(
     python: PathBuf,
     dir: &str,
     args: &'static [&'static str],
@@ -70,6 +83,8 @@ async fn pytest(
             .args(args)
             .arg(&tests)
             .env("FAKE_SERVICER_URL", url)
+            // No `__pycache__` left in the source tree.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .output()
             .expect("pytest runs")
     })
