@@ -83,6 +83,7 @@ async fn create(State(app): State<App>, headers: axum::http::HeaderMap, body: By
 /// Creates the stub `v`, in the scope the call names: 201 with the stub as
 /// stored. Shared by `POST /__admin/mappings` and `POST /__admin/responses`.
 pub(super) fn create_stub(app: &App, headers: &axum::http::HeaderMap, v: Value) -> ApiResult {
+    grpc_check(app, &v, "")?;
     let stub = app
         .stubs
         .create(&scoped(headers, v))
@@ -91,6 +92,18 @@ pub(super) fn create_stub(app: &App, headers: &axum::http::HeaderMap, v: Value) 
         app.scope_activity.touch(scope);
     }
     Ok(mapping(StatusCode::CREATED, &stub))
+}
+
+/// A stub for a gRPC method whose answer cannot be its output message is
+/// refused (422 at `prefix` + the field's pointer).
+fn grpc_check(app: &App, m: &Value, prefix: &str) -> Result<(), ApiError> {
+    crate::grpc::check::mapping(&app.path.grpc.catalog(), m).map_err(|(pointer, title)| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&format!("{prefix}{pointer}")),
+            title,
+        )
+    })
 }
 
 async fn read(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
@@ -103,9 +116,11 @@ async fn read(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
 
 async fn replace(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let uuid = parse_id(&id)?;
+    let v = parse_json(&body)?;
+    grpc_check(&app, &v, "")?;
     let stub = app
         .stubs
-        .replace(uuid, &parse_json(&body)?)
+        .replace(uuid, &v)
         .map_err(ApiError::invalid)?
         .ok_or_else(|| not_found(&id))?;
     Ok(mapping(StatusCode::OK, &stub))
@@ -150,6 +165,7 @@ async fn import(State(app): State<App>, headers: axum::http::HeaderMap, body: By
         )
     })?;
     for (i, m) in list.iter().enumerate() {
+        grpc_check(&app, m, &format!("/mappings/{i}"))?;
         crate::mappings::parse_mapping(m, 0, None).map_err(|e| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

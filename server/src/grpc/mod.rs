@@ -7,6 +7,7 @@
 
 pub(crate) mod builtins;
 pub(crate) mod call;
+pub(crate) mod check;
 
 use crate::watch::WatchTarget;
 use arc_swap::ArcSwap;
