@@ -163,17 +163,12 @@ impl Call {
                 *plan = status(Code::NotFound, &not_found(method, plan));
                 return None;
             }
-            (_, Some(method)) => method,
-            (_, None) => {
-                *plan = status(
-                    Code::Internal,
-                    &format!(
-                        "{}: no gRPC descriptor defines this method, so a stub cannot answer it (see --proto-dir)",
-                        self.path
-                    ),
-                );
+            // An override armed by the call's metadata: nothing to say.
+            (AnsweredBy::Armed, _) => {
+                *plan = status(Code::Ok, "");
                 return None;
             }
+            (_, method) => method.as_ref(),
         };
         let named = header_text(plan, STATUS_NAME);
         let reason = header_text(plan, STATUS_REASON).unwrap_or_default();
@@ -196,6 +191,16 @@ impl Call {
             plan.delay = delay;
             return None;
         }
+        let Some(method) = method else {
+            *plan = status(
+                Code::Internal,
+                &format!(
+                    "{}: no gRPC descriptor defines this method, so a stub cannot answer it with a message (see --proto-dir)",
+                    self.path
+                ),
+            );
+            return None;
+        };
         match messages(method, &plan.body) {
             Ok(frames) => {
                 let metadata = plan.headers.iter().filter(|(n, _)| is_metadata(n)).cloned();
