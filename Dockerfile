@@ -76,10 +76,11 @@ RUN mv /deps/Cargo.lock . \
 # The server's crates; the workspace's other members keep their stand-ins.
 COPY server/ server/
 COPY wiremock/ wiremock/
+COPY grpc/ grpc/
 COPY core/ core/
 COPY sdk/ sdk/
 COPY sdk-macros/ sdk-macros/
-RUN find server wiremock core sdk sdk-macros -name '*.rs' -exec touch {} + \
+RUN find server wiremock grpc core sdk sdk-macros -name '*.rs' -exec touch {} + \
     && cargo build --release -p fake-servicer \
     && mkdir -p /out/dev/app /out/dev/cargo \
     && cp target/release/fake-servicer /out/ \

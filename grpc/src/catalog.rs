@@ -28,10 +28,12 @@ pub struct Catalog {
     pool: DescriptorPool,
 }
 
-/// A file of the directory that was left out of a [`Catalog`], and why.
+/// A file of the directory (or a descriptor set) that was left out of a
+/// [`Catalog`], and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// The file (or directory) as found under the loaded directory.
+    /// The file (or directory) as found under the loaded directory; for a set
+    /// given to [`Catalog::merged`], its origin.
     pub path: PathBuf,
     /// Why, in one line.
     pub reason: String,
@@ -96,10 +98,83 @@ impl Catalog {
         let found = walk::find(dir, &mut problems);
         let candidates = compile::candidates(&found, max_file_bytes, &mut problems);
         let mut pool = DescriptorPool::new();
-        merge::merge_all(&mut pool, candidates, &mut problems);
+        merge::merge_all(
+            &mut pool,
+            candidates,
+            &mut problems,
+            "defined by no file of the directory",
+            |_, _| None,
+        );
         problems.sort_by(|a, b| a.path.cmp(&b.path));
         for problem in &problems {
             tracing::debug!(path = %problem.path.display(), reason = %problem.reason, "descriptor file left out");
+        }
+        (Catalog { pool }, problems)
+    }
+
+    /// This catalog with more descriptor sets added: `sets` are `(origin, bytes)`,
+    /// each an encoded `google.protobuf.FileDescriptorSet` (a plugin's, say)
+    /// that the origin names; this catalog is unchanged.
+    ///
+    /// The sets are added after this catalog's files, in order, each whole or not
+    /// at all, as [`Catalog::load_dir`] adds a directory's files: one may import
+    /// what this catalog or another set defines, and a file both define the same
+    /// way is no conflict. A set that does not decode, has no file, imports what
+    /// nothing defines, or conflicts with this catalog's files (named `name` in
+    /// the reason: "the proto dir ./protos") or with a set added before it (named
+    /// by its origin) is reported in the problems, with its origin as the
+    /// problem's `path`, and left out; the rest are added.
+    ///
+    /// ```
+    /// use fake_servicer_grpc::Catalog;
+    /// use prost::Message;
+    /// use prost_types::{FileDescriptorProto, FileDescriptorSet, ServiceDescriptorProto};
+    ///
+    /// let set = FileDescriptorSet {
+    ///     file: vec![FileDescriptorProto {
+    ///         name: Some("ping.proto".into()),
+    ///         package: Some("ping".into()),
+    ///         service: vec![ServiceDescriptorProto {
+    ///             name: Some("Ping".into()),
+    ///             ..Default::default()
+    ///         }],
+    ///         ..Default::default()
+    ///     }],
+    /// };
+    /// let sets = [
+    ///     ("plugin ping".to_owned(), set.encode_to_vec()),
+    ///     ("plugin broken".to_owned(), b"not a set".to_vec()),
+    /// ];
+    /// let (catalog, problems) = Catalog::empty().merged("the proto dir", &sets);
+    /// assert_eq!(catalog.services(), ["ping.Ping"]);
+    /// assert_eq!(problems.len(), 1);
+    /// assert_eq!(problems[0].path, std::path::Path::new("plugin broken"));
+    /// ```
+    pub fn merged(&self, name: &str, sets: &[(String, Vec<u8>)]) -> (Catalog, Vec<Problem>) {
+        let mut problems = Vec::new();
+        if sets.is_empty() {
+            return (self.clone(), problems);
+        }
+        let mut candidates = Vec::new();
+        for (origin, bytes) in sets {
+            match compile::decode_descriptor_set(bytes) {
+                Ok(files) => candidates.push(compile::Candidate {
+                    path: origin.into(),
+                    files,
+                }),
+                Err(reason) => problems.push(Problem::new(origin, reason)),
+            }
+        }
+        let mut pool = self.pool.clone();
+        merge::merge_all(
+            &mut pool,
+            candidates,
+            &mut problems,
+            &format!("defined by neither {name} nor another set"),
+            |added, candidate| merge::conflict(&self.pool, name, added, candidate),
+        );
+        for problem in &problems {
+            tracing::debug!(origin = %problem.path.display(), reason = %problem.reason, "descriptor set left out");
         }
         (Catalog { pool }, problems)
     }

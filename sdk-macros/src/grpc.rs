@@ -1,4 +1,5 @@
-//! `#[grpc("/pkg.Service/Method")]` and `#[grpc(stream, "/pkg.Service/Method")]`:
+//! `#[grpc("/pkg.Service/Method")]`, `#[grpc(stream, …)]` (server
+//! streaming), `#[grpc(client_stream, …)]` and `#[grpc(bidi, …)]`:
 //! keeps the fn and adds the hidden route constant `#[route]` makes, for
 //! `POST /pkg.Service/Method`, whose shim decodes the request message,
 //! runs the other extractors and frames the answer.
@@ -12,13 +13,15 @@ use syn::{
     spanned::Spanned,
 };
 
-const USAGE: &str = "expected #[grpc(\"/<package>.<Service>/<Method>\")] for a unary method or #[grpc(stream, \"/<package>.<Service>/<Method>\")] for a server-streaming one";
+const USAGE: &str = "expected #[grpc(\"/<package>.<Service>/<Method>\")] for a unary method, or #[grpc(<kind>, \"/<package>.<Service>/<Method>\")] with <kind> `stream` (server streaming), `client_stream` or `bidi`";
 
-/// A unary method or a server-streaming one.
+/// What a method's messages are: one or a stream, each way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Unary,
     ServerStream,
+    ClientStream,
+    Bidi,
 }
 
 struct GrpcArgs {
@@ -32,13 +35,15 @@ impl Parse for GrpcArgs {
         if input.peek(Ident) {
             let word: Ident = input.parse()?;
             kind = match word.to_string().as_str() {
-                "stream" => Kind::ServerStream,
+                "stream" | "server_stream" => Kind::ServerStream,
+                "client_stream" => Kind::ClientStream,
+                "bidi" => Kind::Bidi,
                 "unary" => Kind::Unary,
                 _ => {
                     return Err(syn::Error::new(
                         word.span(),
                         format!(
-                            "unknown gRPC method kind `{word}`: `stream` (server streaming), or nothing (unary)"
+                            "unknown gRPC method kind `{word}`: `stream` (server streaming), `client_stream`, `bidi`, or nothing (unary)"
                         ),
                     ));
                 }
@@ -68,8 +73,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     };
     if let syn::ReturnType::Default = sig.output {
         let answer = match args.kind {
-            Kind::Unary => "Result<Reply, Status>",
-            Kind::ServerStream => "Result<Stream<Reply>, Status>",
+            Kind::Unary | Kind::ClientStream => "Result<Reply, Status>",
+            Kind::ServerStream | Kind::Bidi => "Result<Stream<Reply>, Status>",
         };
         return Err(syn::Error::new(
             sig.ident.span(),
@@ -78,12 +83,22 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     }
 
     let message_ty = arg_type(first)?;
-    let mut extracts = vec![quote_spanned! {message_ty.span()=>
-        let __arg0 = match <::fake_servicer::grpc::Message<#message_ty> as ::fake_servicer::FromRequest>::from_request(__req) {
-            ::core::result::Result::Ok(::fake_servicer::grpc::Message(v)) => v,
-            ::core::result::Result::Err(e) => return ::fake_servicer::IntoResponse::into_response(e),
-        };
-    }];
+    // One request message, or (client streaming, bidi) a `Vec` of them.
+    let extract = match args.kind {
+        Kind::Unary | Kind::ServerStream => quote_spanned! {message_ty.span()=>
+            let __arg0 = match <::fake_servicer::grpc::Message<#message_ty> as ::fake_servicer::FromRequest>::from_request(__req) {
+                ::core::result::Result::Ok(::fake_servicer::grpc::Message(v)) => v,
+                ::core::result::Result::Err(e) => return ::fake_servicer::IntoResponse::into_response(e),
+            };
+        },
+        Kind::ClientStream | Kind::Bidi => quote_spanned! {message_ty.span()=>
+            let __arg0 = match <::fake_servicer::grpc::Messages<#message_ty> as ::fake_servicer::FromRequest>::from_request(__req) {
+                ::core::result::Result::Ok(::fake_servicer::grpc::Messages(v)) => v,
+                ::core::result::Result::Err(e) => return ::fake_servicer::IntoResponse::into_response(e),
+            };
+        },
+    };
+    let mut extracts = vec![extract];
     let mut call_args = vec![quote::format_ident!("__arg0")];
     for (i, arg) in sig.inputs.iter().enumerate().skip(1) {
         let (var, extract) = extractor(i, arg)?;
@@ -93,10 +108,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
 
     let name = &sig.ident;
     let call = match args.kind {
-        Kind::Unary => quote_spanned! {return_span(sig)=>
+        Kind::Unary | Kind::ClientStream => quote_spanned! {return_span(sig)=>
             ::fake_servicer::grpc::unary(#name(#(#call_args),*))
         },
-        Kind::ServerStream => quote_spanned! {return_span(sig)=>
+        Kind::ServerStream | Kind::Bidi => quote_spanned! {return_span(sig)=>
             ::fake_servicer::grpc::server_stream(#name(#(#call_args),*))
         },
     };
@@ -194,7 +209,11 @@ mod tests {
         assert_eq!(unary.path.value(), "/a.B/C");
         let stream: GrpcArgs = syn::parse_str(r#"stream, "/a.B/C""#).expect("parses");
         assert_eq!(stream.kind, Kind::ServerStream);
-        assert!(syn::parse_str::<GrpcArgs>(r#"client_stream, "/a.B/C""#).is_err());
+        let client: GrpcArgs = syn::parse_str(r#"client_stream, "/a.B/C""#).expect("parses");
+        assert_eq!(client.kind, Kind::ClientStream);
+        let bidi: GrpcArgs = syn::parse_str(r#"bidi, "/a.B/C""#).expect("parses");
+        assert_eq!(bidi.kind, Kind::Bidi);
+        assert!(syn::parse_str::<GrpcArgs>(r#"duplex, "/a.B/C""#).is_err());
         assert!(syn::parse_str::<GrpcArgs>("stream").is_err());
     }
 

@@ -1,10 +1,10 @@
-//! `service!(name = "x", fn_a, path::fn_b)`: exports the plugin's root module
-//! under abi_stable's root-module symbol.
+//! `service!(name = "x", descriptors = BYTES, fn_a, path::fn_b)`: exports the
+//! plugin's root module under abi_stable's root-module symbol.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{
-    LitStr, Path, Token,
+    Expr, LitStr, Path, Token,
     parse::{Parse, ParseStream},
     punctuated::Punctuated,
 };
@@ -13,30 +13,48 @@ use syn::{
 /// checks it against abi_stable).
 const ROOT_MODULE_SYMBOL: &str = "_1as_0lib_1header_0root_bmodule_bloader";
 
+/// What a `key = value` argument may be.
+const KEYS: &str = "expected `name = \"...\"`, `descriptors = <&'static [u8]>` or route fns";
+
 struct ServiceArgs {
     name: Option<LitStr>,
+    /// An expression of type `&'static [u8]`: an encoded
+    /// `FileDescriptorSet`.
+    descriptors: Option<Expr>,
     routes: Punctuated<Path, Token![,]>,
 }
 
 impl Parse for ServiceArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut name = None;
-        if input.peek(syn::Ident) && input.peek2(Token![=]) {
+        let mut descriptors = None;
+        // `key = value` arguments, in any order, before the routes.
+        while input.peek(syn::Ident) && input.peek2(Token![=]) {
             let key: syn::Ident = input.parse()?;
-            if key != "name" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "expected `name = \"...\"` or route fns",
-                ));
-            }
             input.parse::<Token![=]>()?;
-            name = Some(input.parse()?);
+            if key == "name" {
+                if name.is_some() {
+                    return Err(syn::Error::new(key.span(), "`name` is given twice"));
+                }
+                name = Some(input.parse()?);
+            } else if key == "descriptors" {
+                if descriptors.is_some() {
+                    return Err(syn::Error::new(key.span(), "`descriptors` is given twice"));
+                }
+                descriptors = Some(input.parse()?);
+            } else {
+                return Err(syn::Error::new(key.span(), KEYS));
+            }
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
         }
         let routes = Punctuated::parse_terminated(input)?;
-        Ok(ServiceArgs { name, routes })
+        Ok(ServiceArgs {
+            name,
+            descriptors,
+            routes,
+        })
     }
 }
 
@@ -67,6 +85,18 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         p
     });
 
+    // Typed here, so a wrong expression is an error about it, not about
+    // the generated module.
+    let descriptors = match &args.descriptors {
+        Some(expr) => quote! {
+            {
+                let __descriptors: &'static [u8] = #expr;
+                __descriptors
+            }
+        },
+        None => quote!(&[]),
+    };
+
     Ok(quote! {
         #[cfg(panic = "abort")]
         ::core::compile_error!(
@@ -83,6 +113,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                     sdk_version: ::fake_servicer::__private::RStr::from_str(::fake_servicer::abi::SDK_VERSION),
                     name: ::fake_servicer::__private::RStr::from_str(#name),
                     routes: ::fake_servicer::__private::RSlice::from_slice(__ROUTES),
+                    grpc_descriptors: ::fake_servicer::__private::RSlice::from_slice(#descriptors),
                 }
                 .leak_into_prefix()
             }
@@ -100,4 +131,56 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             };
         };
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> syn::Result<ServiceArgs> {
+        syn::parse_str(text)
+    }
+
+    #[test]
+    fn descriptors_are_taken_before_the_routes_in_either_order() {
+        for text in [
+            r#"name = "greeter", descriptors = include_bytes!("a.bin"), say_hello, x::y"#,
+            r#"descriptors = include_bytes!("a.bin"), name = "greeter", say_hello, x::y"#,
+        ] {
+            let parsed = args(text).expect(text);
+            assert_eq!(parsed.name.map(|n| n.value()).as_deref(), Some("greeter"));
+            let descriptors = parsed.descriptors.expect("descriptors");
+            assert_eq!(
+                quote!(#descriptors).to_string(),
+                quote!(include_bytes!("a.bin")).to_string()
+            );
+            assert_eq!(parsed.routes.len(), 2, "{text}");
+        }
+        let only = args("descriptors = DESCRIPTORS").expect("no route");
+        assert!(only.descriptors.is_some() && only.name.is_none() && only.routes.is_empty());
+    }
+
+    #[test]
+    fn without_descriptors_the_set_is_empty() {
+        let parsed = args(r#"name = "x", a"#).expect("parses");
+        assert!(parsed.descriptors.is_none());
+        let expanded = expand(quote!(name = "x", a)).expect("expands").to_string();
+        assert!(
+            expanded.contains(
+                "grpc_descriptors : :: fake_servicer :: __private :: RSlice :: from_slice (& [])"
+            ),
+            "{expanded}"
+        );
+    }
+
+    #[test]
+    fn unknown_or_repeated_keys_are_refused() {
+        let err = |text: &str| args(text).err().map(|e| e.to_string()).expect(text);
+        assert_eq!(err(r#"title = "x", a"#), KEYS);
+        assert_eq!(err(r#"name = "x", name = "y""#), "`name` is given twice");
+        assert_eq!(
+            err("descriptors = A, descriptors = B"),
+            "`descriptors` is given twice"
+        );
+    }
 }

@@ -208,6 +208,16 @@ pub struct ServiceModule {
     /// The routes, in declaration order.
     #[sabi(last_prefix_field)]
     pub routes: RSlice<'static, FfiRoute>,
+    /// The plugin's gRPC services: an encoded
+    /// `google.protobuf.FileDescriptorSet` (`service!(descriptors = …)`),
+    /// empty when it declares none.
+    ///
+    /// Added after the first release, after the prefix: a plugin built
+    /// before it has no such field, and the accessor answers `None` for it.
+    /// (The server checks plugins against [`prefix::ServiceModule`], so
+    /// that such a plugin still loads.)
+    #[sabi(missing_field(option))]
+    pub grpc_descriptors: RSlice<'static, u8>,
 }
 
 impl RootModule for ServiceModuleRef {
@@ -215,6 +225,52 @@ impl RootModule for ServiceModuleRef {
     const BASE_NAME: &'static str = "fake_servicer_service";
     const NAME: &'static str = "fake-servicer plugin";
     const VERSION_STRINGS: VersionStrings = package_version_strings!();
+}
+
+/// [`ServiceModule`] as the first release declared it: its prefix, the
+/// fields up to `routes`, which every plugin has.
+///
+/// abi_stable lets a loader load a library whose prefix type has more
+/// fields than the loader knows (a newer library), not fewer: checked
+/// against today's [`ServiceModule`], a plugin built before a field was
+/// appended would be refused ("too many fields"). So the server checks
+/// every plugin against this view (same type names, same package: the
+/// same type to abi_stable's checker, in its first release), then reads
+/// the fields appended since through [`ServiceModuleRef`] when the
+/// plugin's module passes that check too. Never add a field here.
+pub mod prefix {
+    use super::FfiRoute;
+    use abi_stable::{
+        StableAbi, declare_root_module_statics,
+        library::RootModule,
+        package_version_strings,
+        sabi_types::VersionStrings,
+        std_types::{RSlice, RStr},
+    };
+
+    /// The prefix of [`super::ServiceModule`].
+    #[repr(C)]
+    #[derive(StableAbi)]
+    #[sabi(kind(Prefix(prefix_ref = ServiceModuleRef)))]
+    #[sabi(missing_field(panic))]
+    pub struct ServiceModule {
+        /// [`super::SDK_ABI_VERSION`] of the SDK the plugin was built with.
+        pub abi_version: u32,
+        /// [`super::SDK_VERSION`] of the SDK the plugin was built with.
+        pub sdk_version: RStr<'static>,
+        /// Service name.
+        pub name: RStr<'static>,
+        /// The routes, in declaration order.
+        #[sabi(last_prefix_field)]
+        pub routes: RSlice<'static, FfiRoute>,
+    }
+
+    impl RootModule for ServiceModuleRef {
+        declare_root_module_statics! {ServiceModuleRef}
+        const BASE_NAME: &'static str = "fake_servicer_service";
+        const NAME: &'static str = "fake-servicer plugin";
+        const VERSION_STRINGS: VersionStrings = package_version_strings!();
+    }
 }
 
 /// The symbol under which a plugin exports its root module; `service!`
@@ -231,6 +287,37 @@ mod tests {
             ROOT_MODULE_SYMBOL,
             abi_stable::library::ROOT_MODULE_LOADER_NAME
         );
+    }
+
+    #[test]
+    fn a_module_publishes_its_grpc_descriptors() {
+        use abi_stable::prefix_type::PrefixTypeTrait;
+        let module = ServiceModule {
+            abi_version: SDK_ABI_VERSION,
+            sdk_version: RStr::from_str(SDK_VERSION),
+            name: RStr::from_str("greeter"),
+            routes: RSlice::from_slice(&[]),
+            grpc_descriptors: RSlice::from_slice(b"\x0a\x00"),
+        };
+        let module: ServiceModuleRef = module.leak_into_prefix();
+        let descriptors = module.grpc_descriptors().map(|d| d.as_slice());
+        assert_eq!(descriptors, Some(&b"\x0a\x00"[..]));
+    }
+
+    #[test]
+    fn the_prefix_view_checks_modules_of_every_version_whole_modules_only_as_new() {
+        use abi_stable::{StableAbi, abi_stability::check_layout_compatibility};
+        let prefix = <prefix::ServiceModuleRef as StableAbi>::LAYOUT;
+        let whole = <ServiceModuleRef as StableAbi>::LAYOUT;
+        // A loader of the prefix takes a module with more fields…
+        assert!(check_layout_compatibility(prefix, whole).is_ok());
+        assert!(check_layout_compatibility(prefix, prefix).is_ok());
+        // …a loader of the whole module refuses one with fewer.
+        let refused = check_layout_compatibility(whole, prefix).into_result();
+        let report = refused
+            .map(|()| String::new())
+            .unwrap_or_else(|e| e.to_string());
+        assert!(report.contains("too many fields"), "{report}");
     }
 
     #[test]

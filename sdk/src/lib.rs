@@ -109,6 +109,35 @@ pub use fake_servicer_macros::route;
 /// fake_servicer::service!(name = "payments", ping);
 /// # fn main() {}
 /// ```
+///
+/// A plugin with gRPC handlers (`#[grpc]`, feature `grpc`) also gives the
+/// server its services' descriptors:
+/// `descriptors = <expr>`, an expression of type `&'static [u8]` holding an
+/// encoded `google.protobuf.FileDescriptorSet` (before the route fns,
+/// like `name =`, in either order). The server then knows the services: its
+/// gRPC reflection lists them, its health service reports them `SERVING`,
+/// the journal records their calls' messages as JSON and a stub can answer
+/// one of their methods in the plugin's place (see `docs/grpc.md`). The set
+/// is usually written by `build.rs` — protox's
+/// `prost::Message::encode_to_vec(&fds)` to `$OUT_DIR/<name>.bin` — and
+/// included with `include_bytes!(concat!(env!("OUT_DIR"), "/<name>.bin"))`
+/// (the complete example is `plugins/greeter`). Without it the plugin's
+/// methods are still served, but only the plugin knows their messages.
+///
+/// ```
+/// use fake_servicer::prelude::*;
+///
+/// #[route(get, "/ping")]
+/// fn ping() -> &'static str { "pong" }
+///
+/// // In a real plugin:
+/// // include_bytes!(concat!(env!("OUT_DIR"), "/payments.bin"))
+/// // Here a set of one file, `payments.proto`, that defines nothing.
+/// static DESCRIPTORS: &[u8] = b"\x0a\x10\x0a\x0epayments.proto";
+///
+/// fake_servicer::service!(name = "payments", descriptors = DESCRIPTORS, ping);
+/// # fn main() {}
+/// ```
 pub use fake_servicer_macros::service;
 
 /// Registers a plain synchronous fn as the handler of a gRPC method
@@ -118,7 +147,11 @@ pub use fake_servicer_macros::service;
 /// `fn(Req, extractors…) -> Result<Reply, Status>`;
 /// `#[grpc(stream, "/<package>.<Service>/<Method>")]` on a
 /// server-streaming one, `fn(Req, extractors…) -> Result<Stream<Reply>,
-/// Status>`. `Req` and `Reply` are prost messages (what `prost-build`
+/// Status>`; `#[grpc(client_stream, "…")]` on a client-streaming one,
+/// `fn(Vec<Req>, …) -> Result<Reply, Status>`, and `#[grpc(bidi, "…")]` on
+/// a bidirectional one, `fn(Vec<Req>, …) -> Result<Stream<Reply>, Status>`
+/// (the server reads the client's whole stream first, [`grpc::Messages`]).
+/// `Req` and `Reply` are prost messages (what `prost-build`
 /// generates); the first argument is the request message, decoded with
 /// [`grpc::Message`], and further arguments are ordinary
 /// [extractors](FromRequest) ([`grpc::Metadata`], [`State`], …). The method

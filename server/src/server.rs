@@ -212,9 +212,14 @@ impl Server {
             config.max_mapping_file_bytes,
             config.max_grpc_message_bytes,
         ));
+        // And the plugins' descriptors, merged again whenever they change
+        // (followed from before the first load: no change is missed).
+        let plugin_changes = registry.subscribe();
+        let loading = grpc.clone();
+        let sets = registry.snapshot().grpc_descriptors();
+        let _ = tokio::task::spawn_blocking(move || loading.start(sets)).await;
+        follow_plugin_descriptors(&registry, grpc.clone(), plugin_changes);
         if let Some(dir) = grpc.dir().map(ToOwned::to_owned) {
-            let loading = grpc.clone();
-            let _ = tokio::task::spawn_blocking(move || loading.reload()).await;
             let target: Arc<dyn WatchTarget> = grpc.clone();
             let watch = Watcher::start(dir.clone(), target, config.quiet_period(), config.poll)
                 .map_err(|err| StartError::Watch { path: dir, err })?;
@@ -498,6 +503,30 @@ async fn start_tls(
             err,
         })?;
     Ok((listener, tls))
+}
+
+/// Merges the descriptors of the loaded plugins into `grpc` again whenever
+/// the registry changes (off the request path: in a blocking task); ends
+/// with the registry.
+fn follow_plugin_descriptors(
+    registry: &Arc<Registry>,
+    grpc: Arc<crate::grpc::Grpc>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+) {
+    let registry = Arc::downgrade(registry);
+    tokio::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let Some(sets) = registry.upgrade().map(|r| r.snapshot().grpc_descriptors()) else {
+                return;
+            };
+            let merging = grpc.clone();
+            if let Err(e) =
+                tokio::task::spawn_blocking(move || merging.set_plugin_descriptors(sets)).await
+            {
+                tracing::warn!("merging the plugins' gRPC descriptors failed: {e}");
+            }
+        }
+    });
 }
 
 /// Inline handler calls allowed at once: all workers of this runtime but

@@ -66,7 +66,7 @@ pub(super) fn candidates(
 }
 
 /// The file descriptors of a serialized `FileDescriptorSet`.
-fn decode_descriptor_set(bytes: &[u8]) -> Result<Vec<FileDescriptorProto>, String> {
+pub(super) fn decode_descriptor_set(bytes: &[u8]) -> Result<Vec<FileDescriptorProto>, String> {
     let set = FileDescriptorSet::decode(bytes)
         .map_err(|err| format!("not a serialized FileDescriptorSet: {err}"))?;
     if set.file.is_empty() {

@@ -22,19 +22,31 @@ enum Refusal {
 
 /// Adds every candidate to `pool`, in order, each whole or not at all; a candidate
 /// that imports a file another candidate defines waits until that one has loaded.
+///
+/// A candidate whose imports are found nowhere is a problem saying they are
+/// `unresolved` ("defined by no file of the directory"); one that cannot load is a
+/// problem naming what `blame` says it conflicts with, given the candidates added
+/// before it (nothing when `None`).
 pub(super) fn merge_all(
     pool: &mut DescriptorPool,
     candidates: Vec<Candidate>,
     problems: &mut Vec<Problem>,
+    unresolved: &str,
+    blame: impl Fn(&[Candidate], &Candidate) -> Option<String>,
 ) {
+    let mut added = Vec::new();
     let mut pending = candidates;
     loop {
         let before = pending.len();
         let mut waiting = Vec::new();
         for candidate in pending {
             match add(pool, &candidate.files) {
-                Ok(()) => {}
+                Ok(()) => added.push(candidate),
                 Err(Refusal::Invalid(reason)) => {
+                    let reason = match blame(&added, &candidate) {
+                        Some(other) => format!("conflicts with {other}: {reason}"),
+                        None => reason,
+                    };
                     problems.push(Problem::new(candidate.path, reason))
                 }
                 Err(Refusal::Missing(names)) => waiting.push((candidate, names)),
@@ -43,10 +55,7 @@ pub(super) fn merge_all(
         if waiting.is_empty() || waiting.len() == before {
             for (candidate, names) in waiting {
                 let names: Vec<String> = names.into_iter().map(|n| format!("'{n}'")).collect();
-                let reason = format!(
-                    "imports {}, defined by no file of the directory",
-                    names.join(", ")
-                );
+                let reason = format!("imports {}, {unresolved}", names.join(", "));
                 problems.push(Problem::new(candidate.path, reason));
             }
             return;
@@ -56,6 +65,32 @@ pub(super) fn merge_all(
             .map(|(candidate, _)| candidate)
             .collect();
     }
+}
+
+/// What `candidate`, refused, conflicts with: the files of `base` (then named
+/// `base_name`), or the first of the candidates `added` before it that it cannot
+/// load beside (named by its path). `None` when it cannot load even alone.
+pub(super) fn conflict(
+    base: &DescriptorPool,
+    base_name: &str,
+    added: &[Candidate],
+    candidate: &Candidate,
+) -> Option<String> {
+    let refused =
+        |pool: &mut DescriptorPool| matches!(add(pool, &candidate.files), Err(Refusal::Invalid(_)));
+    if refused(&mut DescriptorPool::new()) {
+        return None;
+    }
+    if refused(&mut base.clone()) {
+        return Some(base_name.to_owned());
+    }
+    added
+        .iter()
+        .find(|earlier| {
+            let mut pool = base.clone();
+            add(&mut pool, &earlier.files).is_ok() && refused(&mut pool)
+        })
+        .map(|earlier| earlier.path.display().to_string())
 }
 
 /// Adds the files `pool` does not have yet, and the well-known types they import;

@@ -677,3 +677,145 @@ fn a_symbol_defined_by_two_files_is_a_conflict_for_the_second() {
         .expect("loaded");
     assert_eq!(file.parent_file().name(), "a/money.proto");
 }
+
+/// A serialized FileDescriptorSet of the .proto `text`, named `name`, with its imports.
+fn set_of(name: &str, text: &str) -> Vec<u8> {
+    let dir = dir_with(&[(name, text.as_bytes())]);
+    descriptor_set(dir.path(), &[name], true)
+}
+
+#[test]
+fn merged_sets_add_their_services_to_the_directorys() {
+    let dir = orders();
+    let sets = [("plugin billing".to_owned(), {
+        let sources = dir_with(&[
+            ("common/money.proto", MONEY.as_bytes()),
+            ("billing.proto", BILLING.as_bytes()),
+        ]);
+        descriptor_set(sources.path(), &["billing.proto"], true)
+    })];
+    let (catalog, problems) = dir.merged("the proto dir", &sets);
+    assert_eq!(problems, []);
+    assert_eq!(catalog.services(), ["billing.Billing", "shop.v1.Orders"]);
+    assert!(catalog.method("/billing.Billing/Charge").is_some());
+    // The catalog merged into is unchanged.
+    assert_eq!(dir.services(), ["shop.v1.Orders"]);
+}
+
+#[test]
+fn a_merged_set_conflicting_with_the_directory_is_left_out_naming_both() {
+    let dir = orders();
+    let sets = [
+        (
+            "plugin other (libother.so)".to_owned(),
+            set_of("shop/v1/orders.proto", MONEY),
+        ),
+        ("plugin money".to_owned(), set_of("money.proto", MONEY)),
+    ];
+    let (catalog, problems) = dir.merged("the proto dir ./protos", &sets);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, Path::new("plugin other (libother.so)"));
+    assert!(
+        problems[0]
+            .reason
+            .starts_with("conflicts with the proto dir ./protos: "),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[0].reason.contains("'shop/v1/orders.proto'"),
+        "{}",
+        problems[0]
+    );
+    // The other set and the directory's files are kept.
+    assert_eq!(catalog.services(), ["shop.v1.Orders"]);
+    assert!(
+        catalog
+            .descriptor_pool()
+            .get_message_by_name("common.Money")
+            .is_some()
+    );
+}
+
+#[test]
+fn of_two_merged_sets_defining_one_symbol_the_second_is_left_out_naming_the_first() {
+    let sets = [
+        ("plugin a".to_owned(), set_of("a/money.proto", MONEY)),
+        ("plugin b".to_owned(), set_of("b/money.proto", MONEY)),
+    ];
+    let (catalog, problems) = Catalog::empty().merged("the proto dir", &sets);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, Path::new("plugin b"));
+    assert!(
+        problems[0].reason.starts_with("conflicts with plugin a: "),
+        "{}",
+        problems[0]
+    );
+    let money = catalog
+        .descriptor_pool()
+        .get_message_by_name("common.Money")
+        .expect("kept");
+    assert_eq!(money.parent_file().name(), "a/money.proto");
+}
+
+#[test]
+fn a_merged_set_that_does_not_decode_or_imports_what_nothing_defines_is_a_problem() {
+    let billing = {
+        let sources = dir_with(&[
+            ("common/money.proto", MONEY.as_bytes()),
+            ("billing.proto", BILLING.as_bytes()),
+        ]);
+        descriptor_set(sources.path(), &["billing.proto"], false)
+    };
+    let sets = [
+        ("plugin junk".to_owned(), b"\xff\xff not a set".to_vec()),
+        ("plugin empty".to_owned(), Vec::new()),
+        ("plugin billing".to_owned(), billing),
+    ];
+    let (catalog, problems) = orders().merged("the proto dir", &sets);
+    let reasons: Vec<(String, &str)> = problems
+        .iter()
+        .map(|p| (p.path.display().to_string(), p.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[0].0, "plugin junk");
+    assert!(
+        reasons[0]
+            .1
+            .starts_with("not a serialized FileDescriptorSet")
+    );
+    assert_eq!(
+        reasons[1],
+        (
+            "plugin empty".to_owned(),
+            "a FileDescriptorSet with no file"
+        )
+    );
+    assert_eq!(reasons[2].0, "plugin billing");
+    assert_eq!(
+        reasons[2].1,
+        "imports 'common/money.proto', defined by neither the proto dir nor another set"
+    );
+    assert_eq!(catalog.services(), ["shop.v1.Orders"]);
+}
+
+#[test]
+fn a_merged_set_may_import_another_sets_file_given_after_it() {
+    let sources = dir_with(&[
+        ("common/money.proto", MONEY.as_bytes()),
+        ("billing.proto", BILLING.as_bytes()),
+    ]);
+    let sets = [
+        (
+            "plugin billing".to_owned(),
+            descriptor_set(sources.path(), &["billing.proto"], false),
+        ),
+        (
+            "plugin money".to_owned(),
+            descriptor_set(sources.path(), &["common/money.proto"], false),
+        ),
+    ];
+    let (catalog, problems) = Catalog::empty().merged("the proto dir", &sets);
+    assert_eq!(problems, []);
+    assert_eq!(catalog.services(), ["billing.Billing"]);
+}

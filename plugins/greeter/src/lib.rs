@@ -6,10 +6,14 @@
 //!   name
 //! - `SayHelloStream` — `times` replies (3 when unset, at most 100), 100 ms
 //!   apart
+//! - `SayHelloToAll` (client streaming) — one reply greeting every name
+//! - `Chat` (bidirectional) — one reply per name, in order
 //!
 //! The messages come from `proto/helloworld.proto`, compiled by `build.rs`
-//! (protox + prost-build, no protoc). A gRPC client reaches the service with
-//! `:authority` `greeter` (e.g. grpcio's `grpc.default_authority` option).
+//! (protox + prost-build, no protoc), which also writes the descriptor set
+//! `service!(descriptors = …)` publishes to the server. A gRPC client
+//! reaches the service with `:authority` `greeter` (e.g. grpcio's
+//! `grpc.default_authority` option).
 
 use fake_servicer::prelude::*;
 use std::time::Duration;
@@ -63,7 +67,40 @@ fn say_hello_stream(req: HelloRequest) -> Result<Stream<HelloReply>, Status> {
     Ok(stream)
 }
 
-fake_servicer::service!(name = "greeter", say_hello, say_hello_stream);
+#[grpc(client_stream, "/helloworld.Greeter/SayHelloToAll")]
+fn say_hello_to_all(reqs: Vec<HelloRequest>) -> Result<HelloReply, Status> {
+    let names = reqs.iter().map(name_of).collect::<Result<Vec<_>, _>>()?;
+    if names.is_empty() {
+        return Err(Status::invalid_argument("no name was sent"));
+    }
+    Ok(HelloReply {
+        message: format!("hello, {}", names.join(" and ")),
+    })
+}
+
+#[grpc(bidi, "/helloworld.Greeter/Chat")]
+fn chat(reqs: Vec<HelloRequest>) -> Result<Stream<HelloReply>, Status> {
+    let replies = reqs
+        .iter()
+        .map(|req| {
+            name_of(req).map(|name| HelloReply {
+                message: format!("hello, {name}"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Stream::from_iter(replies))
+}
+
+fake_servicer::service!(
+    name = "greeter",
+    // The descriptors of proto/helloworld.proto, written by build.rs: the
+    // server's reflection, health, journal and stubs know the service.
+    descriptors = include_bytes!(concat!(env!("OUT_DIR"), "/greeter.bin")),
+    say_hello,
+    say_hello_stream,
+    say_hello_to_all,
+    chat
+);
 
 #[cfg(test)]
 mod tests {
@@ -113,6 +150,17 @@ mod tests {
             ]
         );
         assert_eq!(stream.end_delay(), Duration::ZERO);
+    }
+
+    #[test]
+    fn every_name_sent_is_greeted_once_or_in_turn() {
+        let all = say_hello_to_all(vec![request("Ann", 0), request("Bob", 0)]);
+        assert_eq!(all.map(|r| r.message), Ok("hello, Ann and Bob".to_owned()));
+        let none = say_hello_to_all(Vec::new()).map_err(|s| s.code);
+        assert_eq!(none, Err(grpc::Code::InvalidArgument));
+        let replies = chat(vec![request("Ann", 0), request("Bob", 0)]).expect("a stream");
+        let said: Vec<&str> = replies.iter().map(|(_, r)| r.message.as_str()).collect();
+        assert_eq!(said, ["hello, Ann", "hello, Bob"]);
     }
 
     #[test]

@@ -63,6 +63,50 @@ impl<T: prost::Message + Default> FromRequest for Message<T> {
     }
 }
 
+/// Every request message of a client-streaming or bidirectional call, in
+/// the order sent: the first argument of a `#[grpc(client_stream, …)]` or
+/// `#[grpc(bidi, …)]` handler, `Vec<T>` (the macro extracts it). The
+/// server reads the client's whole stream before the handler runs.
+///
+/// ```
+/// use fake_servicer::prelude::*;
+///
+/// #[derive(Clone, PartialEq, prost::Message)]
+/// struct Num {
+///     #[prost(int32, tag = "1")]
+///     n: i32,
+/// }
+///
+/// #[grpc(client_stream, "/calc.Calc/Sum")]
+/// fn sum(nums: Vec<Num>) -> Result<Num, Status> {
+///     Ok(Num { n: nums.iter().map(|m| m.n).sum() })
+/// }
+/// # fn main() {
+/// assert_eq!(sum(vec![Num { n: 1 }, Num { n: 2 }]).map(|m| m.n), Ok(3));
+/// # }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Messages<C>(pub C);
+
+impl<T: prost::Message + Default> FromRequest for Messages<Vec<T>> {
+    type Rejection = Status;
+
+    fn from_request(req: &Request<'_>) -> Result<Self, Status> {
+        frames(req.body(), req.header("grpc-encoding"))?
+            .into_iter()
+            .map(|payload| {
+                T::decode(payload).map_err(|e| {
+                    Status::invalid_argument(format!(
+                        "a request message is not a valid {}: {e}",
+                        short_type_name::<T>()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<T>, Status>>()
+            .map(Messages)
+    }
+}
+
 /// `T`'s name without its module path (`HelloRequest`).
 fn short_type_name<T>() -> &'static str {
     let full = std::any::type_name::<T>();
@@ -71,6 +115,31 @@ fn short_type_name<T>() -> &'static str {
 
 /// The one message of a call's body.
 pub(crate) fn one_frame<'a>(body: &'a [u8], encoding: Option<&str>) -> Result<&'a [u8], Status> {
+    match frames(body, encoding)?.as_slice() {
+        [] => Err(Status::internal("the call carries no request message")),
+        [one] => Ok(one),
+        _ => Err(Status::internal(
+            "the call sent more than one request message; this method takes one",
+        )),
+    }
+}
+
+/// Every message of a call's body, in order.
+pub(crate) fn frames<'a>(
+    mut body: &'a [u8],
+    encoding: Option<&str>,
+) -> Result<Vec<&'a [u8]>, Status> {
+    let mut messages = Vec::new();
+    while !body.is_empty() {
+        let (message, rest) = next_frame(body, encoding)?;
+        messages.push(message);
+        body = rest;
+    }
+    Ok(messages)
+}
+
+/// The first message of `body` and what follows it.
+fn next_frame<'a>(body: &'a [u8], encoding: Option<&str>) -> Result<(&'a [u8], &'a [u8]), Status> {
     let Some((&compressed, rest)) = body.split_first() else {
         return Err(Status::internal("the call carries no request message"));
     };
@@ -96,21 +165,15 @@ pub(crate) fn one_frame<'a>(body: &'a [u8], encoding: Option<&str>) -> Result<&'
         }
     }
     let length = u32::from_be_bytes(*length);
-    let cut = usize::try_from(length)
+    usize::try_from(length)
         .ok()
-        .and_then(|n| rest.split_at_checked(n));
-    let Some((message, extra)) = cut else {
-        return Err(Status::internal(format!(
-            "the request's gRPC frame is cut short: it announces {length} bytes, {} came",
-            rest.len()
-        )));
-    };
-    if !extra.is_empty() {
-        return Err(Status::internal(
-            "the call sent more than one request message; this method takes one",
-        ));
-    }
-    Ok(message)
+        .and_then(|n| rest.split_at_checked(n))
+        .ok_or_else(|| {
+            Status::internal(format!(
+                "the request's gRPC frame is cut short: it announces {length} bytes, {} came",
+                rest.len()
+            ))
+        })
 }
 
 /// `message` in a gRPC frame (uncompressed), or `INTERNAL` for a message

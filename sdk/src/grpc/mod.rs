@@ -68,8 +68,8 @@ mod message;
 mod status;
 mod stream;
 
-pub use message::Message;
-pub use status::{Code, Status};
+pub use message::{Message, Messages};
+pub use status::{Code, Status, encode_message_text};
 pub use stream::Stream;
 
 /// The `prost` crate the SDK encodes and decodes messages with.

@@ -108,6 +108,53 @@ impl Code {
             .copied()
     }
 
+    /// The code a name stands for: its canonical name (`"NOT_FOUND"`,
+    /// compared case-insensitively, as WireMock's gRPC extension reads
+    /// `grpc-status-name`), or its number (`"5"`); surrounding whitespace
+    /// is ignored.
+    ///
+    /// ```
+    /// use fake_servicer::grpc::Code;
+    ///
+    /// assert_eq!(Code::from_name("not_found"), Some(Code::NotFound));
+    /// assert_eq!(Code::from_name(" 14 "), Some(Code::Unavailable));
+    /// assert_eq!(Code::from_name("17"), None);
+    /// assert_eq!(Code::from_name("NOPE"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Code> {
+        let name = name.trim();
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            return name.parse::<i32>().ok().and_then(Code::from_number);
+        }
+        ALL.into_iter()
+            .find(|code| code.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The code gRPC maps an HTTP status to when an answer carries no
+    /// `grpc-status` (gRPC's HTTP to gRPC status mapping, also what
+    /// WireMock's gRPC extension answers for a stub's other HTTP status):
+    /// 400 `INTERNAL`, 401 `UNAUTHENTICATED`, 403 `PERMISSION_DENIED`, 404
+    /// `UNIMPLEMENTED`, 429, 502, 503 and 504 `UNAVAILABLE`, anything else
+    /// `UNKNOWN`.
+    ///
+    /// ```
+    /// use fake_servicer::grpc::Code;
+    ///
+    /// assert_eq!(Code::from_http(404), Code::Unimplemented);
+    /// assert_eq!(Code::from_http(503), Code::Unavailable);
+    /// assert_eq!(Code::from_http(418), Code::Unknown);
+    /// ```
+    pub fn from_http(status: u16) -> Code {
+        match status {
+            400 => Code::Internal,
+            401 => Code::Unauthenticated,
+            403 => Code::PermissionDenied,
+            404 => Code::Unimplemented,
+            429 | 502 | 503 | 504 => Code::Unavailable,
+            _ => Code::Unknown,
+        }
+    }
+
     /// The code's canonical name, as gRPC documents it (`"NOT_FOUND"`).
     ///
     /// ```
@@ -268,7 +315,7 @@ impl IntoResponse for Status {
             .header("content-type", "application/grpc")
             .header("grpc-status", self.code.number().to_string());
         if !self.message.is_empty() {
-            r = r.header("grpc-message", percent_encode(&self.message));
+            r = r.header("grpc-message", encode_message_text(&self.message));
         }
         if !self.details.is_empty() {
             r = r.header("grpc-status-details-bin", base64_unpadded(&self.details));
@@ -280,7 +327,13 @@ impl IntoResponse for Status {
 /// `grpc-message`'s encoding (gRPC over HTTP/2, "Percent-Encoded"): bytes
 /// 0x20–0x7E but `%` as they are, every other byte of the UTF-8 text as
 /// `%XX`.
-pub(crate) fn percent_encode(text: &str) -> String {
+///
+/// ```
+/// use fake_servicer::grpc::encode_message_text;
+///
+/// assert_eq!(encode_message_text("100% café"), "100%25 caf%C3%A9");
+/// ```
+pub fn encode_message_text(text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len());
     for &byte in text.as_bytes() {
@@ -333,12 +386,12 @@ mod tests {
 
     #[test]
     fn messages_are_percent_encoded_as_the_grpc_spec_says() {
-        assert_eq!(percent_encode("plain text, 100"), "plain text, 100");
-        assert_eq!(percent_encode("50% off"), "50%25 off");
-        assert_eq!(percent_encode("a\nb\tc"), "a%0Ab%09c");
-        assert_eq!(percent_encode("café"), "caf%C3%A9");
-        assert_eq!(percent_encode("\u{7f}~ "), "%7F~ ");
-        assert_eq!(percent_encode(""), "");
+        assert_eq!(encode_message_text("plain text, 100"), "plain text, 100");
+        assert_eq!(encode_message_text("50% off"), "50%25 off");
+        assert_eq!(encode_message_text("a\nb\tc"), "a%0Ab%09c");
+        assert_eq!(encode_message_text("café"), "caf%C3%A9");
+        assert_eq!(encode_message_text("\u{7f}~ "), "%7F~ ");
+        assert_eq!(encode_message_text(""), "");
     }
 
     #[test]

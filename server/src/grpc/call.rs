@@ -108,7 +108,7 @@ pub(crate) fn status(code: Code, message: &str) -> Plan {
 fn status_headers(code: Code, message: &str) -> Vec<(HeaderName, HeaderValue)> {
     let mut headers = vec![
         (header::CONTENT_TYPE, APPLICATION_GRPC.clone()),
-        (GRPC_STATUS, HeaderValue::from(u16::from(code.number()))),
+        (GRPC_STATUS, HeaderValue::from(code.number())),
     ];
     if !message.is_empty()
         && let Ok(text) = HeaderValue::from_str(&encode_message_text(message))
@@ -216,7 +216,7 @@ impl Call {
                         .collect(),
                 );
                 let mut trailers = HeaderMap::new();
-                trailers.insert(GRPC_STATUS, HeaderValue::from(u16::from(Code::Ok.number())));
+                trailers.insert(GRPC_STATUS, HeaderValue::from(Code::Ok.number()));
                 Some(trailers)
             }
             Err(why) => {
@@ -285,7 +285,7 @@ fn plugin_answer(plan: &mut Plan) -> Option<HeaderMap> {
             return None;
         }
         let mut trailers = HeaderMap::new();
-        trailers.insert(GRPC_STATUS, HeaderValue::from(u16::from(Code::Ok.number())));
+        trailers.insert(GRPC_STATUS, HeaderValue::from(Code::Ok.number()));
         return Some(trailers);
     }
     if plan.body.is_empty() {

@@ -6,7 +6,9 @@
 use super::elf::{self, ElfError};
 use crate::routing::RouteTable;
 use abi_stable::library::{LibraryError, lib_header_from_path};
-use fake_servicer::abi::{ROOT_MODULE_SYMBOL, SDK_ABI_VERSION, SDK_VERSION, ServiceModuleRef};
+use fake_servicer::abi::{
+    ROOT_MODULE_SYMBOL, SDK_ABI_VERSION, SDK_VERSION, ServiceModuleRef, prefix,
+};
 use std::{
     path::{Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
@@ -60,8 +62,13 @@ pub struct Library {
     pub sdk_version: String,
     /// Its routes.
     pub routes: RouteTable,
-    /// The module (kept for the lifetime of the process: never unloaded).
-    pub module: ServiceModuleRef,
+    /// Its gRPC descriptors: an encoded `FileDescriptorSet`, as the plugin
+    /// gave it (unchecked: read by `crate::grpc`); empty when it gives none,
+    /// as a plugin built before the field existed does.
+    pub grpc_descriptors: Vec<u8>,
+    /// The module, as its prefix (kept for the lifetime of the process:
+    /// never unloaded).
+    pub module: prefix::ServiceModuleRef,
 }
 
 impl std::fmt::Debug for Library {
@@ -69,6 +76,7 @@ impl std::fmt::Debug for Library {
         f.debug_struct("Library")
             .field("name", &self.name)
             .field("sdk_version", &self.sdk_version)
+            .field("grpc_descriptors", &self.grpc_descriptors.len())
             .finish_non_exhaustive()
     }
 }
@@ -104,8 +112,11 @@ pub fn load(source: &Path, bytes: &[u8], scratch: &Path) -> Result<Library, Load
     let _ = std::fs::remove_file(&copy);
     let header = header.map_err(describe)?;
 
+    // Checked as its prefix, which plugins of every SDK 0.1 have: against
+    // today's whole module, abi_stable would refuse one built before a
+    // field was appended (see `fake_servicer::abi::prefix`).
     let module = header
-        .init_root_module::<ServiceModuleRef>()
+        .init_root_module::<prefix::ServiceModuleRef>()
         .map_err(describe)?;
     let abi_version = module.abi_version();
     let sdk_version = module.sdk_version().as_str().to_owned();
@@ -119,10 +130,23 @@ pub fn load(source: &Path, bytes: &[u8], scratch: &Path) -> Result<Library, Load
     }
     let name = module.name().as_str().to_owned();
     let routes = RouteTable::build(module.routes().as_slice()).map_err(LoadError::Routes)?;
+    let grpc_descriptors = match header.check_layout::<ServiceModuleRef>() {
+        // A field after the prefix: `None` for a module without it.
+        Ok(whole) => whole
+            .grpc_descriptors()
+            .map(|set| set.as_slice().to_vec())
+            .unwrap_or_default(),
+        // A plugin built before the fields after the prefix were appended.
+        Err(_) => {
+            tracing::debug!(file = %source.display(), "a plugin of an earlier SDK: no gRPC descriptors");
+            Vec::new()
+        }
+    };
     Ok(Library {
         name,
         sdk_version,
         routes,
+        grpc_descriptors,
         module,
     })
 }

@@ -68,6 +68,20 @@ impl Snapshot {
         self.services.values()
     }
 
+    /// The gRPC descriptors of the plugin services that publish some
+    /// (`service!(descriptors = …)`), by service name: `(origin, encoded
+    /// FileDescriptorSet)`, the origin naming the service and its file.
+    pub fn grpc_descriptors(&self) -> Vec<(String, Vec<u8>)> {
+        self.services
+            .values()
+            .filter(|s| !s.library.grpc_descriptors.is_empty())
+            .map(|s| {
+                let origin = format!("plugin {} ({})", s.name, s.file.display());
+                (origin, s.library.grpc_descriptors.clone())
+            })
+            .collect()
+    }
+
     /// The services only stubs define, sorted.
     pub fn stub_only(&self) -> impl Iterator<Item = &Arc<str>> {
         self.stub_only.iter()

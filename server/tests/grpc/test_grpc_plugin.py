@@ -174,11 +174,14 @@ def test_a_handlers_status_is_the_calls_status(pb, greeter):
 
 
 def test_a_message_that_does_not_decode_is_invalid_argument(channel):
-    # Raw bytes: field 1 (a string) announcing 5 bytes, 2 sent.
+    # Raw bytes: field 1 (a string) announcing 5 bytes, 2 sent. The greeter
+    # publishes its descriptors (`service!(descriptors = ...)`), so the
+    # server reads the message itself (as JSON, for the journal and stubs)
+    # and refuses it, naming its type, before the plugin runs.
     say_hello = channel.unary_unary("/helloworld.Greeter/SayHello")
     err = unary_error(say_hello, b"\x0a\x05ab")
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err
-    assert err.details().startswith("the request message is not a valid HelloRequest"), err
+    assert err.details().startswith("helloworld.HelloRequest: "), err
 
 
 def test_a_compressed_message_is_unimplemented(pb, greeter):
@@ -241,12 +244,26 @@ def test_a_deadline_ends_a_long_stream(pb, greeter):
 # --------------------------------------------------------------------------
 
 
+def test_a_client_stream_reaches_the_handler_whole(pb, greeter):
+    names = iter([pb.hello.HelloRequest(name=n) for n in ("Ann", "Bob", "Cy")])
+    reply = greeter.SayHelloToAll(names, timeout=TIMEOUT)
+    assert reply.message == "hello, Ann and Bob and Cy"
+
+
+def test_a_bidirectional_call_gets_a_reply_per_message(pb, greeter):
+    names = iter([pb.hello.HelloRequest(name=n) for n in ("Ann", "Bob")])
+    replies = [r.message for r in greeter.Chat(names, timeout=TIMEOUT)]
+    assert replies == ["hello, Ann", "hello, Bob"]
+
+
 def test_the_authority_names_the_plugins_service(pb):
     request = pb.hello.HelloRequest(name="Eve")
     with open_channel(TO_GREETER) as ch:
         reply = pb.hello_grpc.GreeterStub(ch).SayHello(request, timeout=TIMEOUT)
         assert reply.message == "hello, Eve"
-    # Without it, no service of the server has the method.
+    # Without it, the call is not the plugin's: the method is known (from
+    # the greeter's descriptors), so it is a stub's to answer, and none does.
     with open_channel() as ch:
         err = unary_error(pb.hello_grpc.GreeterStub(ch).SayHello, request)
-        assert err.code() == grpc.StatusCode.UNIMPLEMENTED, err
+        assert err.code() == grpc.StatusCode.NOT_FOUND, err
+        assert err.details().startswith("no stub answers /helloworld.Greeter/SayHello"), err

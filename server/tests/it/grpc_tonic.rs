@@ -43,7 +43,7 @@ use tonic_reflection::pb::v1::{
 };
 
 /// How long a poll may wait for the server (a reload, the journal).
-const PATIENCE: Duration = Duration::from_secs(10);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A codec of messages whose types are known at run time: requests of any
 /// type, answers of the type given.
@@ -160,7 +160,7 @@ impl Fixture {
 }
 
 /// A request of `method`'s input type, from its proto3 JSON.
-fn request(method: &Method, message: Value) -> Request<DynamicMessage> {
+pub(crate) fn request(method: &Method, message: Value) -> Request<DynamicMessage> {
     let bytes = method
         .request_from_json(&message)
         .unwrap_or_else(|e| panic!("{message} as a {}: {e}", method.input_name()));
@@ -192,7 +192,7 @@ async fn unary(
 }
 
 /// [`unary`] with any gRPC client.
-async fn unary_with<T>(
+pub(crate) async fn unary_with<T>(
     mut grpc: Grpc<T>,
     method: &Method,
     request: Request<DynamicMessage>,

@@ -19,6 +19,7 @@ mod cors_gzip;
 mod docker;
 mod files;
 mod grpc_clients;
+mod grpc_plugin_descriptors;
 mod grpc_steering;
 mod grpc_stub_checks;
 mod grpc_tonic;
