@@ -22,6 +22,7 @@ mod grpc_clients;
 mod grpc_plugin_descriptors;
 mod grpc_steering;
 mod grpc_stub_checks;
+mod grpc_tls_reload;
 mod grpc_tonic;
 mod hot_reload;
 mod java_client;
