@@ -1,17 +1,20 @@
 //! `fake-servicer-bench`: builds release binaries, then measures
 //! fake-servicer against a bare axum server on this machine — throughput
 //! and latency side by side in alternating rounds, start-up, memory, hot
-//! reload, the CPU cost of idle waits — and prints a table and one JSON
-//! line. It fails (exit 1, naming the scenario) on any error or wrong
-//! answer under load, or when a wait is not answered; the throughput,
-//! latency, memory and CPU targets are only reported.
+//! reload, the CPU cost of idle waits — and its gRPC calls (a plugin's
+//! handler, a stub) against a bare tonic server the same way; it prints a
+//! table and one JSON line. It fails (exit 1, naming the scenario) on any
+//! error or wrong answer under load, or when a wait is not answered; the
+//! throughput, latency, memory and CPU targets are only reported.
 //!
 //! ```text
-//! cargo run --release -p fake-servicer-bench            # about 3.5 minutes
+//! cargo run --release -p fake-servicer-bench            # about 4.5 minutes
 //! cargo run --release -p fake-servicer-bench -- --quick # a smoke run
 //! ```
 
 mod check;
+mod grpc;
+mod helloworld;
 mod http;
 mod process;
 mod report;
@@ -22,7 +25,7 @@ mod wrk;
 use check::Expected;
 use clap::Parser;
 use process::Server;
-use report::{Results, Scenario};
+use report::{Kind, Results, Scenario};
 use serde_json::{Value, json};
 use std::{
     path::{Path, PathBuf},
@@ -31,7 +34,8 @@ use std::{
 };
 use wrk::Load;
 
-/// Measures fake-servicer against a bare axum server on this machine.
+/// Measures fake-servicer against bare axum and bare tonic servers on this
+/// machine.
 #[derive(Parser, Debug)]
 #[command(name = "fake-servicer-bench")]
 struct Args {
@@ -48,6 +52,12 @@ struct Args {
     /// wrk threads.
     #[arg(long, default_value_t = 1)]
     wrk_threads: u32,
+    /// gRPC calls kept in flight in the gRPC scenarios.
+    #[arg(long, default_value_t = 32)]
+    grpc_concurrency: u32,
+    /// HTTP/2 connections the gRPC calls are spread over.
+    #[arg(long, default_value_t = 4)]
+    grpc_connections: u32,
     /// Start-ups to time.
     #[arg(long, default_value_t = 10)]
     starts: usize,
@@ -115,8 +125,33 @@ fn main() -> ExitCode {
 struct Binaries {
     server: PathBuf,
     bare_axum: PathBuf,
+    bare_tonic: PathBuf,
     example: PathBuf,
     other_service: PathBuf,
+    greeter: PathBuf,
+}
+
+/// How the load scenarios load a server, `wrk` or the gRPC client.
+#[derive(Clone, Copy)]
+struct Loads {
+    http: Load,
+    grpc: grpc::Load,
+}
+
+impl Loads {
+    /// The same, for `seconds`.
+    fn lasting(self, seconds: u32) -> Loads {
+        Loads {
+            http: Load {
+                seconds,
+                ..self.http
+            },
+            grpc: grpc::Load {
+                seconds,
+                ..self.grpc
+            },
+        }
+    }
 }
 
 fn run(args: &Args) -> Result<Results, String> {
@@ -135,64 +170,46 @@ fn run(args: &Args) -> Result<Results, String> {
     write_stub(&mappings)?;
     copy(&bins.example, &plugins.join("libexample.so"))?;
     copy(&bins.other_service, &plugins.join("libother_service.so"))?;
+    let grpc_dirs = GrpcDirs {
+        plugins: dir("grpc-plugins")?,
+        no_plugins: dir("no-plugins")?,
+        protos: dir("protos")?,
+        mappings: dir("grpc-mappings")?,
+    };
+    copy(&bins.greeter, &grpc_dirs.plugins.join("libgreeter.so"))?;
+    write_grpc_stub(&grpc_dirs)?;
 
     let load = Load {
         threads: args.wrk_threads,
         connections: args.connections,
         seconds: args.seconds,
     };
-    let ticks_per_sec = process::clock_ticks_per_sec();
+    let loads = Loads {
+        http: load,
+        grpc: grpc::Load {
+            concurrency: args.grpc_concurrency,
+            connections: args.grpc_connections,
+            seconds: args.seconds,
+        },
+    };
     eprintln!("starting the servers");
     let servers = start_load_servers(&bins, &plugins, &mappings, &logs)?;
-    let idle_rss_kib = servers[1].1.rss_kib()?;
-    let mut scenarios: Vec<Scenario> = servers
-        .iter()
-        .map(|(s, _, _)| Scenario::new(s.0, s.1))
-        .collect();
-
-    eprintln!("warming up");
-    for ((_, server, path), scenario) in servers.iter().zip(&mut scenarios) {
-        let (run, sample) = check::during(server.addr, path, PONG, || {
-            wrk::run(server.addr, path, Load { seconds: 1, ..load })
-        });
-        scenario.warmup.push(run?);
-        scenario.sample.add(sample);
-    }
+    let idle_rss_kib = servers[1].server.rss_kib()?;
+    let (mut scenarios, peak_rss) = measure("", &servers, args.rounds, loads)?;
     // Peak RSS of the plugin-route servers, journal on and off.
-    let rss_of = ["plugin", "plugin_journal_off"];
-    let mut load_rss = [0u64; 2];
-    for round in 0..args.rounds {
-        eprintln!("round {} of {}", round + 1, args.rounds);
-        let mut runs = vec![None; servers.len()];
-        let mut cpu_us = vec![f64::NAN; servers.len()];
-        for k in 0..servers.len() {
-            let i = (k + round) % servers.len();
-            let ((key, _), server, path) = &servers[i];
-            let cpu_before = server.cpu_ticks()?;
-            let (run, sample) = check::during(server.addr, path, PONG, || {
-                wrk::run(server.addr, path, load)
-            });
-            let run = run?;
-            let cpu_ticks = server.cpu_ticks()?.saturating_sub(cpu_before);
-            cpu_us[i] = cpu_ticks as f64 / ticks_per_sec * 1e6 / run.requests.max(1) as f64;
-            scenarios[i].sample.add(sample);
-            if let Some(at) = rss_of.iter().position(|k| k == key) {
-                load_rss[at] = load_rss[at].max(server.rss_kib()?);
-            }
-            runs[i] = Some(run);
-        }
-        let runs: Vec<wrk::Run> = runs.into_iter().flatten().collect();
-        let bare = runs[0].clone();
-        for ((scenario, run), cpu) in scenarios.iter_mut().zip(runs).zip(&cpu_us) {
-            scenario
-                .ratios
-                .push(run.requests_per_sec / bare.requests_per_sec);
-            scenario.p99_ratios.push(run.p99_us / bare.p99_us);
-            scenario.cpu_us_per_request.push(*cpu);
-            scenario.cpu_ratios.push(cpu / cpu_us[0]);
-            scenario.runs.push(run);
-        }
-    }
+    let load_rss = ["plugin", "plugin_journal_off"].map(|key| {
+        servers
+            .iter()
+            .zip(&peak_rss)
+            .find(|(s, _)| s.key == key)
+            .map_or(0, |(_, rss)| *rss)
+    });
+    drop(servers);
+
+    eprintln!("starting the gRPC servers");
+    let servers = start_grpc_servers(&bins, &grpc_dirs, &logs)?;
+    let (grpc_scenarios, _) = measure("gRPC ", &servers, args.rounds, loads)?;
+    scenarios.extend(grpc_scenarios);
     drop(servers);
 
     eprintln!("timing {} start-ups", args.starts);
@@ -217,6 +234,7 @@ fn run(args: &Args) -> Result<Results, String> {
 
     Ok(Results {
         load,
+        grpc_load: loads.grpc,
         rounds: args.rounds,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         scenarios,
@@ -239,7 +257,14 @@ fn build(cargo_build: bool) -> Result<Binaries, String> {
         eprintln!("building release binaries");
         let status = Command::new(&cargo)
             .args(["build", "--release", "-p", "fake-servicer", "-p", "example"])
-            .args(["-p", "other_service", "-p", "fake-servicer-bench"])
+            .args([
+                "-p",
+                "other_service",
+                "-p",
+                "greeter",
+                "-p",
+                "fake-servicer-bench",
+            ])
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !status.success() {
@@ -259,14 +284,18 @@ fn build(cargo_build: bool) -> Result<Binaries, String> {
     let bins = Binaries {
         server: release.join("fake-servicer"),
         bare_axum: release.join("bare-axum"),
+        bare_tonic: release.join("bare-tonic"),
         example: release.join("libexample.so"),
         other_service: release.join("libother_service.so"),
+        greeter: release.join("libgreeter.so"),
     };
     for path in [
         &bins.server,
         &bins.bare_axum,
+        &bins.bare_tonic,
         &bins.example,
         &bins.other_service,
+        &bins.greeter,
     ] {
         if !path.is_file() {
             return Err(format!(
@@ -278,7 +307,131 @@ fn build(cargo_build: bool) -> Result<Binaries, String> {
     Ok(bins)
 }
 
-type LoadServer = ((&'static str, &'static str), Server, String);
+/// What a load scenario asks its server for.
+enum Probe {
+    /// `GET` this path (with `wrk`; 200 `pong`).
+    Http(String),
+    /// `SayHello` with this `:authority` (with the gRPC client; `hello,
+    /// bench`).
+    Grpc(String),
+}
+
+/// A server under load, and what its scenario asks it for.
+struct LoadServer {
+    key: &'static str,
+    label: &'static str,
+    server: Server,
+    probe: Probe,
+}
+
+impl LoadServer {
+    fn new(key: &'static str, label: &'static str, server: Server, probe: Probe) -> LoadServer {
+        LoadServer {
+            key,
+            label,
+            server,
+            probe,
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self.probe {
+            Probe::Http(_) => Kind::Http,
+            Probe::Grpc(_) => Kind::Grpc,
+        }
+    }
+}
+
+/// What one load run measured.
+struct Measured {
+    run: wrk::Run,
+    sample: check::Sample,
+    first_error: Option<String>,
+}
+
+/// One load run on `s`: `wrk` with its answers sampled, or the gRPC
+/// client, which checks every answer.
+fn load_once(s: &LoadServer, loads: Loads) -> Result<Measured, String> {
+    let addr = s.server.addr;
+    match &s.probe {
+        Probe::Http(path) => {
+            let (run, sample) =
+                check::during(addr, path, PONG, || wrk::run(addr, path, loads.http));
+            Ok(Measured {
+                run: run?,
+                sample,
+                first_error: None,
+            })
+        }
+        Probe::Grpc(authority) => {
+            let outcome = grpc::run(addr, authority, loads.grpc)?;
+            Ok(Measured {
+                run: outcome.run,
+                sample: outcome.sample,
+                first_error: outcome.first_error,
+            })
+        }
+    }
+}
+
+/// A warm-up run of 1 s on each of `servers`, then `rounds` rounds, each
+/// running every scenario once in a rotated order; ratios are to the first
+/// server's figures of the same round. The scenarios, and the peak RSS
+/// sampled after each run, per server.
+fn measure(
+    group: &str,
+    servers: &[LoadServer],
+    rounds: usize,
+    loads: Loads,
+) -> Result<(Vec<Scenario>, Vec<u64>), String> {
+    let ticks_per_sec = process::clock_ticks_per_sec();
+    let mut scenarios: Vec<Scenario> = servers
+        .iter()
+        .map(|s| Scenario::new(s.key, s.label, s.kind()))
+        .collect();
+    let mut peak_rss = vec![0u64; servers.len()];
+    let record = |scenario: &mut Scenario, measured: &mut Measured| {
+        scenario.sample.add(std::mem::take(&mut measured.sample));
+        if scenario.first_error.is_none() {
+            scenario.first_error = measured.first_error.take();
+        }
+    };
+    eprintln!("{group}warming up");
+    for (server, scenario) in servers.iter().zip(&mut scenarios) {
+        let mut measured = load_once(server, loads.lasting(1))?;
+        record(scenario, &mut measured);
+        scenario.warmup.push(measured.run);
+    }
+    for round in 0..rounds {
+        eprintln!("{group}round {} of {rounds}", round + 1);
+        let mut runs = vec![None; servers.len()];
+        let mut cpu_us = vec![f64::NAN; servers.len()];
+        for k in 0..servers.len() {
+            let i = (k + round) % servers.len();
+            let server = &servers[i].server;
+            let cpu_before = server.cpu_ticks()?;
+            let mut measured = load_once(&servers[i], loads)?;
+            let cpu_ticks = server.cpu_ticks()?.saturating_sub(cpu_before);
+            cpu_us[i] =
+                cpu_ticks as f64 / ticks_per_sec * 1e6 / measured.run.requests.max(1) as f64;
+            record(&mut scenarios[i], &mut measured);
+            peak_rss[i] = peak_rss[i].max(server.rss_kib()?);
+            runs[i] = Some(measured.run);
+        }
+        let runs: Vec<wrk::Run> = runs.into_iter().flatten().collect();
+        let base = runs[0].clone();
+        for ((scenario, run), cpu) in scenarios.iter_mut().zip(runs).zip(&cpu_us) {
+            scenario
+                .ratios
+                .push(run.requests_per_sec / base.requests_per_sec);
+            scenario.p99_ratios.push(run.p99_us / base.p99_us);
+            scenario.cpu_us_per_request.push(*cpu);
+            scenario.cpu_ratios.push(cpu / cpu_us[0]);
+            scenario.runs.push(run);
+        }
+    }
+    Ok((scenarios, peak_rss))
+}
 
 /// One server per load scenario, each answering; bare axum first, then the
 /// default fake-servicer, the journal off, 100 stubs, an override, and a
@@ -301,30 +454,130 @@ fn start_load_servers(
     let mappings = mappings.to_str().ok_or("scratch path is not UTF-8")?;
     let mut stub = fake("stub", &["--mappings", mappings])?;
     stub.wait_ready(STUB_PATH, Duration::from_secs(10))?;
-    let route = "/example/ping".to_owned();
+    let route = || Probe::Http("/example/ping".to_owned());
     Ok(vec![
-        (
-            ("bare_axum", "bare axum (baseline)"),
+        LoadServer::new(
+            "bare_axum",
+            "bare axum (baseline)",
             bare,
-            "/ping".to_owned(),
+            Probe::Http("/ping".to_owned()),
         ),
-        (
-            ("plugin", "plugin route, journal on (default)"),
+        LoadServer::new(
+            "plugin",
+            "plugin route, journal on (default)",
             plugin,
-            route.clone(),
+            route(),
         ),
-        (
-            ("plugin_journal_off", "plugin route, journal off"),
+        LoadServer::new(
+            "plugin_journal_off",
+            "plugin route, journal off",
             journal_off,
-            route.clone(),
+            route(),
         ),
-        (
-            ("plugin_100_stubs", "plugin route, 100 stubs loaded"),
+        LoadServer::new(
+            "plugin_100_stubs",
+            "plugin route, 100 stubs loaded",
             stubs,
-            route.clone(),
+            route(),
         ),
-        (("override", "next-request override"), armed, route),
-        (("stub", "WireMock stub answer"), stub, STUB_PATH.to_owned()),
+        LoadServer::new("override", "next-request override", armed, route()),
+        LoadServer::new(
+            "stub",
+            "WireMock stub answer",
+            stub,
+            Probe::Http(STUB_PATH.to_owned()),
+        ),
+    ])
+}
+
+/// Where the gRPC scenarios' servers read from.
+struct GrpcDirs {
+    /// The `greeter` plugin.
+    plugins: PathBuf,
+    /// Empty: the stub scenario's plugin dir.
+    no_plugins: PathBuf,
+    /// `helloworld.proto`.
+    protos: PathBuf,
+    /// The stub answering `SayHello`.
+    mappings: PathBuf,
+}
+
+/// The greeter plugin's proto: `helloworld.Greeter` for the stub server.
+const HELLOWORLD_PROTO: &str = include_str!("../../plugins/greeter/proto/helloworld.proto");
+
+/// The `:authority` that names the greeter plugin's service.
+const GREETER: &str = "greeter";
+
+/// The proto dir and the stub of the gRPC stub scenario: `POST
+/// /helloworld.Greeter/SayHello` answers the plugin's greeting of `bench`.
+fn write_grpc_stub(dirs: &GrpcDirs) -> Result<(), String> {
+    let proto = dirs.protos.join("helloworld.proto");
+    std::fs::write(&proto, HELLOWORLD_PROTO).map_err(|e| format!("{}: {e}", proto.display()))?;
+    let stub = json!({
+        "request": {"method": "POST", "urlPath": helloworld::SAY_HELLO},
+        "response": {"status": 200, "jsonBody": {"message": grpc::GREETING}},
+    });
+    let file = dirs.mappings.join("say-hello.json");
+    std::fs::write(&file, stub.to_string()).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The gRPC scenarios' servers, each answering `SayHello`: bare tonic
+/// first, then fake-servicer with the greeter plugin (called with
+/// `:authority` `greeter`), and fake-servicer with no plugin,
+/// `helloworld.proto` in its proto dir and a stub for `SayHello` (called
+/// with the server's address as `:authority`, as a client does).
+fn start_grpc_servers(
+    bins: &Binaries,
+    dirs: &GrpcDirs,
+    logs: &Path,
+) -> Result<Vec<LoadServer>, String> {
+    let utf8 = |p: &Path| -> Result<String, String> {
+        p.to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{}: scratch path is not UTF-8", p.display()))
+    };
+    let (plugins, no_plugins, protos, mappings) = (
+        utf8(&dirs.plugins)?,
+        utf8(&dirs.no_plugins)?,
+        utf8(&dirs.protos)?,
+        utf8(&dirs.mappings)?,
+    );
+    let start = |name: &str, program: &Path, args: &[&str], authority: Option<&str>| {
+        let mut server = Server::start(name, program, args, logs)?;
+        let authority = authority.map_or_else(|| server.addr.to_string(), str::to_owned);
+        server.wait_until("a SayHello answer", Duration::from_secs(10), |addr| {
+            grpc::probe(addr, &authority)
+        })?;
+        Ok::<_, String>((server, Probe::Grpc(authority)))
+    };
+    let plugin_args = ["--plugins", &plugins, "--docker", "off"];
+    let stub_args = [
+        "--plugins",
+        &no_plugins,
+        "--docker",
+        "off",
+        "--proto-dir",
+        &protos,
+        "--mappings",
+        &mappings,
+    ];
+    let (bare, bare_probe) = start("bare-tonic", &bins.bare_tonic, &[], None)?;
+    let (plugin, plugin_probe) = start("grpc-plugin", &bins.server, &plugin_args, Some(GREETER))?;
+    let (stub, stub_probe) = start("grpc-stub", &bins.server, &stub_args, None)?;
+    Ok(vec![
+        LoadServer::new("bare_tonic", "bare tonic (baseline)", bare, bare_probe),
+        LoadServer::new(
+            "grpc_plugin",
+            "plugin gRPC handler (greeter)",
+            plugin,
+            plugin_probe,
+        ),
+        LoadServer::new(
+            "grpc_stub",
+            "gRPC stub answer (--proto-dir)",
+            stub,
+            stub_probe,
+        ),
     ])
 }
 

@@ -56,18 +56,36 @@ impl Server {
 
     /// Polls `GET path` until it answers 200; the time that took.
     pub fn wait_ready(&mut self, path: &str, limit: Duration) -> Result<Duration, String> {
+        self.wait_until(
+            &format!("a 200 from {path}"),
+            limit,
+            |addr| match http::get(addr, path) {
+                Ok(reply) if reply.status == 200 => Ok(()),
+                Ok(reply) => Err(format!("answered {}", reply.status)),
+                Err(e) => Err(e.to_string()),
+            },
+        )
+    }
+
+    /// Polls `probe` until it returns `Ok` (`what` it waits for, for the
+    /// error); the time that took.
+    pub fn wait_until(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        mut probe: impl FnMut(SocketAddr) -> Result<(), String>,
+    ) -> Result<Duration, String> {
         let started = Instant::now();
         loop {
-            if let Ok(reply) = http::get(self.addr, path) {
-                if reply.status == 200 {
-                    return Ok(started.elapsed());
-                }
-            }
+            let last = match probe(self.addr) {
+                Ok(()) => return Ok(started.elapsed()),
+                Err(e) => e,
+            };
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(self.failure(&format!("exited ({status}) before answering {path}")));
+                return Err(self.failure(&format!("exited ({status}) before {what}")));
             }
             if started.elapsed() > limit {
-                return Err(self.failure(&format!("no 200 from {path} within {limit:?}")));
+                return Err(self.failure(&format!("no {what} within {limit:?} (last: {last})")));
             }
             thread::sleep(Duration::from_micros(500));
         }

@@ -4,41 +4,69 @@
 
 use crate::{
     check::Sample,
+    grpc,
     stats::{max, median, min},
     waiters::IdleWaiters,
     wrk::{Load, Run},
 };
 use serde_json::{Value, json};
 
+/// What a scenario's load is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `GET` requests from `wrk`, next to bare axum.
+    Http,
+    /// `SayHello` unary calls from the bench's gRPC client, next to bare
+    /// tonic.
+    Grpc,
+}
+
+impl Kind {
+    /// The key of the scenario its ratios are to.
+    pub fn baseline(self) -> &'static str {
+        match self {
+            Kind::Http => "bare_axum",
+            Kind::Grpc => "bare_tonic",
+        }
+    }
+}
+
 /// One load scenario, all its rounds.
 pub struct Scenario {
     pub key: &'static str,
     pub label: &'static str,
+    pub kind: Kind,
     /// The measured runs, one per round.
     pub runs: Vec<Run>,
     /// The warm-up runs: not measured, but their errors count.
     pub warmup: Vec<Run>,
-    /// Answers sampled during every run, warm-up included.
+    /// Answers sampled during every run, warm-up included (gRPC: every
+    /// answer with `grpc-status: 0`, checked).
     pub sample: Sample,
-    /// Requests/s divided by bare axum's in the same round, per round.
+    /// gRPC: the first call answered with another status, or failed.
+    pub first_error: Option<String>,
+    /// Requests/s divided by the baseline's (bare axum's, bare tonic's)
+    /// in the same round, per round.
     pub ratios: Vec<f64>,
-    /// p99 latency divided by bare axum's in the same round, per round.
+    /// p99 latency divided by the baseline's in the same round, per round.
     pub p99_ratios: Vec<f64>,
     /// Server CPU time (user + system, from `/proc`) per request in
     /// microseconds, per round.
     pub cpu_us_per_request: Vec<f64>,
-    /// CPU time per request divided by bare axum's in the same round.
+    /// CPU time per request divided by the baseline's in the same round.
     pub cpu_ratios: Vec<f64>,
 }
 
 impl Scenario {
-    pub fn new(key: &'static str, label: &'static str) -> Scenario {
+    pub fn new(key: &'static str, label: &'static str, kind: Kind) -> Scenario {
         Scenario {
             key,
             label,
+            kind,
             runs: Vec::new(),
             warmup: Vec::new(),
             sample: Sample::default(),
+            first_error: None,
             ratios: Vec::new(),
             p99_ratios: Vec::new(),
             cpu_us_per_request: Vec::new(),
@@ -72,26 +100,44 @@ impl Scenario {
     /// What went wrong in this scenario, if anything.
     fn failure(&self) -> Option<String> {
         let mut wrong = Vec::new();
+        let requests = self.all_runs().map(|r| r.requests).sum::<u64>();
+        let (status, socket, sampled) = match self.kind {
+            Kind::Http => (
+                format!("answers with status >= 400 (of {requests} requests)"),
+                "socket errors",
+                "sampled answers",
+            ),
+            Kind::Grpc => (
+                format!("calls answered with a grpc-status other than OK (of {requests} calls)"),
+                "transport errors",
+                "answers",
+            ),
+        };
         if self.status_errors() > 0 {
-            wrong.push(format!(
-                "{} answers with status >= 400 (of {} requests)",
-                self.status_errors(),
-                self.all_runs().map(|r| r.requests).sum::<u64>()
-            ));
+            wrong.push(format!("{} {status}", self.status_errors()));
         }
         if self.socket_errors() > 0 {
-            wrong.push(format!("{} socket errors", self.socket_errors()));
+            wrong.push(format!("{} {socket}", self.socket_errors()));
+        }
+        if let Some(first) = &self.first_error {
+            wrong.push(format!("the first error: {first}"));
         }
         if self.sample.wrong > 0 {
             wrong.push(format!(
-                "{} of {} sampled answers wrong, the first: {}",
+                "{} of {} {sampled} wrong, the first: {}",
                 self.sample.wrong,
                 self.sample.checked,
                 self.sample.first_wrong.as_deref().unwrap_or("?")
             ));
         }
         if self.sample.checked == 0 {
-            wrong.push("no answer was sampled".to_owned());
+            wrong.push(format!(
+                "no answer was {}",
+                match self.kind {
+                    Kind::Http => "sampled",
+                    Kind::Grpc => "checked",
+                }
+            ));
         }
         (!wrong.is_empty()).then(|| format!("{} ({}): {}", self.key, self.label, wrong.join("; ")))
     }
@@ -100,9 +146,11 @@ impl Scenario {
 /// Everything measured.
 pub struct Results {
     pub load: Load,
+    pub grpc_load: grpc::Load,
     pub rounds: usize,
     pub cores: usize,
-    /// The first one is bare axum.
+    /// The HTTP scenarios, bare axum first, then the gRPC ones, bare
+    /// tonic first.
     pub scenarios: Vec<Scenario>,
     pub startup_ms: Vec<f64>,
     pub idle_rss_kib: u64,
@@ -142,6 +190,9 @@ impl Results {
         let stub = self
             .scenario("stub")
             .map_or(f64::NAN, |s| median(&s.ratios));
+        let grpc_plugin = self
+            .scenario("grpc_plugin")
+            .map_or(f64::NAN, |s| median(&s.ratios));
         vec![
             Target {
                 key: "throughput_ratio",
@@ -162,6 +213,11 @@ impl Results {
                 key: "p99_ratio",
                 text: "plugin route p99 <= 2x bare axum's",
                 met: p99 <= 2.0,
+            },
+            Target {
+                key: "grpc_plugin_throughput_ratio",
+                text: "gRPC plugin call >= 0.9x bare tonic",
+                met: grpc_plugin >= 0.9,
             },
             Target {
                 key: "startup",
@@ -194,40 +250,60 @@ impl Results {
 
     /// The human-readable table.
     pub fn table(&self) -> String {
+        let g = &self.grpc_load;
         let mut out = format!(
-            "fake-servicer bench: {} rounds x {} s per scenario, wrk -t{} -c{}, {} cores (client on the same machine)\n\n",
-            self.rounds, self.load.seconds, self.load.threads, self.load.connections, self.cores
+            "fake-servicer bench: {} rounds x {} s per scenario, wrk -t{} -c{}; gRPC: {} calls in flight \
+             over {} HTTP/2 connections (1 client thread); {} cores (clients on the same machine)\n\n",
+            self.rounds,
+            self.load.seconds,
+            self.load.threads,
+            self.load.connections,
+            g.concurrency,
+            g.connections,
+            self.cores
         );
-        out.push_str(&format!(
-            "{:<34} {:>8} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6}\n",
-            "scenario (GET, 4-byte text)",
-            "req/s",
-            "x bare",
-            "p50 us",
-            "p99 us",
-            "p99 x",
-            "cpu us",
-            "cpu x",
-            "errors"
-        ));
-        for s in &self.scenarios {
+        let kinds = [
+            (Kind::Http, "scenario (GET, 4-byte text)", "req/s", "x bare"),
+            (
+                Kind::Grpc,
+                "scenario (gRPC unary SayHello)",
+                "calls/s",
+                "x tonic",
+            ),
+        ];
+        for (i, (kind, title, per_s, ratio)) in kinds.into_iter().enumerate() {
+            let scenarios: Vec<&Scenario> =
+                self.scenarios.iter().filter(|s| s.kind == kind).collect();
+            if scenarios.is_empty() {
+                continue;
+            }
+            if i > 0 {
+                out.push('\n');
+            }
             out.push_str(&format!(
-                "{:<34} {:>8.0} {:>7.2} {:>7.0} {:>7.0} {:>6.2} {:>7.2} {:>6.2} {:>6}\n",
-                s.label,
-                s.median_of(|r| r.requests_per_sec),
-                median(&s.ratios),
-                s.median_of(|r| r.p50_us),
-                s.median_of(|r| r.p99_us),
-                median(&s.p99_ratios),
-                median(&s.cpu_us_per_request),
-                median(&s.cpu_ratios),
-                s.errors(),
+                "{:<34} {:>8} {:>7} {:>7} {:>7} {:>6} {:>7} {:>6} {:>6}\n",
+                title, per_s, ratio, "p50 us", "p99 us", "p99 x", "cpu us", "cpu x", "errors"
             ));
+            for s in scenarios {
+                out.push_str(&format!(
+                    "{:<34} {:>8.0} {:>7.2} {:>7.0} {:>7.0} {:>6.2} {:>7.2} {:>6.2} {:>6}\n",
+                    s.label,
+                    s.median_of(|r| r.requests_per_sec),
+                    median(&s.ratios),
+                    s.median_of(|r| r.p50_us),
+                    s.median_of(|r| r.p99_us),
+                    median(&s.p99_ratios),
+                    median(&s.cpu_us_per_request),
+                    median(&s.cpu_ratios),
+                    s.errors(),
+                ));
+            }
         }
         out.push_str(
             "errors: answers with status >= 400 and socket errors counted by wrk (warm-up included),\n\
-             plus sampled answers other than 200 \"pong\"\n\
-             cpu us: the server's user + system CPU time (/proc) per request of the run\n",
+             plus sampled answers other than 200 \"pong\"; gRPC: calls with a grpc-status other than OK,\n\
+             transport errors, and answers other than \"hello, bench\" (every answer checked)\n\
+             cpu us: the server's user + system CPU time (/proc) per request (call) of the run\n",
         );
         let mb = |kib: f64| kib / 1024.0;
         out.push('\n');
@@ -284,14 +360,25 @@ impl Results {
                 t.text
             ));
         }
-        let sampled: u64 = self.scenarios.iter().map(|s| s.sample.checked).sum();
+        let checked = |kind: Kind| -> u64 {
+            self.scenarios
+                .iter()
+                .filter(|s| s.kind == kind)
+                .map(|s| s.sample.checked)
+                .sum()
+        };
+        let grpc_checked = match checked(Kind::Grpc) {
+            0 => String::new(),
+            n => format!(", {n} gRPC answers checked"),
+        };
         out.push_str(&format!(
-            "\nchecks (a failure fails the run):\n  [{}] 0 errors in every scenario ({sampled} answers sampled under load)\n",
+            "\nchecks (a failure fails the run):\n  [{}] 0 errors in every scenario ({} answers sampled under load{grpc_checked})\n",
             if self.failures().is_empty() {
                 "passed"
             } else {
                 "FAILED"
-            }
+            },
+            checked(Kind::Http),
         ));
         out
     }
@@ -304,6 +391,7 @@ impl Results {
             .map(|s| {
                 json!({
                     "scenario": s.key,
+                    "baseline": s.kind.baseline(),
                     "requests_per_sec": s.median_of(|r| r.requests_per_sec).round(),
                     "ratio_to_bare": round2(median(&s.ratios)),
                     "p50_us": s.median_of(|r| r.p50_us),
@@ -333,6 +421,11 @@ impl Results {
             "seconds": self.load.seconds,
             "wrk_threads": self.load.threads,
             "connections": self.load.connections,
+            "grpc": {
+                "concurrency": self.grpc_load.concurrency,
+                "connections": self.grpc_load.connections,
+                "seconds": self.grpc_load.seconds,
+            },
             "scenarios": scenarios,
             "startup_ms": {
                 "median": round2(median(&self.startup_ms)),
@@ -388,7 +481,7 @@ mod tests {
     }
 
     fn good(key: &'static str, requests_per_sec: f64) -> Scenario {
-        let mut s = Scenario::new(key, key);
+        let mut s = Scenario::new(key, key, Kind::Http);
         s.warmup.push(run(requests_per_sec, 0));
         s.runs.push(run(requests_per_sec, 0));
         s.ratios.push(requests_per_sec / 80_000.0);
@@ -408,6 +501,11 @@ mod tests {
             load: Load {
                 threads: 1,
                 connections: 32,
+                seconds: 1,
+            },
+            grpc_load: grpc::Load {
+                concurrency: 32,
+                connections: 4,
                 seconds: 1,
             },
             rounds: 1,
@@ -468,6 +566,54 @@ mod tests {
             failures[0].contains("no answer was sampled"),
             "{failures:?}"
         );
+    }
+
+    fn grpc(key: &'static str, calls_per_sec: f64) -> Scenario {
+        let mut s = good(key, calls_per_sec);
+        s.kind = Kind::Grpc;
+        s.ratios = vec![calls_per_sec / 20_000.0];
+        s
+    }
+
+    #[test]
+    fn a_grpc_transport_error_fails_the_run_and_is_told() {
+        let mut plugin = grpc("grpc_plugin", 19_000.0);
+        plugin.runs[0].socket_errors = 1;
+        plugin.first_error = Some("transport error: connection reset".to_owned());
+        let r = results(vec![
+            good("bare_axum", 80_000.0),
+            grpc("bare_tonic", 20_000.0),
+            plugin,
+        ]);
+        let failures = r.failures();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(
+            failures[0].starts_with("grpc_plugin (grpc_plugin): 1 transport errors"),
+            "{failures:?}"
+        );
+        assert!(failures[0].contains("connection reset"), "{failures:?}");
+        assert_eq!(r.json()["scenarios"][2]["baseline"], "bare_tonic");
+        assert_eq!(r.json()["scenarios"][0]["baseline"], "bare_axum");
+    }
+
+    #[test]
+    fn grpc_scenarios_have_their_own_part_of_the_table_and_target() {
+        let r = results(vec![
+            good("bare_axum", 80_000.0),
+            good("plugin", 76_000.0),
+            grpc("bare_tonic", 20_000.0),
+            grpc("grpc_plugin", 17_000.0),
+        ]);
+        let table = r.table();
+        assert!(table.contains("scenario (gRPC unary SayHello)"), "{table}");
+        assert!(table.contains("x tonic"), "{table}");
+        assert!(
+            table.contains("[MISSED] gRPC plugin call >= 0.9x bare tonic"),
+            "{table}"
+        );
+        assert!(table.contains("200 gRPC answers checked"), "{table}");
+        assert_eq!(r.json()["targets"]["grpc_plugin_throughput_ratio"], false);
+        assert!(r.failures().is_empty());
     }
 
     #[test]
