@@ -81,12 +81,7 @@ pub(crate) fn read(
 
 /// The server's own refusal of a call (413, 408) as its gRPC status.
 pub(crate) fn refused(plan: &Plan) -> Plan {
-    let text = match &plan.body {
-        PlanBody::Full(body) => serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned)),
-        PlanBody::Chunks(_) => None,
-    };
+    let text = json_text(plan, "error");
     let code = match plan.status {
         StatusCode::PAYLOAD_TOO_LARGE => Code::ResourceExhausted,
         StatusCode::REQUEST_TIMEOUT => Code::DeadlineExceeded,
@@ -340,14 +335,19 @@ fn is_metadata(name: &HeaderName) -> bool {
         && !name.as_str().starts_with("grpc-")
 }
 
-/// `NOT_FOUND`'s message: the closest stub the 404 named.
-fn not_found(method: &Method, plan: &Plan) -> String {
-    let closest = match &plan.body {
+/// The text field `key` of the server's own JSON answer in `plan`.
+fn json_text(plan: &Plan, key: &str) -> Option<String> {
+    match &plan.body {
         PlanBody::Full(body) => serde_json::from_slice::<serde_json::Value>(body)
             .ok()
-            .and_then(|v| v.get("closest").and_then(|c| c.as_str()).map(str::to_owned)),
+            .and_then(|v| v.get(key).and_then(|t| t.as_str()).map(str::to_owned)),
         PlanBody::Chunks(_) => None,
-    };
+    }
+}
+
+/// `NOT_FOUND`'s message: the closest stub the 404 named.
+fn not_found(method: &Method, plan: &Plan) -> String {
+    let closest = json_text(plan, "closest");
     match closest {
         Some(closest) => format!("no stub answers {}; {closest}", method.path()),
         None => format!("no stub answers {}", method.path()),
