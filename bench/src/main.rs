@@ -19,6 +19,7 @@ mod http;
 mod process;
 mod report;
 mod stats;
+mod streams;
 mod waiters;
 mod wrk;
 
@@ -72,8 +73,12 @@ struct Args {
     /// 5, or 1 with `--quick`.
     #[arg(long)]
     idle_seconds: Option<u64>,
+    /// Pushes to the open SSE streams, for each number of clients (1, 100,
+    /// 1 000).
+    #[arg(long, default_value_t = 20)]
+    pushes: usize,
     /// A smoke run: 1 round of 1 s, 3 start-ups, 5 reloads, idle windows
-    /// of 1 s.
+    /// of 1 s, 3 pushes.
     #[arg(long)]
     quick: bool,
     /// Use the release binaries already built instead of running cargo.
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         args.starts = 3;
         args.reloads = 5;
         args.idle_seconds = args.idle_seconds.or(Some(1));
+        args.pushes = 3;
     }
     match run(&args) {
         Ok(results) => {
@@ -231,6 +237,27 @@ fn run(args: &Args) -> Result<Results, String> {
     )?;
     let idle_waiters = waiters::measure(&server, args.waiters, Duration::from_secs(idle_seconds))?;
     drop(server);
+    eprintln!(
+        "streams: {} pushes to 1, 100 and 1000 open SSE clients",
+        args.pushes
+    );
+    let server = start_fake(&bins, "streams", &plugins, &[], &logs)?;
+    let stub = http::call(
+        server.addr,
+        "POST",
+        "/__admin/mappings",
+        &[("content-type", "application/json")],
+        streams::STUB,
+    )
+    .map_err(|e| server.failure(&format!("the stream stub: {e}")))?;
+    if stub.status != 201 {
+        return Err(server.failure(&format!(
+            "the stream stub answered {}: {}",
+            stub.status, stub.body
+        )));
+    }
+    let streams = streams::measure(&server, &[1, 100, 1000], args.pushes)?;
+    drop(server);
 
     Ok(Results {
         load,
@@ -246,6 +273,7 @@ fn run(args: &Args) -> Result<Results, String> {
         reload_ms,
         rss_per_reload_kib,
         idle_waiters,
+        streams,
     })
 }
 

@@ -5,7 +5,7 @@
 use crate::{
     check::Sample,
     grpc,
-    stats::{max, median, min},
+    stats::{max, median, min, percentile},
     waiters::IdleWaiters,
     wrk::{Load, Run},
 };
@@ -160,6 +160,8 @@ pub struct Results {
     pub reload_ms: Vec<f64>,
     pub rss_per_reload_kib: f64,
     pub idle_waiters: IdleWaiters,
+    /// Push to event read, per number of open SSE clients.
+    pub streams: Vec<crate::streams::Fanout>,
 }
 
 struct Target {
@@ -352,6 +354,21 @@ impl Results {
             "{:<34} {:.1} ms\n",
             "one request -> all waits answered", w.all_woken_ms
         ));
+        out.push_str(&format!(
+            "\n{:<34} {:>7} {:>7} {:>7} {:>7} {:>10}\n",
+            "streams: push -> event read", "clients", "p50 ms", "p99 ms", "max ms", "RSS/stream"
+        ));
+        for f in &self.streams {
+            out.push_str(&format!(
+                "{:<34} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.1} KB\n",
+                "",
+                f.clients,
+                percentile(&f.latencies_ms, 50.0),
+                percentile(&f.latencies_ms, 99.0),
+                max(&f.latencies_ms),
+                f.rss_kib_per_stream * 1.024,
+            ));
+        }
         out.push_str("\ntargets (reported only):\n");
         for t in self.targets() {
             out.push_str(&format!(
@@ -451,6 +468,14 @@ impl Results {
                 "cpu_ms_per_s_waiting": round2(self.idle_waiters.cpu_ms_per_s_waiting),
                 "all_woken_ms": round2(self.idle_waiters.all_woken_ms),
             },
+            "streams": self.streams.iter().map(|f| json!({
+                "clients": f.clients,
+                "pushes": f.pushes,
+                "p50_ms": round2(percentile(&f.latencies_ms, 50.0)),
+                "p99_ms": round2(percentile(&f.latencies_ms, 99.0)),
+                "max_ms": round2(max(&f.latencies_ms)),
+                "rss_kib_per_stream": round2(f.rss_kib_per_stream),
+            })).collect::<Vec<_>>(),
             "targets": targets,
             "failures": self.failures(),
         })
@@ -525,6 +550,7 @@ mod tests {
                 cpu_ms_per_s_waiting: 0.0,
                 all_woken_ms: 20.0,
             },
+            streams: Vec::new(),
         }
     }
 

@@ -51,6 +51,7 @@ pub type Scope = crate::Scope<Client>;
 /// ```no_run
 /// # fn demo() -> fake_servicer_client::Result<()> {
 /// use fake_servicer_client::prelude::*;
+/// use fake_servicer_client::{Push, Sse};
 ///
 /// let server = fake_servicer_client::blocking::Client::new("http://fake-services");
 /// assert_eq!(server.base_url(), "http://fake-services");
@@ -73,6 +74,13 @@ pub type Scope = crate::Scope<Client>;
 /// let (stubs, scopes) = (server.stubs()?, server.scopes()?);
 /// let (services, health) = (server.services()?, server.health()?);
 /// server.remove_stub(&stub)?;
+/// let feed = get("/events").service("notifications");
+/// let pushed = server.push(Push::to(feed.clone()).sse(Sse::event("tick").data(1)))?;
+/// let open = server.streams()?;
+/// if let Some(oldest) = open.first() {
+///     server.close_stream(oldest)?;
+/// }
+/// let closed = server.close_streams()?;
 ///
 /// let test = server.scope("test-42");
 /// test.stub(get("/users/7").service("example")).respond(status(404))?;
@@ -81,6 +89,8 @@ pub type Scope = crate::Scope<Client>;
 /// test.verify(users.clone(), 1)?;
 /// let (n_in, found_in) = (test.count(users.clone())?, test.find(users)?);
 /// let (events_in, evicted_in) = (test.requests()?, test.journal_evicted()?);
+/// let pushed_in = test.push(Push::to(feed).close())?;
+/// let (open_in, closed_in) = (test.streams()?, test.close_streams()?);
 /// let removed = test.reset()?;
 ///
 /// server.reset_requests()?;
@@ -90,6 +100,7 @@ pub type Scope = crate::Scope<Client>;
 /// server.reset()?;
 /// # let _ = (arrived, n, found, events, stubs, scopes, services, health);
 /// # let _ = (n_in, found_in, events_in, evicted_in, removed);
+/// # let _ = (pushed, closed, pushed_in, open_in, closed_in);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]

@@ -368,8 +368,76 @@ macro_rules! client_calls {
                     self.run($crate::ops::scopes())$($aw)*
                 }
 
+                /// Queues `push`'s items on every open stream (of a stub's or a plugin's
+                /// stream answer, or a WebSocket) whose opening request matches its
+                /// pattern (`POST /__admin/streams/push`); gives how many it reached. A
+                /// push that reaches none is not an error: `streams` is 0 (poll
+                /// [`streams`](Self::streams) first to wait until the app has opened
+                /// its stream).
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// use fake_servicer_client::{Push, Sse, prelude::*};
+                ///
+                /// // A stub with `{"stream": [...], "live": true}` answers GET /notifications/events.
+                /// let pushed = server
+                ///     .push(Push::to(get("/events").service("notifications")).sse(Sse::event("tick").data("2")))
+                ///     .await?;
+                /// assert_eq!(pushed.streams, 1);
+                /// server.push(Push::to(get("/events").service("notifications")).close()).await?;
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn push(
+                    &self,
+                    push: $crate::Push,
+                ) -> $crate::Result<$crate::Pushed> {
+                    self.run($crate::ops::push(push.body()?, None))$($aw)*
+                }
+
+                /// The open streams, oldest first (`GET /__admin/streams`).
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let open = server.streams().await?;
+                /// assert!(open.iter().all(|s| s.bytes_queued == 0), "a reader is behind");
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn streams(&self) -> $crate::Result<Vec<$crate::StreamInfo>> {
+                    self.run($crate::ops::streams(None))$($aw)*
+                }
+
+                /// Closes every open stream (`DELETE /__admin/streams`); gives how many.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let closed = server.close_streams().await?;
+                /// # let _ = closed; Ok(()) }
+                /// ```
+                pub $($async)? fn close_streams(&self) -> $crate::Result<u64> {
+                    self.run($crate::ops::close_streams(None))$($aw)*
+                }
+
+                /// Closes one open stream (by a [`StreamInfo`](crate::StreamInfo) or its
+                /// id; `DELETE /__admin/streams/{id}`). None open with that id is an
+                /// [`Error::Server`](crate::Error::Server) with status 404.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// for s in server.streams().await? {
+                ///     if s.url.starts_with("/slow") {
+                ///         server.close_stream(&s).await?;
+                ///     }
+                /// }
+                /// assert_eq!(server.close_stream("999").await.unwrap_err().status(), Some(404));
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn close_stream(&self, id: impl AsRef<str>) -> $crate::Result<()> {
+                    self.run($crate::ops::close_stream(id.as_ref()))$($aw)*
+                }
+
                 /// Everything back to the start: stubs back to the server's mapping
-                /// files, journal cleared, overrides disarmed, scenarios reset.
+                /// files, journal cleared, overrides disarmed, scenarios reset, open
+                /// streams closed.
                 ///
                 /// ```no_run
                 /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
@@ -570,8 +638,58 @@ macro_rules! client_calls {
                     self.client.journal_evicted_in(scope)$($aw)*
                 }
 
-                /// Removes this scope's stubs, overrides and journal entries, nothing
-                /// else (`DELETE /__admin/scopes/{name}`); gives how many of each went.
+                /// Queues `push`'s items on the open streams of this scope's requests
+                /// whose opening request matches its pattern (the push sent with the
+                /// scope header): tests running in parallel never see each other's
+                /// events. Gives how many it reached.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// use fake_servicer_client::{Push, Sse, prelude::*};
+                /// let test = server.scope("test-42");
+                /// // … the app opens GET /notifications/events with `baggage: {test.baggage()}` …
+                /// let pushed = test
+                ///     .push(Push::to(get("/events").service("notifications")).sse(Sse::event("tick").data(1)))
+                ///     .await?;
+                /// assert_eq!(pushed.streams, 1);
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn push(
+                    &self,
+                    push: $crate::Push,
+                ) -> $crate::Result<$crate::Pushed> {
+                    let scope = Some(self.checked()?);
+                    self.client.run($crate::ops::push(push.body()?, scope))$($aw)*
+                }
+
+                /// The open streams of this scope's requests, oldest first.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let open = server.scope("test-42").streams().await?;
+                /// # let _ = open; Ok(()) }
+                /// ```
+                pub $($async)? fn streams(&self) -> $crate::Result<Vec<$crate::StreamInfo>> {
+                    let scope = Some(self.checked()?);
+                    self.client.run($crate::ops::streams(scope))$($aw)*
+                }
+
+                /// Closes the open streams of this scope's requests, no other; gives
+                /// how many. ([`reset`](Self::reset) closes them too.)
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let closed = server.scope("test-42").close_streams().await?;
+                /// # let _ = closed; Ok(()) }
+                /// ```
+                pub $($async)? fn close_streams(&self) -> $crate::Result<u64> {
+                    let scope = Some(self.checked()?);
+                    self.client.run($crate::ops::close_streams(scope))$($aw)*
+                }
+
+                /// Removes this scope's stubs, overrides and journal entries and closes
+                /// its open streams, nothing else (`DELETE /__admin/scopes/{name}`); gives
+                /// how many stubs, overrides and entries went.
                 ///
                 /// ```no_run
                 /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {

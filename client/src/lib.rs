@@ -1,8 +1,8 @@
 //! A Rust client for fake-servicer
 //! mock servers (and WireMock-style admin APIs), for integration tests:
 //! stubs, next-request overrides, verification, waiting for requests,
-//! journal queries, scopes for tests sharing one server, and resets, with
-//! builders that read as prose. Async on `reqwest`; the
+//! journal queries, scopes for tests sharing one server, items pushed to
+//! live streams ([`Push`]), and resets, with builders that read as prose. Async on `reqwest`; the
 //! `blocking` feature adds a synchronous client, the `testcontainers`
 //! feature an image that starts the server in a container.
 //!
@@ -58,6 +58,7 @@ mod prepare;
 mod response;
 mod scope;
 mod services;
+mod streams;
 mod stub;
 #[cfg(feature = "testcontainers")]
 pub mod testcontainers;
@@ -80,6 +81,7 @@ pub use prepare::DEFAULT_TIMEOUT;
 pub use response::{Fault, Response, fault, json, ok, proxy_to, status};
 pub use scope::{Scope, ScopeInfo};
 pub use services::{Health, Refused, Service, Services};
+pub use streams::{Push, Pushed, Sse, StreamInfo};
 pub use stub::{Stub, StubBuilder};
 pub use wait::{DEFAULT_WAIT_TIMEOUT, Wait};
 

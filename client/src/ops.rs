@@ -7,6 +7,7 @@ use crate::next_request::Arming;
 use crate::response::millis;
 use crate::scope::{self, ScopeInfo};
 use crate::services::{Health, Services};
+use crate::streams::{Pushed, StreamInfo};
 use crate::stub::Stub;
 use crate::wait::Sought;
 use http::{HeaderMap, Method};
@@ -312,6 +313,59 @@ pub(crate) fn remove_scope(name: &str) -> Op<ScopeInfo> {
             }
             serde_json::from_value(removed).map_err(|e| format!("no `removed` counts: {e}"))
         }),
+    )
+}
+
+/// Queues `body`'s items on the open streams its pattern matches; with a
+/// scope, only on those of the scope's requests.
+pub(crate) fn push(body: Value, scope: Option<&str>) -> Op<Pushed> {
+    op(
+        Call::new(Method::POST, "/__admin/streams/push")
+            .json(body)
+            .in_scope(scope),
+        &[200],
+        Box::new(parsed),
+    )
+}
+
+/// The open streams, oldest first; with a scope, only the scope's.
+pub(crate) fn streams(scope: Option<&str>) -> Op<Vec<StreamInfo>> {
+    op(
+        Call::new(Method::GET, "/__admin/streams").in_scope(scope),
+        &[200],
+        Box::new(|a| {
+            list(a, "streams")?
+                .into_iter()
+                .map(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+                .collect()
+        }),
+    )
+}
+
+/// Closes the open streams (with a scope, only the scope's); answers how
+/// many.
+pub(crate) fn close_streams(scope: Option<&str>) -> Op<u64> {
+    op(
+        Call::new(Method::DELETE, "/__admin/streams").in_scope(scope),
+        &[200],
+        Box::new(|a| {
+            json_of(a)?
+                .get("closed")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| "no `closed` count".to_owned())
+        }),
+    )
+}
+
+/// Closes one open stream; a 404 when none is open with that id.
+pub(crate) fn close_stream(id: &str) -> Op<()> {
+    op(
+        Call::new(
+            Method::DELETE,
+            format!("/__admin/streams/{}", scope::encoded(id)),
+        ),
+        &[200],
+        Box::new(|_| Ok(())),
     )
 }
 

@@ -39,7 +39,9 @@
 //!   [`WholeRequest`], shared [`State`]; `Option<T>` and
 //!   `Result<T, Rejection>` of any of them to handle a refusal yourself.
 //! - It returns anything [`IntoResponse`]: [`Response`] (with delays, chunks
-//!   and faults), [`Json`], text, [`StatusCode`], tuples, `Result`, `Option`.
+//!   and faults), [`Json`], text, [`StatusCode`], tuples, `Result`, `Option`,
+//!   and [`Streaming`]: a stream of server-sent events ([`Sse`]), NDJSON
+//!   lines, text and pauses, which may stay open for the items tests push.
 //! - [`fake`] makes fake data, [`random`] random values.
 //! - State lives in statics and resets when the plugin is reloaded.
 //! - With the cargo feature `grpc`: typed gRPC handlers, `#[grpc]` and the
@@ -57,12 +59,14 @@ pub mod grpc;
 mod rejection;
 mod request;
 mod response;
+mod stream;
 
 pub use extract::{Body, FromRequest, Headers, Json, Path, Query, State, WholeRequest};
 pub use http::{Method, StatusCode};
 pub use rejection::Rejection;
 pub use request::Request;
 pub use response::{Fault, IntoResponse, Response};
+pub use stream::{Sse, Streaming};
 
 /// The `rand` crate, for anything beyond [`random`].
 pub use rand;
@@ -225,8 +229,8 @@ pub mod prelude {
     #[cfg(feature = "grpc")]
     pub use crate::grpc::{Metadata, Status, Stream};
     pub use crate::{
-        Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response,
-        State, StatusCode, WholeRequest, random, route,
+        Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response, Sse,
+        State, StatusCode, Streaming, WholeRequest, random, route,
     };
     pub use serde::{Deserialize, Serialize};
 }

@@ -147,6 +147,14 @@ pub struct Config {
     /// The largest gRPC message a call may carry (decompressed); larger is
     /// answered `RESOURCE_EXHAUSTED`.
     pub max_grpc_message_bytes: usize,
+    /// Streams (answers sent item by item) open at once; one more is
+    /// answered 503.
+    pub max_streams: usize,
+    /// Bytes pushed to one stream and not yet sent; a push past it closes
+    /// the stream (its reader does not keep up) and drops what it held.
+    pub max_stream_queue_bytes: usize,
+    /// A live stream that sends nothing this long is closed.
+    pub stream_idle_timeout: Duration,
 }
 
 impl Default for Config {
@@ -206,6 +214,9 @@ impl Default for Config {
             webhook_timeout: Duration::from_secs(10),
             proto_dir: None,
             max_grpc_message_bytes: crate::grpc::DEFAULT_MAX_MESSAGE_BYTES,
+            max_streams: crate::streams::DEFAULT_MAX_STREAMS,
+            max_stream_queue_bytes: crate::streams::DEFAULT_MAX_QUEUED_BYTES,
+            stream_idle_timeout: crate::streams::DEFAULT_IDLE_TIMEOUT,
         }
     }
 }

@@ -53,9 +53,10 @@ impl FaultSlot {
 pub struct Conn {
     pub remote: SocketAddr,
     pub fault: Arc<FaultSlot>,
-    /// The socket, for the handler watchdog's 504 (see [`crate::runner`]);
-    /// `None` where raw HTTP/1 bytes would not do (TLS, HTTP/2).
-    pub fd: Option<std::os::fd::RawFd>,
+    /// The socket, for the handler watchdog (see [`crate::runner`]);
+    /// `None` on HTTP/1 over TLS, where a call past the timeout is better
+    /// answered 504 by the pool than cut off.
+    pub socket: Option<Socket>,
     /// Whether the connection is TLS.
     pub secure: bool,
     /// The connection's slot among `--max-connections`, which a parked
@@ -66,6 +67,36 @@ pub struct Conn {
     /// (`--max-unsent-bytes`); `None` where the caller charges the answer
     /// itself (the admin API's requests, see [`crate::serve`]).
     pub unsent: Option<Arc<Ledger>>,
+}
+
+/// A connection's socket as the handler watchdog reaches it, to end a call
+/// still running after `--handler-timeout`.
+#[derive(Clone, Debug)]
+pub enum Socket {
+    /// Plain HTTP/1: each request is served inside the connection's own
+    /// task, so the descriptor outlives it; the watchdog writes the 504
+    /// itself, then shuts the socket.
+    Http1(std::os::fd::RawFd),
+    /// HTTP/2 (plain or TLS): a stream is a task of its own that may
+    /// outlive the connection's, so the socket is held open by a duplicate
+    /// that every stream's `Conn` shares; the watchdog can only shut it (a
+    /// gRPC client sees `UNAVAILABLE`).
+    Shared(Arc<std::os::fd::OwnedFd>),
+}
+
+impl Socket {
+    /// The descriptor, valid while this value is.
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        match self {
+            Socket::Http1(fd) => *fd,
+            Socket::Shared(fd) => std::os::fd::AsRawFd::as_raw_fd(&**fd),
+        }
+    }
+
+    /// Whether raw HTTP/1 bytes may be written on it.
+    pub fn speaks_http1(&self) -> bool {
+        matches!(self, Socket::Http1(_))
+    }
 }
 
 /// The slot (one of `--max-connections`) an HTTP/1 connection holds. A

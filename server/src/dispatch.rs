@@ -46,10 +46,12 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     if grpc_call && let Some(builtin) = app.grpc.builtin(req.uri().path()) {
         return builtin(req).await;
     }
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // A WebSocket's handshake: its body, on HTTP/2, is the socket.
+    let mut upgrade = crate::streams::websocket::Upgrade::take(&mut parts);
     // Boxed, and only when there is a body: most requests have none, and
     // every request's future would otherwise carry its room.
-    let read = if axum::body::HttpBody::is_end_stream(&body) {
+    let read = if upgrade.is_some() || axum::body::HttpBody::is_end_stream(&body) {
         Ok(Bytes::new())
     } else {
         Box::pin(read_body(
@@ -149,6 +151,19 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         ));
     }
     drop(snapshot);
+    // A stream or WebSocket answer opens its stream now (503 past
+    // `--max-streams`).
+    let opening = crate::streams::Opening::of(
+        &app.streams,
+        &mut answer.plan,
+        &request,
+        &scopes,
+        &mut upgrade,
+    )
+    .unwrap_or_else(|refused| {
+        answer = Answer::server(refused);
+        None
+    });
     // A gRPC call's answer: the journal keeps it as JSON, the messages are
     // sent.
     let mut responded = None;
@@ -177,6 +192,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
         .then(|| crate::cors::answer_headers(&request.headers, &answer.by));
     let gzip = app.gzip
         && !grpc_call
+        && opening.is_none()
         && matches!(answer.by, crate::journal::AnsweredBy::Stub(_))
         && crate::gzip::wanted(&request.method, &request.headers, request.path.as_str());
     if app.verbose {
@@ -206,6 +222,9 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
             &answer.plan.headers,
         );
     }
+    if let Some(opening) = &opening {
+        opening.recorded_as(entry);
+    }
     // Not held while the answer is sent (delays, dribbled chunks).
     drop(request);
     let mut headers = std::mem::take(&mut answer.plan.headers);
@@ -215,7 +234,19 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     if let Some(cors) = cors {
         headers.splice(0..0, cors);
     }
-    let mut response = answer.plan.execute(conn.as_ref(), &headers, reserved).await;
+    let mut response = match opening {
+        Some(opening) => {
+            opening
+                .answer(&app.streams, answer.plan, conn.as_ref(), &headers)
+                .await
+        }
+        None => {
+            answer
+                .plan
+                .execute(conn.as_ref(), &headers, reserved, None)
+                .await
+        }
+    };
     if let Some(trailers) = trailers {
         response = crate::grpc::call::with_trailers(response, trailers);
     }

@@ -283,6 +283,8 @@ fn compress_body(body: PlanBody) -> PlanBody {
             }
             PlanBody::Chunks(out)
         }
+        // Sent as it comes: not compressed.
+        stream @ (PlanBody::Stream(_) | PlanBody::WebSocket(_)) => stream,
     }
 }
 

@@ -55,6 +55,14 @@ impl Streams {
 #[derive(Debug)]
 pub(crate) struct OpenStream(Arc<Streams>);
 
+/// An open HTTP/2 stream whose request becomes something that outlives
+/// its answer (an extended CONNECT's WebSocket): held there, in the
+/// request's extensions first, so that the connection is not idle.
+#[derive(Debug, Clone)]
+pub(crate) struct KeepOpen {
+    pub _held: Arc<OpenStream>,
+}
+
 impl Drop for OpenStream {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::SeqCst);

@@ -33,7 +33,8 @@ pub(crate) mod unsent;
 // The request path, in order: which service (`routing`), what answers it
 // (`dispatch` asks the `answer` sources: arming and armed overrides, a
 // stub, a plugin route through the `runner`, the 404), the journal records
-// it, the plan is carried out; error answers are `refusal`s.
+// it, the plan is carried out (a stream's items by `streams`); error
+// answers are `refusal`s.
 pub(crate) mod answer;
 pub(crate) mod cors;
 pub(crate) mod dispatch;
@@ -53,6 +54,7 @@ pub use fake_servicer_core::request;
 pub mod routing;
 pub mod runner;
 pub mod scope;
+pub(crate) mod streams;
 pub use fake_servicer_wiremock::template;
 pub(crate) mod webhooks;
 

@@ -17,9 +17,10 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use fake_servicer::abi::FfiResponse;
+use fake_servicer_wiremock::stream::{Item, StreamAnswer, WebSocketAnswer};
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use http_body_util::Full;
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 pub use fake_servicer_core::delay::{MAX_DELAY, MAX_DELAY_MS};
 
@@ -31,15 +32,54 @@ pub enum PlanBody {
     Full(Bytes),
     /// Sent with chunked encoding, each chunk after its delay.
     Chunks(Vec<(Duration, Bytes)>),
+    /// Items sent one by one, then (live) what tests push: carried out by
+    /// [`crate::streams`], whose queues have a cap of their own.
+    Stream(Arc<StreamAnswer>),
+    /// A WebSocket, for a request asking for one
+    /// ([`crate::streams::websocket`]).
+    WebSocket(SocketAnswer),
 }
 
+/// A stub's WebSocket answer, shared (equal when it is the same one).
+#[derive(Clone, Debug)]
+pub struct SocketAnswer(pub Arc<WebSocketAnswer>);
+
+impl PartialEq for SocketAnswer {
+    fn eq(&self, other: &SocketAnswer) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SocketAnswer {}
+
 impl PlanBody {
-    /// Its bytes.
+    /// Its bytes charged to `--max-unsent-bytes` (none for a stream).
     pub fn len(&self) -> usize {
         match self {
             PlanBody::Full(bytes) => bytes.len(),
             PlanBody::Chunks(chunks) => chunks.iter().map(|(_, c)| c.len()).sum(),
+            PlanBody::Stream(_) | PlanBody::WebSocket(_) => 0,
         }
+    }
+
+    /// The bytes it starts with, joined, at most `max` of them (for the
+    /// journal).
+    pub fn first_bytes(&self, max: usize) -> Bytes {
+        let pieces: Vec<Bytes> = match self {
+            PlanBody::Full(b) => return b.clone(),
+            PlanBody::Chunks(chunks) => chunks.iter().map(|(_, c)| c.clone()).collect(),
+            PlanBody::Stream(s) => s.items.iter().filter_map(Item::http_bytes).collect(),
+            PlanBody::WebSocket(_) => return Bytes::new(),
+        };
+        let mut all = Vec::with_capacity(pieces.iter().map(Bytes::len).sum::<usize>().min(max));
+        for piece in pieces {
+            let room = max.saturating_sub(all.len());
+            if room == 0 {
+                break;
+            }
+            all.extend_from_slice(&piece[..piece.len().min(room)]);
+        }
+        Bytes::from(all)
     }
 
     /// Whether it has no bytes.
@@ -116,6 +156,35 @@ fn shareable_copy(bytes: &[u8]) -> Bytes {
     }
 }
 
+/// The stream a plugin answered: its body, a JSON list of items, and its
+/// [`fake_servicer::abi::STREAM_HEADER`] value, `live` or `end`.
+fn stream_of_ffi(body: &[u8], live: &[u8]) -> Result<StreamAnswer, String> {
+    let live = match live {
+        b"live" => true,
+        b"end" => false,
+        other => {
+            return Err(format!(
+                "the handler answered {}: {:?} (expected live or end)",
+                fake_servicer::abi::STREAM_HEADER,
+                String::from_utf8_lossy(other)
+            ));
+        }
+    };
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the handler's stream items are not JSON: {e}"))?;
+    let items = fake_servicer_wiremock::stream::parse_items(&json, "").map_err(|e| {
+        format!(
+            "the handler's stream item at {:?} is invalid: {}",
+            e.pointer, e.title
+        )
+    })?;
+    Ok(StreamAnswer {
+        items,
+        live,
+        templated: false,
+    })
+}
+
 impl Plan {
     /// Copies a plugin's plan into server memory, checking status and
     /// headers (an invalid one is reported, not sent).
@@ -142,7 +211,16 @@ impl Plan {
             })?;
             headers.push((name, value));
         }
-        let body = if ffi.chunks.is_empty() {
+        let streamed = headers
+            .iter()
+            .position(|(name, _)| name.as_str() == fake_servicer::abi::STREAM_HEADER);
+        let body = if let Some(at) = streamed {
+            let (_, value) = headers.remove(at);
+            PlanBody::Stream(Arc::new(stream_of_ffi(
+                ffi.body.as_slice(),
+                value.as_bytes(),
+            )?))
+        } else if ffi.chunks.is_empty() {
             PlanBody::Full(shareable_copy(ffi.body.as_slice()))
         } else {
             PlanBody::Chunks(
@@ -239,12 +317,15 @@ impl Plan {
     /// not the plan's.
     ///
     /// `reserved` is what [`Plan::reserve`] charged for the body (its
-    /// delay included) until it is sent.
+    /// delay included) until it is sent. `opened`: the body of the stream
+    /// opened for a [`PlanBody::Stream`] (without it, such a plan sends
+    /// nothing).
     pub async fn execute(
         self,
         conn: Option<&Conn>,
         headers: &[(HeaderName, HeaderValue)],
         reserved: Option<Reservation>,
+        opened: Option<Body>,
     ) -> Response {
         let Plan {
             status,
@@ -265,6 +346,7 @@ impl Plan {
             return r;
         }
         let body = match body {
+            PlanBody::Stream(_) | PlanBody::WebSocket(_) => opened.unwrap_or_else(Body::empty),
             PlanBody::Full(bytes) => match reserved {
                 Some(reserved) => Body::new(Charged::new(Full::new(bytes), reserved)),
                 None => Body::from(bytes),
@@ -344,8 +426,10 @@ impl Plan {
         headers: Vec<(HeaderName, HeaderValue)>,
         extra_delay: Duration,
     ) -> Plan {
-        let body = match response.dribble {
-            Some((n, total)) if n > 0 && !body.is_empty() => {
+        let body = match (&response.web_socket, &response.stream, response.dribble) {
+            (Some(ws), _, _) => PlanBody::WebSocket(SocketAnswer(ws.clone())),
+            (None, Some(stream), _) => PlanBody::Stream(stream.clone()),
+            (None, None, Some((n, total))) if n > 0 && !body.is_empty() => {
                 let n = (n as usize).min(body.len());
                 let size = body.len().div_ceil(n);
                 let each = total / n as u32;

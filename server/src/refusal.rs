@@ -78,6 +78,10 @@ pub(crate) enum Refusal<'a> {
     ProxyLoop { via: &'a str },
     /// No source answered (a list without its last, catch-all source).
     NoSource,
+    /// `--max-streams` streams are open (503).
+    TooManyStreams { max: usize },
+    /// A WebSocket answer to a request that did not ask for one (426).
+    UpgradeRequired,
 }
 
 impl Refusal<'_> {
@@ -101,6 +105,8 @@ impl Refusal<'_> {
             Refusal::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::BodyTimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             Refusal::ProxyLoop { .. } => StatusCode::LOOP_DETECTED,
+            Refusal::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
         }
     }
 
@@ -197,6 +203,14 @@ impl Refusal<'_> {
                 "via": via,
             }),
             Refusal::NoSource => json!({"error": "nothing answers this request"}),
+            Refusal::TooManyStreams { max } => json!({
+                "error": format!("{max} streams are open (--max-streams): close some (DELETE /__admin/streams) or raise the cap"),
+                "flag": "--max-streams",
+                "cap": max,
+            }),
+            Refusal::UpgradeRequired => json!({
+                "error": "this answer is a WebSocket: connect with a WebSocket client (Upgrade: websocket)",
+            }),
         }
     }
 
@@ -220,6 +234,15 @@ impl Refusal<'_> {
             Refusal::BodyTimedOut { .. } => plan
                 .headers
                 .push((header::CONNECTION, HeaderValue::from_static("close"))),
+            Refusal::TooManyStreams { .. } => plan
+                .headers
+                .push((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+            Refusal::UpgradeRequired => {
+                plan.headers
+                    .push((header::UPGRADE, HeaderValue::from_static("websocket")));
+                plan.headers
+                    .push((header::CONNECTION, HeaderValue::from_static("upgrade")));
+            }
             _ => {}
         }
         plan

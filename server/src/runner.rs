@@ -20,13 +20,22 @@
 //!    milliseconds. A call running longer than [`NUDGE_AFTER`] gets a no-op
 //!    task spawned: a blocked worker polls no sockets, and a sibling parked
 //!    on its condition variable would not otherwise wake up to take over.
-//!    A call still running after `--handler-timeout` is answered 504 on its
-//!    socket, which is then closed — the pool path answers 504 at the same
-//!    moment. That answer is raw HTTP/1 on the socket, so requests over
-//!    TLS or HTTP/2 always take the pool.
+//!    A call still running after `--handler-timeout` is cut off at the
+//!    same moment the pool path would answer 504: on plain HTTP/1 the
+//!    watchdog writes that 504 on the socket itself, then closes it; on
+//!    HTTP/2 (plain or TLS) it closes the connection, whose streams all
+//!    end (HTTP/2 clients see the connection reset, gRPC clients
+//!    `UNAVAILABLE`). HTTP/1 over TLS, where raw bytes would not do and a
+//!    lone request's connection is not worth cutting, always takes the pool.
 
 use crate::sync::lock;
-use crate::{conn::Conn, plan::Plan, plugin::Service, request::Recorded, routing::Route};
+use crate::{
+    conn::{Conn, Socket},
+    plan::Plan,
+    plugin::Service,
+    request::Recorded,
+    routing::Route,
+};
 use abi_stable::std_types::{RSlice, RStr};
 use fake_servicer::abi::{FfiHeader, FfiParam, FfiRequest, HandlerFn};
 use http::Method;
@@ -140,7 +149,11 @@ struct Watch {
 }
 
 struct Watched {
+    /// Valid while the call runs: the caller holds the `Conn`, and with
+    /// it the socket (see [`Socket`]).
     fd: RawFd,
+    /// Whether the watchdog writes a 504 before closing.
+    http1: bool,
     head: bool,
     started: Instant,
     nudged: bool,
@@ -180,10 +193,10 @@ impl Runner {
     pub async fn run(&self, call: Call, route: &Route, conn: Option<&Conn>) -> Ran {
         let streak = &route.fast_streak;
         if streak.load(Ordering::Relaxed) >= PROVEN
-            && let Some(fd) = conn.and_then(|c| c.fd)
+            && let Some(socket) = conn.and_then(|c| c.socket.as_ref())
             && let Some(slot) = self.claim_soon().await
         {
-            return self.run_inline(slot, call, route, fd);
+            return self.run_inline(slot, call, route, socket);
         }
         let streak = streak.clone();
         let service = call.service.clone();
@@ -223,7 +236,7 @@ impl Runner {
         })
     }
 
-    fn run_inline(&self, slot: &Slot, call: Call, route: &Route, fd: RawFd) -> Ran {
+    fn run_inline(&self, slot: &Slot, call: Call, route: &Route, socket: &Socket) -> Ran {
         let started = Instant::now();
         {
             let mut watch = lock(&slot.watch);
@@ -234,7 +247,8 @@ impl Runner {
                 watch.names = Some((call.service.name.clone(), route.label.clone()));
             }
             watch.call = Some(Watched {
-                fd,
+                fd: socket.fd(),
+                http1: socket.speaks_http1(),
                 head: call.request.method == Method::HEAD,
                 started,
                 nudged: false,
@@ -306,7 +320,12 @@ fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Han
                     tracing::warn!(
                         service,
                         route,
-                        "handler still running after {timeout:?}: answered 504, connection closed"
+                        "handler still running after {timeout:?}: {}, connection closed",
+                        if w.http1 {
+                            "answered 504"
+                        } else {
+                            "not answered"
+                        }
                     );
                     answer_timeout(&w, service, route, timeout);
                 }
@@ -323,9 +342,22 @@ fn watchdog(slots: Weak<[Slot]>, timeout: Duration, runtime: tokio::runtime::Han
     }
 }
 
-/// Writes the 504 the pool path would give, then shuts the socket down so
-/// the handler's late answer goes nowhere.
+/// Writes the 504 the pool path would give (HTTP/1 only), then shuts the
+/// socket down so the handler's late answer goes nowhere.
 fn answer_timeout(w: &Watched, service: &str, route: &str, timeout: Duration) {
+    // SAFETY: the fd belongs to the connection whose request is blocked in
+    // this very call, which holds it open (see [`Socket`]) until the call
+    // leaves its slot, which waits for the lock the caller holds.
+    // ManuallyDrop: not ours to close.
+    let stream = ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(w.fd) });
+    if w.http1 {
+        let _ = (&*stream).write_all(http1_timeout(w.head, service, route, timeout).as_bytes());
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// The raw HTTP/1 504 for a call still running after `timeout`.
+fn http1_timeout(head: bool, service: &str, route: &str, timeout: Duration) -> String {
     let body = crate::refusal::Refusal::HandlerTimedOut {
         service,
         route,
@@ -337,16 +369,10 @@ fn answer_timeout(w: &Watched, service: &str, route: &str, timeout: Duration) {
         "HTTP/1.1 504 Gateway Timeout\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
-    if !w.head {
+    if !head {
         answer.push_str(&body);
     }
-    // SAFETY: the fd belongs to the connection whose task is blocked in
-    // this very call; it cannot be closed before the call leaves its slot,
-    // which waits for the lock the caller holds. ManuallyDrop: not ours to
-    // close.
-    let stream = ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(w.fd) });
-    let _ = (&*stream).write_all(answer.as_bytes());
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    answer
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@
 //! is free.
 
 use crate::{
-    conn::{Conn, ConnSlot, FaultIo, FaultSlot, Resettable, Wire},
+    conn::{Conn, ConnSlot, FaultIo, FaultSlot, Resettable, Socket, Wire},
     dispatch,
     fault::Fault,
     head_timer::HeadTimer,
@@ -186,7 +186,9 @@ pub async fn serve(
         h1.max_headers(limits.max_headers);
     }
     let mut h2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    // Extended CONNECT (RFC 8441): WebSockets over HTTP/2.
     h2.timer(TokioTimer::new())
+        .enable_connect_protocol()
         .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
         .max_header_list_size(
             u32::try_from(limits.max_head_bytes.max(8 * 1024)).unwrap_or(u32::MAX),
@@ -252,8 +254,9 @@ pub async fn serve(
                     if let Some(stream) = accepted {
                         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                         let slot = (!h2).then(|| slot.clone());
+                        let socket = h2.then(|| shared(stream.get_ref().0)).flatten();
                         served
-                            .connection(stream, remote, None, h2, true, slot)
+                            .connection(stream, remote, socket, h2, true, slot)
                             .await;
                     }
                     slot.release();
@@ -270,8 +273,13 @@ pub async fn serve(
                     match preface {
                         Some(Some(h2)) => {
                             let slot = (!h2).then(|| slot.clone());
+                            let socket = if h2 {
+                                shared(&stream)
+                            } else {
+                                Some(Socket::Http1(fd))
+                            };
                             served
-                                .connection(stream, remote, Some(fd), h2, false, slot)
+                                .connection(stream, remote, socket, h2, false, slot)
                                 .await
                         }
                         Some(None) => {
@@ -288,6 +296,9 @@ pub async fn serve(
     drop(tls_listener);
     drop(stopping_rx);
     let _ = stopping.send(true);
+    // Open streams end now (SSE: a last comment), or the connections they
+    // hold would never finish.
+    app.streams.stop();
     stopping.closed().await;
 }
 
@@ -405,7 +416,7 @@ impl Served {
         self,
         stream: S,
         remote: SocketAddr,
-        fd: Option<std::os::fd::RawFd>,
+        socket: Option<Socket>,
         h2: bool,
         secure: bool,
         slot: Option<Arc<ConnSlot>>,
@@ -426,7 +437,7 @@ impl Served {
         let ledger = Ledger::new(budget.clone());
         let conn = Conn {
             remote,
-            fd: fd.filter(|_| !h2),
+            socket,
             fault: fault.clone(),
             secure,
             slot,
@@ -462,15 +473,23 @@ impl Served {
             }
         };
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let open = streams.as_ref().map(|s| s.open());
+            let mut open = streams.as_ref().map(|s| s.open());
             let rejected = check_head(&req, &limits);
             let h2 = req.version() == http::Version::HTTP_2;
             let mut req = req.map(axum::body::Body::new);
             let mut conn = conn.clone();
+            if h2 && req.extensions().get::<hyper::ext::Protocol>().is_some() {
+                // An extended CONNECT (a WebSocket): the stream stays open
+                // while whatever it becomes holds this.
+                if let Some(open) = open.take() {
+                    req.extensions_mut().insert(crate::idle::KeepOpen {
+                        _held: Arc::new(open),
+                    });
+                }
+            }
             if h2 {
-                // A fault of its own, and no raw HTTP/1 on the socket.
+                // A fault of its own.
                 conn.fault = Arc::new(FaultSlot::default());
-                conn.fd = None;
                 conn.slot = None;
                 authority_as_host(&mut req);
             }
@@ -534,7 +553,8 @@ impl Served {
                 drive(conn, |c| c.graceful_shutdown(), stopped, idle, stalled).await
             }
             Some(h1) => {
-                let conn = h1.serve_connection(io, service);
+                // Upgrades: WebSocket answers (`crate::streams::websocket`).
+                let conn = h1.serve_connection(io, service).with_upgrades();
                 drive(conn, |c| c.graceful_shutdown(), stopped, idle, stalled).await
             }
         };
@@ -702,4 +722,18 @@ enum Garbage {
         until: u64,
     },
     Done,
+}
+
+/// An HTTP/2 connection's socket for the handler watchdog: a duplicate,
+/// so that it stays open while any of its streams' calls runs (one
+/// `fcntl` per connection). `None` if the process is out of descriptors:
+/// its calls then take the pool.
+fn shared(stream: &TcpStream) -> Option<Socket> {
+    use std::os::fd::AsFd;
+    stream
+        .as_fd()
+        .try_clone_to_owned()
+        .map(|fd| Socket::Shared(Arc::new(fd)))
+        .inspect_err(|e| tracing::debug!("no duplicate of an HTTP/2 socket ({e})"))
+        .ok()
 }

@@ -309,6 +309,15 @@ impl Server {
         let journal = Arc::new(Journal::new(config.journal_size).with_waiters(
             journal::Waiters::new(config.max_waiters, config.max_wait_timeout),
         ));
+        let streams = Arc::new(crate::streams::Streams::new(
+            crate::streams::Limits {
+                max_streams: config.max_streams,
+                max_queued_bytes: config.max_stream_queue_bytes,
+                idle_timeout: config.stream_idle_timeout,
+                max_message_bytes: config.max_body_bytes,
+            },
+            Some(journal.clone()),
+        ));
         let path = Arc::new(RequestPath {
             registry: registry.clone(),
             journal: journal.clone(),
@@ -330,6 +339,7 @@ impl Server {
                 },
                 journal.clone(),
             ),
+            streams: streams.clone(),
         });
         let app = App {
             path: path.clone(),
@@ -345,6 +355,7 @@ impl Server {
             scope_activity,
             cpu_budget: config.cpu_budget,
             proxy: proxy.clone(),
+            streams,
         };
         expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)

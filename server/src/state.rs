@@ -39,6 +39,8 @@ pub struct RequestPath {
     pub(crate) verbose: bool,
     /// Sends stubs' webhooks after their answers.
     pub(crate) webhooks: crate::webhooks::Webhooks,
+    /// The open streams (answers sent item by item).
+    pub(crate) streams: Arc<crate::streams::Streams>,
 }
 
 /// Every part, for the admin API's router.
@@ -65,6 +67,8 @@ pub struct App {
     /// The outbound client, to tell whether a recording's target leads
     /// back here.
     pub(crate) proxy: crate::proxy::Proxy,
+    /// The open streams, for pushes and listing.
+    pub(crate) streams: Arc<crate::streams::Streams>,
 }
 
 /// `FromRef<App>` for each part a handler may take on its own.
@@ -90,4 +94,5 @@ parts!(
     recorder: Arc<Recorder>,
     tls: Option<Tls>,
     scope_activity: Arc<Activity>,
+    streams: Arc<crate::streams::Streams>,
 );

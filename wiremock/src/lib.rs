@@ -28,6 +28,7 @@
 pub mod matchers;
 pub mod recording;
 pub mod shapes;
+pub mod stream;
 pub mod stub;
 pub mod template;
 pub mod webhook;

@@ -5,4 +5,5 @@
 mod blocking;
 mod client;
 mod scopes;
+mod streams;
 mod testcontainers;

@@ -4,8 +4,12 @@
 //! - `GET /users/{id}` — one user (404 for id 0)
 //! - `POST /users` — creates a user from `{"name": …, "email": …}` (201)
 //! - `GET /thing?id=N` — a thing, or `403 Auth error` one time in ten
+//! - `GET /events` — server-sent events: three fake users, half a second
+//!   apart, then open for the events tests push (`POST
+//!   /__admin/streams/push`, see docs/streams.md)
 
 use fake_servicer::prelude::*;
+use std::time::Duration;
 
 #[derive(Serialize)]
 struct User {
@@ -76,4 +80,22 @@ fn get_thing(Query(q): Query<ThingQuery>) -> Result<Json<Thing>, (StatusCode, &'
     }))
 }
 
-fake_servicer::service!(ping, list_users, get_user, create_user, get_thing);
+#[route(get, "/events")]
+fn user_events() -> Streaming {
+    let mut events = Streaming::new();
+    for id in 1..=3 {
+        events = events
+            .sse(Sse::event("user").id(id.to_string()).json(&fake_user(id)))
+            .pause(Duration::from_millis(500));
+    }
+    events.live()
+}
+
+fake_servicer::service!(
+    ping,
+    list_users,
+    get_user,
+    create_user,
+    get_thing,
+    user_events
+);

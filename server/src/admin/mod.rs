@@ -12,6 +12,7 @@ mod requests;
 mod responses;
 mod scopes;
 mod serve_events;
+mod streams;
 
 use crate::mappings::Stubs;
 use crate::plugin::Registry;
@@ -100,6 +101,7 @@ fn protected() -> Router<App> {
         .merge(near_misses::routes())
         .merge(recordings::routes())
         .merge(scopes::routes())
+        .merge(streams::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)
 }
@@ -263,6 +265,8 @@ async fn reset(State(app): State<App>) -> Response {
     app.overrides.clear();
     app.recorder.clear();
     app.scope_activity.clear();
+    app.streams
+        .close_where(|_| true, crate::streams::Closed::Deleted);
     crate::trim::return_freed_memory();
     ok_empty()
 }

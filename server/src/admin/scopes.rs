@@ -125,7 +125,7 @@ async fn list(State(app): State<App>) -> Json<Value> {
 }
 
 /// `DELETE /__admin/scopes/{scope}`: the scope's stubs, overrides and
-/// journal entries go; nothing else.
+/// journal entries go, and its open streams close; nothing else.
 async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
     let stubs = app.stubs.remove_scope(&scope);
     let overrides = app.overrides.remove_scope(&scope);
@@ -134,6 +134,12 @@ async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
         .remove_where(|e| e.scopes.contains(&scope))
         .len();
     app.scope_activity.forget(&scope);
+    // Its open streams end too (not counted: the answer's shape predates
+    // streams).
+    app.streams.close_where(
+        |s| s.scopes.contains(&scope),
+        crate::streams::Closed::Deleted,
+    );
     Json(json!({
         "scope": scope,
         "removed": {"stubs": stubs, "overrides": overrides, "requests": requests},

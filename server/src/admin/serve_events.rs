@@ -180,6 +180,17 @@ fn sub_event(event: &SubEvent) -> Value {
             },
         }),
         SubEvent::Error(message) => json!({"type": "ERROR", "data": {"message": &**message}}),
+        SubEvent::Message(m) => {
+            let mut data = Map::new();
+            data.insert("direction".into(), json!(if m.sent { "out" } else { "in" }));
+            if m.binary {
+                data.insert("bodyAsBase64".into(), json!(b64(&m.body)));
+            } else {
+                data.insert("body".into(), json!(String::from_utf8_lossy(&m.body)));
+            }
+            data.insert("timestamp".into(), json!(crate::timestamp::rfc3339(m.at)));
+            json!({"type": "STREAM_MESSAGE", "data": data})
+        }
     }
 }
 

@@ -94,7 +94,16 @@ impl FromStubs {
                 let templating = templating.as_ref().map(|(t, input)| (*t, input));
                 body = body_file(&files, &file.name, templating)?;
             }
-            Ok(Plan::of_stub_with(response, body, headers, delay))
+            let mut plan = Plan::of_stub_with(response, body, headers, delay);
+            if let (Some(stream), Some((t, input))) = (&response.stream, &templating)
+                && stream.templated
+            {
+                plan.body = crate::plan::PlanBody::Stream(Arc::new(
+                    crate::streams::rendered(stream, &|s| t.render_text(input, s))
+                        .map_err(|e| ("stream item", e))?,
+                ));
+            }
+            Ok(plan)
         });
         let plan = making
             .await

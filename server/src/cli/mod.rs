@@ -285,6 +285,21 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_WEBHOOK_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().webhook_timeout))]
     pub webhook_timeout: Seconds,
 
+    /// Streams (answers sent item by item, see docs/streams.md) open at
+    /// once; one more is answered 503.
+    #[arg(long, env = "FAKE_SERVICER_MAX_STREAMS", value_name = "N", default_value_t = Config::default().max_streams)]
+    pub max_streams: usize,
+
+    /// Bytes pushed to one stream (`POST /__admin/streams/push`) and not
+    /// yet sent; a push past it closes the stream, whose reader does not
+    /// keep up, and drops what it held (logged).
+    #[arg(long, env = "FAKE_SERVICER_MAX_STREAM_QUEUE_BYTES", value_name = "BYTES", default_value_t = Config::default().max_stream_queue_bytes)]
+    pub max_stream_queue_bytes: usize,
+
+    /// Seconds a live stream may send nothing before it is closed.
+    #[arg(long, env = "FAKE_SERVICER_STREAM_IDLE_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().stream_idle_timeout))]
+    pub stream_idle_timeout: Seconds,
+
     /// gRPC descriptors for services faked by stubs: `*.proto` files
     /// (compiled at load; the directory is the import root) and descriptor
     /// sets (`*.dsc`, `*.desc`, `*.pb`), hot-reloaded [default: --root-dir's
@@ -380,6 +395,9 @@ impl Args {
             webhook_timeout: self.webhook_timeout.0,
             proto_dir: self.proto_dir.clone(),
             max_grpc_message_bytes: self.max_grpc_message_bytes,
+            max_streams: self.max_streams,
+            max_stream_queue_bytes: self.max_stream_queue_bytes,
+            stream_idle_timeout: self.stream_idle_timeout.0,
             ..Config::default()
         }
         .with_wiremock(&self.wiremock)

@@ -224,10 +224,7 @@ impl Call {
 
 /// The answer's body as the method's output messages, framed.
 fn messages(method: &Method, body: &PlanBody) -> Result<Vec<Bytes>, String> {
-    let bytes = match body {
-        PlanBody::Full(b) => b.clone(),
-        PlanBody::Chunks(chunks) => chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect(),
-    };
+    let bytes = body.first_bytes(usize::MAX);
     let output = method.output_name().to_owned();
     let json: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
@@ -272,7 +269,7 @@ fn plugin_answer(plan: &mut Plan) -> Option<HeaderMap> {
         if code != Code::Ok || plan.body.is_empty() {
             let message = match &plan.body {
                 PlanBody::Full(b) => String::from_utf8_lossy(b).into_owned(),
-                PlanBody::Chunks(_) => String::new(),
+                PlanBody::Chunks(_) | PlanBody::Stream(_) | PlanBody::WebSocket(_) => String::new(),
             };
             let delay = plan.delay;
             *plan = status(code, &message);
@@ -341,7 +338,7 @@ fn json_text(plan: &Plan, key: &str) -> Option<String> {
         PlanBody::Full(body) => serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|v| v.get(key).and_then(|t| t.as_str()).map(str::to_owned)),
-        PlanBody::Chunks(_) => None,
+        PlanBody::Chunks(_) | PlanBody::Stream(_) | PlanBody::WebSocket(_) => None,
     }
 }
 

@@ -46,23 +46,7 @@ impl Responded {
     /// What `plan` sends besides its headers: its body, shared (a chunked
     /// body joined), and its fault.
     pub fn of(plan: &crate::plan::Plan) -> Responded {
-        let body = match &plan.body {
-            crate::plan::PlanBody::Full(b) => b.clone(),
-            crate::plan::PlanBody::Chunks(chunks) => {
-                let mut all = Vec::with_capacity(
-                    chunks
-                        .iter()
-                        .map(|(_, c)| c.len())
-                        .sum::<usize>()
-                        .min(MAX_BODY),
-                );
-                for (_, c) in chunks {
-                    let room = MAX_BODY.saturating_sub(all.len());
-                    all.extend_from_slice(&c[..c.len().min(room)]);
-                }
-                bytes::Bytes::from(all)
-            }
-        };
+        let body = plan.body.first_bytes(MAX_BODY);
         Responded {
             body,
             fault: plan.fault,

@@ -38,7 +38,7 @@ mod tests;
 mod waits;
 
 pub use entry::{AnsweredBy, Entry, Outcome, Responded};
-pub use sub_events::{EntryRef, SubEvent, WebhookRequest, WebhookResponse};
+pub use sub_events::{EntryRef, StreamMessage, SubEvent, WebhookRequest, WebhookResponse};
 
 use entry::{charge, prefetch_entry};
 

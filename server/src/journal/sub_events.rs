@@ -26,6 +26,22 @@ pub enum SubEvent {
     WebhookResponse(WebhookResponse),
     /// A webhook was not sent, or got no answer (`ERROR`).
     Error(Box<str>),
+    /// A stream's message: a pushed item sent on an HTTP stream, a
+    /// WebSocket message either way (`STREAM_MESSAGE`).
+    Message(StreamMessage),
+}
+
+/// One message of a stream, as kept with its entry.
+#[derive(Debug, Clone)]
+pub struct StreamMessage {
+    /// Sent by the server (`out`), or received from the client (`in`).
+    pub sent: bool,
+    /// A WebSocket binary message (kept as base64).
+    pub binary: bool,
+    /// Its bytes, cut to [`MAX_BODY`].
+    pub body: Bytes,
+    /// When.
+    pub at: SystemTime,
 }
 
 /// A webhook as sent.
@@ -94,6 +110,10 @@ impl SubEvent {
                 r.body = cut(r.body);
                 SubEvent::WebhookResponse(r)
             }
+            SubEvent::Message(mut m) => {
+                m.body = cut(m.body);
+                SubEvent::Message(m)
+            }
             SubEvent::Error(m) if m.len() > MAX_MESSAGE => {
                 let mut end = MAX_MESSAGE;
                 while !m.is_char_boundary(end) {
@@ -119,6 +139,7 @@ impl SubEvent {
                 }
                 SubEvent::WebhookResponse(r) => headers(&r.headers) + r.body.len(),
                 SubEvent::Error(m) => m.len(),
+                SubEvent::Message(m) => m.body.len(),
             }
     }
 }

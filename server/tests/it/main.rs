@@ -36,6 +36,7 @@ mod sdk_plugin;
 mod slow_readers;
 mod soak;
 mod sources;
+mod streams;
 mod stub_services;
 mod templating;
 mod tls;

@@ -14,7 +14,7 @@ use testkit::workspace_root;
 
 /// What the virtualenv holds: also the real gRPC clients of `grpc_clients`
 /// (`.ci/run` installs the same list).
-const PACKAGES: [&str; 7] = [
+const PACKAGES: [&str; 10] = [
     "wiremock==2.7.0",
     "pytest==9.2.0",
     "pytest-xdist==3.8.0",
@@ -22,6 +22,9 @@ const PACKAGES: [&str; 7] = [
     "grpcio-tools==1.85.1",
     "grpcio-reflection==1.85.1",
     "grpcio-health-checking==1.85.1",
+    "requests==2.32.5",
+    "sseclient-py==1.8.0",
+    "websockets==15.0.1",
 ];
 
 /// The virtualenv's python, made if missing; `None` when there is no
@@ -38,7 +41,7 @@ pub(crate) fn venv_python() -> Option<PathBuf> {
     let ready = Command::new(&python)
         .args([
             "-c",
-            "import wiremock, pytest, xdist, grpc, grpc_tools, grpc_reflection, grpc_health",
+            "import wiremock, pytest, xdist, grpc, grpc_tools, grpc_reflection, grpc_health, requests, sseclient, websockets",
         ])
         .output()
         .is_ok_and(|o| o.status.success());

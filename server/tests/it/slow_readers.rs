@@ -57,7 +57,7 @@ async fn unsent_until(server: &TestServer, what: &str, test: impl Fn(u64) -> boo
 
 /// A cleartext HTTP/2 connection whose streams get `window` bytes of
 /// flow-control window; its driver runs in a task.
-async fn h2c(
+pub(crate) async fn h2c(
     addr: SocketAddr,
     window: u32,
 ) -> (
@@ -76,7 +76,7 @@ async fn h2c(
 }
 
 /// `GET url` on `send`: the answer's head, its body still to read.
-async fn h2_get(
+pub(crate) async fn h2_get(
     send: &h2::client::SendRequest<Bytes>,
     url: &str,
 ) -> Result<http::Response<h2::RecvStream>, h2::Error> {

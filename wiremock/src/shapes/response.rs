@@ -25,6 +25,13 @@ pub struct ResponseDefinition {
     pub additional_proxy_request_headers: Option<Map<String, Value>>,
     pub remove_proxy_request_headers: Option<Vec<String>>,
     pub proxy_url_prefix_to_remove: Option<String>,
+    /// fake-servicer: a stream of items instead of a body (see
+    /// [`crate::stream`]).
+    pub stream: Option<Value>,
+    /// fake-servicer: the stream stays open after its last item.
+    pub live: Option<bool>,
+    /// fake-servicer: a WebSocket answer (see [`crate::stream`]).
+    pub web_socket: Option<Value>,
 }
 
 /// `delayDistribution`: a fixed or random delay in milliseconds.

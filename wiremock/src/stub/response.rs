@@ -24,6 +24,10 @@ pub struct StubResponse {
     pub template: Option<Arc<crate::template::ResponseTemplate>>,
     /// `bodyFileName`: the body is this file's, read when answered.
     pub body_file: Option<BodyFile>,
+    /// `stream` (and `live`): items sent one by one instead of a body.
+    pub stream: Option<Arc<crate::stream::StreamAnswer>>,
+    /// `webSocket`: the request is upgraded to a WebSocket answered so.
+    pub web_socket: Option<Arc<crate::stream::WebSocketAnswer>>,
 }
 
 /// `bodyFileName`: a path below the files directory (`__files/`), read
@@ -92,6 +96,58 @@ impl TryFrom<ResponseDefinition> for StubResponse {
                 "give one of body, jsonBody, base64Body, bodyFileName",
             ));
         }
+        let web_socket = match d.web_socket {
+            None | Some(Value::Null) => None,
+            Some(ws) => {
+                let given = [
+                    (bodies.iter().any(|b| *b), "a body"),
+                    (d.stream.is_some(), "stream"),
+                    (d.chunked_dribble_delay.is_some(), "chunkedDribbleDelay"),
+                    (d.proxy_base_url.is_some(), "proxyBaseUrl"),
+                    (d.fault.is_some(), "a fault"),
+                ];
+                if let Some((_, what)) = given.iter().find(|(given, _)| *given) {
+                    return Err(PatternError::new(
+                        at("webSocket"),
+                        format!("a WebSocket answer has no {what}: it sends messages"),
+                    ));
+                }
+                Some(Arc::new(crate::stream::WebSocketAnswer::parse(
+                    &ws,
+                    &at("webSocket"),
+                )?))
+            }
+        };
+        let stream = match (d.stream, d.live) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(PatternError::new(
+                    at("live"),
+                    "live is for a stream answer: give stream too",
+                ));
+            }
+            (Some(items), live) => {
+                let given = [
+                    (bodies.iter().any(|b| *b), "a body"),
+                    (d.chunked_dribble_delay.is_some(), "chunkedDribbleDelay"),
+                    (d.proxy_base_url.is_some(), "proxyBaseUrl"),
+                    (d.fault.is_some(), "a fault"),
+                ];
+                if let Some((_, what)) = given.iter().find(|(given, _)| *given) {
+                    return Err(PatternError::new(
+                        at("stream"),
+                        format!("a stream answer has no {what}: its items are the body"),
+                    ));
+                }
+                let items = crate::stream::parse_items(&items, &at("stream"))?;
+                let templated = items.iter().any(crate::stream::Item::has_template);
+                Some(Arc::new(crate::stream::StreamAnswer {
+                    items,
+                    live: live.unwrap_or(false),
+                    templated,
+                }))
+            }
+        };
         let status = match d.status {
             None => StatusCode::OK,
             Some(s) => u16::try_from(s)
@@ -188,7 +244,7 @@ impl TryFrom<ResponseDefinition> for StubResponse {
         let template = crate::template::ResponseTemplate::build(
             body_text.as_ref().map(|(at, text)| (*at, text.as_str())),
             &headers,
-            body_file.is_some(),
+            body_file.is_some() || stream.as_ref().is_some_and(|s| s.templated),
             transformer,
             Value::Object(d.transformer_parameters.unwrap_or_default()),
         )
@@ -205,6 +261,8 @@ impl TryFrom<ResponseDefinition> for StubResponse {
             proxy,
             template,
             body_file,
+            stream,
+            web_socket,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Handlers that panic, block or overrun the timeout, pooled or inline: 500 or 504, serving on.
 
 use super::{sink_server, sink_server_with, wait_for_answer};
+use crate::slow_readers::{h2_get, h2c};
 use http::{Method, StatusCode};
 use std::time::Duration;
 use testkit::Http;
@@ -119,6 +120,42 @@ async fn a_proven_fast_route_that_blocks_is_answered_504_on_time_and_stalls_no_o
             .text(),
         "fast"
     );
+}
+
+// Two workers: one inline slot, one worker always free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proven_fast_route_that_blocks_over_http2_has_its_connection_closed_on_time() {
+    let server = sink_server_with(|c| c.handler_timeout = Duration::from_millis(500)).await;
+    let http = Http::new();
+    let (send, driver) = h2c(server.addr(), 65_535).await;
+    let url = |p: &str| format!("{}/sink{p}", server.url());
+    for _ in 0..2 * fake_servicer_server::runner::PROVEN {
+        let r = h2_get(&send, &url("/sleep/0")).await.expect("an answer");
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let blocker = {
+        let send = send.clone();
+        let url = url("/sleep/4000");
+        tokio::spawn(async move { h2_get(&send, &url).await })
+    };
+    // While the inline call blocks its worker, the other one answers.
+    wait_for_answer(&http, &server, "/sleeping", "1").await;
+    assert_eq!(http.get(&url("/fast")).await.text(), "fast");
+    assert!(!blocker.is_finished(), "the blocking call ended early");
+    // The watchdog closes the connection: no HTTP/2 answer can be written
+    // from outside hyper. Through the pool the answer would be a 504, and
+    // without the watchdog "slept", after 4 s.
+    let cut = blocker.await.expect("the call's task");
+    assert!(cut.is_err(), "answered: {:?}", cut.map(|r| r.status()));
+    let closed = tokio::time::timeout(Duration::from_secs(5), driver).await;
+    assert!(closed.is_ok(), "the connection stays open");
+    // Demoted to the pool, the route's next blocking call is answered 504
+    // on a connection that stays open.
+    let (send, _driver) = h2c(server.addr(), 65_535).await;
+    let pooled = h2_get(&send, &url("/sleep/1500")).await.expect("an answer");
+    assert_eq!(pooled.status(), StatusCode::GATEWAY_TIMEOUT);
+    let fast = h2_get(&send, &url("/fast")).await.expect("an answer");
+    assert_eq!(fast.status(), StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

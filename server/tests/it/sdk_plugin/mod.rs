@@ -2,7 +2,8 @@
 //! server and called over loopback: every extractor, every return type,
 //! rejections, panics, blocking handlers, delays, chunks and faults.
 //!
-//! One module per subject, all calling the sink plugin defined here.
+//! One module per subject, all calling the sink plugin defined here (its
+//! `/stream/…` routes are tested in `streams::plugins`).
 
 mod delivery;
 mod extractors;
@@ -166,22 +167,56 @@ impl Drop for Bomb {
 #[route(get, "/drop-bomb")]
 fn drop_bomb() -> Bomb { Bomb }
 
+#[route(get, "/stream/sse")]
+fn stream_sse() -> Streaming {
+    Streaming::new()
+        .sse(Sse::event("greeting").id("1").data("hello\nworld"))
+        .sse(Sse::message().json(&json!({"n": 2})).retry(Duration::from_millis(500)))
+        .sse(Sse::comment("keep-alive"))
+}
+
+#[route(get, "/stream/ndjson")]
+fn stream_ndjson() -> (StatusCode, Streaming) {
+    let s = Streaming::new()
+        .header("x-stream", "yes")
+        .json(&Q { n: 1, tag: None })
+        .pause(Duration::from_millis(10))
+        .json(&Q { n: 2, tag: Some("two".to_owned()) });
+    (StatusCode::ACCEPTED, s)
+}
+
+#[route(get, "/stream/live")]
+fn stream_live() -> Streaming {
+    Streaming::new().sse(Sse::event("hello").data("live")).live()
+}
+
+/// An event, a pause of `ms`, another event; then open for pushes.
+#[route(get, "/stream/slow/{ms}")]
+fn stream_slow(Path(ms): Path<u64>) -> Streaming {
+    Streaming::new()
+        .sse(Sse::event("first").data(1))
+        .pause(Duration::from_millis(ms))
+        .sse(Sse::event("second").data(2))
+        .live()
+}
+
 fake_servicer::service!(
     name = "sink",
     path_single, path_struct, path_tuple, catch_all, query, json_body, headers, body, text,
     method, status, static_str, result, option, builder, opts, fake_data, delay, chunks,
-    fault, panics, sleep, sleeping, hold, held, release, fast, drop_bomb,
+    fault, panics, sleep, sleeping, hold, held, release, fast, drop_bomb, stream_sse,
+    stream_ndjson, stream_live, stream_slow,
 );
 "#;
 
 /// The sink plugin, built once per test binary.
-fn sink_library() -> &'static PathBuf {
+pub(crate) fn sink_library() -> &'static PathBuf {
     static LIB: OnceLock<PathBuf> = OnceLock::new();
     LIB.get_or_init(|| PluginCrate::new("sdk_sink", SINK).build())
 }
 
 /// A server whose plugin dir holds only the sink plugin.
-async fn sink_server() -> TestServer {
+pub(crate) async fn sink_server() -> TestServer {
     sink_server_with(|_| {}).await
 }
 
