@@ -42,6 +42,8 @@
 //!   and faults), [`Json`], text, [`StatusCode`], tuples, `Result`, `Option`,
 //!   and [`Streaming`]: a stream of server-sent events ([`Sse`]), NDJSON
 //!   lines, text and pauses, which may stay open for the items tests push.
+//! - A handler taking a [`WebSocketMessage`] and answering a [`WebSocket`]
+//!   makes its route a WebSocket: called on open and for each message.
 //! - [`fake`] makes fake data, [`random`] random values.
 //! - State lives in statics and resets when the plugin is reloaded.
 //! - With the cargo feature `grpc`: typed gRPC handlers, `#[grpc]` and the
@@ -60,6 +62,7 @@ mod rejection;
 mod request;
 mod response;
 mod stream;
+mod websocket;
 
 pub use extract::{Body, FromRequest, Headers, Json, Path, Query, State, WholeRequest};
 pub use http::{Method, StatusCode};
@@ -67,6 +70,7 @@ pub use rejection::Rejection;
 pub use request::Request;
 pub use response::{Fault, IntoResponse, Response};
 pub use stream::{Sse, Streaming};
+pub use websocket::{WebSocket, WebSocketMessage};
 
 /// The `rand` crate, for anything beyond [`random`].
 pub use rand;
@@ -230,7 +234,7 @@ pub mod prelude {
     pub use crate::grpc::{Metadata, Status, Stream};
     pub use crate::{
         Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response, Sse,
-        State, StatusCode, Streaming, WholeRequest, random, route,
+        State, StatusCode, Streaming, WebSocket, WebSocketMessage, WholeRequest, random, route,
     };
     pub use serde::{Deserialize, Serialize};
 }

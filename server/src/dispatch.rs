@@ -138,6 +138,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
                 conn: conn.as_ref(),
                 guess: guess.as_deref(),
                 wire_body: wire_body.as_ref(),
+                websocket: upgrade.is_some(),
             };
             app.sources.answer(&asked).await
         }

@@ -40,13 +40,30 @@ pub enum PlanBody {
     WebSocket(SocketAnswer),
 }
 
-/// A stub's WebSocket answer, shared (equal when it is the same one).
+/// A WebSocket answer.
 #[derive(Clone, Debug)]
-pub struct SocketAnswer(pub Arc<WebSocketAnswer>);
+pub enum SocketAnswer {
+    /// A stub's `webSocket`, shared.
+    Stub(Arc<WebSocketAnswer>),
+    /// A plugin route's ([`fake_servicer::WebSocket`]): what it sends on
+    /// open, and the route to call for each message (set by
+    /// [`crate::answer::plugins`] once the handshake's call returns).
+    Plugin {
+        open: Vec<Item>,
+        calls: Option<Arc<crate::streams::websocket::PluginCalls>>,
+    },
+}
 
 impl PartialEq for SocketAnswer {
     fn eq(&self, other: &SocketAnswer) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        match (self, other) {
+            (SocketAnswer::Stub(a), SocketAnswer::Stub(b)) => Arc::ptr_eq(a, b),
+            (
+                SocketAnswer::Plugin { open: a, calls: x },
+                SocketAnswer::Plugin { open: b, calls: y },
+            ) => a == b && x.is_some() == y.is_some(),
+            _ => false,
+        }
     }
 }
 
@@ -170,18 +187,22 @@ fn stream_of_ffi(body: &[u8], live: &[u8]) -> Result<StreamAnswer, String> {
             ));
         }
     };
+    Ok(StreamAnswer {
+        items: items_of_ffi(body)?,
+        live,
+        templated: false,
+    })
+}
+
+/// The stream items of a plugin's answer: its body, a JSON list.
+fn items_of_ffi(body: &[u8]) -> Result<Vec<Item>, String> {
     let json: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| format!("the handler's stream items are not JSON: {e}"))?;
-    let items = fake_servicer_wiremock::stream::parse_items(&json, "").map_err(|e| {
+    fake_servicer_wiremock::stream::parse_items(&json, "").map_err(|e| {
         format!(
             "the handler's stream item at {:?} is invalid: {}",
             e.pointer, e.title
         )
-    })?;
-    Ok(StreamAnswer {
-        items,
-        live,
-        templated: false,
     })
 }
 
@@ -211,15 +232,19 @@ impl Plan {
             })?;
             headers.push((name, value));
         }
-        let streamed = headers
-            .iter()
-            .position(|(name, _)| name.as_str() == fake_servicer::abi::STREAM_HEADER);
-        let body = if let Some(at) = streamed {
+        let marked = |marker: &str| headers.iter().position(|(name, _)| name.as_str() == marker);
+        let body = if let Some(at) = marked(fake_servicer::abi::STREAM_HEADER) {
             let (_, value) = headers.remove(at);
             PlanBody::Stream(Arc::new(stream_of_ffi(
                 ffi.body.as_slice(),
                 value.as_bytes(),
             )?))
+        } else if let Some(at) = marked(fake_servicer::abi::WEBSOCKET_HEADER) {
+            headers.remove(at);
+            PlanBody::WebSocket(SocketAnswer::Plugin {
+                open: items_of_ffi(ffi.body.as_slice())?,
+                calls: None,
+            })
         } else if ffi.chunks.is_empty() {
             PlanBody::Full(shareable_copy(ffi.body.as_slice()))
         } else {
@@ -427,7 +452,7 @@ impl Plan {
         extra_delay: Duration,
     ) -> Plan {
         let body = match (&response.web_socket, &response.stream, response.dribble) {
-            (Some(ws), _, _) => PlanBody::WebSocket(SocketAnswer(ws.clone())),
+            (Some(ws), _, _) => PlanBody::WebSocket(SocketAnswer::Stub(ws.clone())),
             (None, Some(stream), _) => PlanBody::Stream(stream.clone()),
             (None, None, Some((n, total))) if n > 0 && !body.is_empty() => {
                 let n = (n as usize).min(body.len());

@@ -43,6 +43,8 @@ pub(crate) struct Asked<'a> {
     /// The body as it came when `req.body` holds it decoded (a gRPC call's
     /// messages as JSON): what a plugin is handed.
     pub wire_body: Option<&'a bytes::Bytes>,
+    /// Whether the request asks for a WebSocket (its handshake).
+    pub websocket: bool,
 }
 
 /// An answer and who gave it.

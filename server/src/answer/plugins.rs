@@ -5,10 +5,12 @@
 use super::{Answer, Asked, Reply, Source};
 use crate::{
     journal::AnsweredBy,
+    plan::SocketAnswer,
     plugin::Service,
     refusal::Refusal,
     routing::RouteMatch,
     runner::{Call, Ran, Runner},
+    streams::websocket::PluginCalls,
 };
 use std::sync::Arc;
 
@@ -48,6 +50,8 @@ impl Source for FromPlugins {
                 return Reply::Now(Answer::nothing(refusal.plan()));
             }
         };
+        // A WebSocket's handshake: its messages call the route again.
+        let handshake = asked.websocket.then(|| (asked.req.clone(), params.clone()));
         let call = Call {
             service: service.clone(),
             handler: route.handler,
@@ -68,7 +72,21 @@ impl Source for FromPlugins {
                 error,
             };
             let plan = match ran {
-                Ran::Returned(Ok(plan)) => plan,
+                Ran::Returned(Ok(mut plan)) => {
+                    if let crate::plan::PlanBody::WebSocket(SocketAnswer::Plugin { calls, .. }) =
+                        &mut plan.body
+                        && let Some((request, params)) = handshake
+                    {
+                        *calls = Some(Arc::new(PluginCalls {
+                            runner: self.runner.clone(),
+                            service: service.clone(),
+                            route: route.clone(),
+                            request,
+                            params,
+                        }));
+                    }
+                    plan
+                }
                 Ran::Returned(Err(msg)) | Ran::Failed(msg) => failed(msg).plan(),
                 Ran::TimedOut => Refusal::HandlerTimedOut {
                     service: &service.name,

@@ -6,13 +6,13 @@ use super::{Open, Streams, TooMany, reader, websocket::Upgrade};
 use crate::{
     conn::Conn,
     journal::EntryRef,
-    plan::{Plan, PlanBody},
+    plan::{Plan, PlanBody, SocketAnswer},
     refusal::Refusal,
     request::Recorded,
     scope::Scopes,
 };
 use axum::response::Response;
-use fake_servicer_wiremock::stream::{Item, StreamAnswer, WebSocketAnswer};
+use fake_servicer_wiremock::stream::{Item, StreamAnswer};
 use http::{HeaderName, HeaderValue, StatusCode, header::CONTENT_TYPE};
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ pub(crate) enum Opening {
     /// A WebSocket.
     Socket {
         open: Arc<Open>,
-        answer: Arc<WebSocketAnswer>,
+        answer: SocketAnswer,
         upgrade: Upgrade,
     },
 }
@@ -60,7 +60,7 @@ impl Opening {
                 Ok(Some(Opening::Http { open, answer }))
             }
             PlanBody::WebSocket(answer) => {
-                let answer = answer.0.clone();
+                let answer = answer.clone();
                 let Some(upgrade) = upgrade.take() else {
                     return Err(Refusal::UpgradeRequired.plan());
                 };

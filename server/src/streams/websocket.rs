@@ -12,9 +12,16 @@
 //! to a client that does not read gives up after the idle timeout.
 
 use super::{Closed, Open, Streams};
+use crate::{
+    plan::{PlanBody, SocketAnswer},
+    plugin::Service,
+    request::Recorded,
+    routing::Route,
+    runner::{Call, Ran, Runner},
+};
 use axum::{body::Body, response::Response};
 use bytes::Bytes;
-use fake_servicer_wiremock::stream::{Item, WebSocketAnswer};
+use fake_servicer_wiremock::stream::Item;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use hyper_util::rt::TokioIo;
@@ -115,7 +122,7 @@ pub(crate) fn accept(
     upgrade: Upgrade,
     streams: Arc<Streams>,
     open: Arc<Open>,
-    answer: Arc<WebSocketAnswer>,
+    answer: SocketAnswer,
     headers: &[(HeaderName, HeaderValue)],
 ) -> Response {
     let response = upgrade.accepted(headers);
@@ -177,8 +184,12 @@ enum Queued {
 }
 
 impl Session {
-    async fn run(mut self, answer: &WebSocketAnswer) {
-        if !self.send_all(&answer.send).await {
+    async fn run(mut self, answer: &SocketAnswer) {
+        let greeting = match answer {
+            SocketAnswer::Stub(ws) => &ws.send,
+            SocketAnswer::Plugin { open, .. } => open,
+        };
+        if !self.send_all(greeting).await {
             return;
         }
         let open = self.open.clone();
@@ -210,11 +221,40 @@ impl Session {
                         _ => continue,
                     };
                     self.streams.note(&self.open, false, binary, &bytes);
-                    if let Some(items) = answer.reply_to(&bytes)
-                        && !self.send_all(items).await
-                    {
+                    let sent = match answer {
+                        SocketAnswer::Stub(ws) => match ws.reply_to(&bytes) {
+                            Some(items) => self.send_all(items).await,
+                            None => true,
+                        },
+                        SocketAnswer::Plugin {
+                            calls: Some(calls), ..
+                        } => match calls.reply(&bytes, binary).await {
+                            Ok(items) => self.send_all(&items).await,
+                            Err(error) => {
+                                tracing::warn!(
+                                    stream = self.open.id,
+                                    service = %calls.service.name,
+                                    route = %calls.route.label,
+                                    "WebSocket closed: {error}"
+                                );
+                                self.send_close(CloseCode::Error, &error).await;
+                                false
+                            }
+                        },
+                        SocketAnswer::Plugin { calls: None, .. } => true,
+                    };
+                    if !sent {
                         return;
                     }
+                }
+                Event::Heard(Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(e)))) => {
+                    tracing::info!(
+                        stream = self.open.id,
+                        "WebSocket closed: {e} (--max-body-bytes)"
+                    );
+                    return self
+                        .send_close(CloseCode::Size, "message larger than --max-body-bytes")
+                        .await;
                 }
                 Event::Heard(Some(Err(e))) => {
                     tracing::debug!(stream = self.open.id, "WebSocket ended: {e}");
@@ -309,12 +349,86 @@ impl Session {
         self.send_close(code, reason).await;
     }
 
-    /// Sends a close frame (within the idle timeout) and ends.
+    /// Sends a close frame (within the idle timeout) and ends; the reason
+    /// is cut to the 123 bytes a frame has room for.
     async fn send_close(&mut self, code: CloseCode, reason: &str) {
+        let mut end = reason.len().min(123);
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
         let frame = CloseFrame {
             code,
-            reason: reason.to_owned().into(),
+            reason: reason[..end].to_owned().into(),
         };
         let _ = tokio::time::timeout(self.idle, self.ws.close(Some(frame))).await;
+    }
+}
+
+/// A plugin's WebSocket route, called for each message of a socket its
+/// handshake opened. It holds the plugin version that answered the
+/// handshake, which stays loaded until the socket closes.
+pub struct PluginCalls {
+    pub runner: Arc<Runner>,
+    pub service: Arc<Service>,
+    pub route: Route,
+    /// The handshake: every call sees its path, query and headers.
+    pub request: Arc<Recorded>,
+    pub params: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for PluginCalls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginCalls")
+            .field("service", &self.service.name)
+            .field("route", &self.route.label)
+            .finish()
+    }
+}
+
+impl PluginCalls {
+    /// What the route answers `message`: the items to send, or why the
+    /// socket is to close.
+    async fn reply(&self, message: &Bytes, binary: bool) -> Result<Vec<Item>, String> {
+        let mut headers = self.request.headers.clone();
+        headers.insert(
+            HeaderName::from_static(fake_servicer::abi::WEBSOCKET_MESSAGE_HEADER),
+            HeaderValue::from_static(if binary { "binary" } else { "text" }),
+        );
+        let call = Call {
+            service: self.service.clone(),
+            handler: self.route.handler,
+            request: Arc::new(Recorded {
+                headers,
+                body: message.clone(),
+                ..(*self.request).clone()
+            }),
+            params: self.params.clone(),
+        };
+        match self.runner.run(call, &self.route, None).await {
+            Ran::Returned(Ok(plan)) => match plan.body {
+                PlanBody::WebSocket(SocketAnswer::Plugin { open, .. }) => Ok(open),
+                body => {
+                    // The SDK's refusals and caught panics: JSON naming why.
+                    let text = body.first_bytes(1024);
+                    let why = serde_json::from_slice::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|v| {
+                            ["message", "error"]
+                                .iter()
+                                .find_map(|k| v.get(*k).and_then(|m| m.as_str()).map(str::to_owned))
+                        })
+                        .unwrap_or_else(|| String::from_utf8_lossy(&text).into_owned());
+                    Err(format!(
+                        "{} answered, not a WebSocket reply: {why}",
+                        plan.status.as_u16()
+                    ))
+                }
+            },
+            Ran::Returned(Err(error)) | Ran::Failed(error) => Err(error),
+            Ran::TimedOut => Err(format!(
+                "the handler did not return within {:?}",
+                self.runner.timeout()
+            )),
+        }
     }
 }

@@ -200,12 +200,25 @@ fn stream_slow(Path(ms): Path<u64>) -> Streaming {
         .live()
 }
 
+/// A WebSocket: greets with the room's name, echoes text, answers
+/// "bye" with a close, "boom" by panicking, bytes with their length.
+#[route(get, "/ws/{room}")]
+fn ws(Path(room): Path<String>, message: WebSocketMessage) -> WebSocket {
+    match message {
+        WebSocketMessage::Open => WebSocket::new().text(format!("welcome to {room}")),
+        WebSocketMessage::Text(t) if t == "bye" => WebSocket::new().close(4001, "bye"),
+        WebSocketMessage::Text(t) if t == "boom" => panic!("boom in a socket"),
+        WebSocketMessage::Text(t) => WebSocket::new().text(format!("{room}: {t}")),
+        WebSocketMessage::Binary(b) => WebSocket::new().json(&b.len()),
+    }
+}
+
 fake_servicer::service!(
     name = "sink",
     path_single, path_struct, path_tuple, catch_all, query, json_body, headers, body, text,
     method, status, static_str, result, option, builder, opts, fake_data, delay, chunks,
     fault, panics, sleep, sleeping, hold, held, release, fast, drop_bomb, stream_sse,
-    stream_ndjson, stream_live, stream_slow,
+    stream_ndjson, stream_live, stream_slow, ws,
 );
 "#;
 

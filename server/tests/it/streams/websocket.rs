@@ -385,3 +385,69 @@ async fn a_websocket_over_http2_extended_connect_is_served_as_over_http1() {
     assert_eq!(next_text(second), "pong");
     assert_eq!(super::open_streams(&server).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_websocket_route_greets_answers_each_message_and_takes_pushes() {
+    let server = crate::sdk_plugin::sink_server().await;
+    let mut socket = connect(&server, "/sink/ws/lobby", &[]).await;
+    assert_eq!(next_text(&mut socket).await, "welcome to lobby");
+    socket.send(Message::text("hi")).await.expect("send");
+    assert_eq!(next_text(&mut socket).await, "lobby: hi");
+    socket
+        .send(Message::binary(vec![1, 2, 3]))
+        .await
+        .expect("send");
+    assert_eq!(next_text(&mut socket).await, "3");
+    until_open(&server, 1).await;
+    let pushed = push(
+        &server,
+        json!({"urlPath": "/sink/ws/lobby"}),
+        json!([{"text": "news"}]),
+        false,
+    )
+    .await;
+    assert_eq!(pushed, 1);
+    assert_eq!(next_text(&mut socket).await, "news");
+    socket.send(Message::text("bye")).await.expect("send");
+    match next(&mut socket).await {
+        Message::Close(Some(frame)) => {
+            assert_eq!(u16::from(frame.code), 4001);
+            assert_eq!(frame.reason.as_str(), "bye");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_handler_that_panics_closes_its_socket_with_1011_and_the_server_serves_on() {
+    let server = crate::sdk_plugin::sink_server().await;
+    let mut socket = connect(&server, "/sink/ws/a", &[]).await;
+    assert_eq!(next_text(&mut socket).await, "welcome to a");
+    socket.send(Message::text("boom")).await.expect("send");
+    match next(&mut socket).await {
+        Message::Close(Some(frame)) => {
+            assert_eq!(frame.code, CloseCode::Error);
+            assert!(frame.reason.contains("boom in a socket"), "{frame:?}");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    let mut again = connect(&server, "/sink/ws/b", &[]).await;
+    assert_eq!(next_text(&mut again).await, "welcome to b");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_max_body_bytes_closes_the_socket_with_1009() {
+    let server = serve(&[], |c| c.max_body_bytes = 1024).await;
+    Admin::new(&server)
+        .stub(socket_stub("/small", json!({})))
+        .await;
+    let mut socket = connect(&server, "/small", &[]).await;
+    socket
+        .send(Message::text("x".repeat(4096)))
+        .await
+        .expect("send");
+    match next(&mut socket).await {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Size),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
