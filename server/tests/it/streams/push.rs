@@ -218,3 +218,24 @@ async fn a_push_with_bad_items_is_refused_422_with_a_pointer() {
         .await
         .assert_invalid_at("/itemz");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_entry_of_a_stream_keeps_what_was_pushed_to_it() {
+    let server = with_stub(stream_stub("/journaled", json!([{"body": "own "}]), true)).await;
+    let mut reading = Reading::open(server.addr(), "/journaled", &[]).await;
+    reading.until("own ").await;
+    let feed = json!({"urlPath": "/journaled"});
+    push(&server, feed.clone(), json!([{"body": "first "}]), false).await;
+    push(&server, feed, json!([{"json": {"n": 2}}]), true).await;
+    assert_eq!(reading.read_to_end().await, "own first {\"n\":2}\n");
+    let requests = Admin::new(&server).get("/__admin/requests").await.json();
+    let entry = &requests["requests"][0];
+    assert_eq!(entry["response"]["body"], "own ", "{entry}");
+    let pushed: Vec<&str> = entry["subEvents"]
+        .as_array()
+        .expect("sub-events")
+        .iter()
+        .map(|e| e["data"]["body"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(pushed, ["first ", "{\"n\":2}\n"]);
+}

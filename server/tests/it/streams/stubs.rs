@@ -137,3 +137,36 @@ async fn a_stream_with_a_body_or_a_bad_item_is_refused_422_with_a_pointer() {
         .await
         .assert_invalid_at("/response/live");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http2_each_item_is_a_data_frame_sent_before_the_next_pause_ends() {
+    let server = with_stub(stream_stub(
+        "/h2",
+        json!([{"sse": {"data": "1"}}, {"delayMs": 3000}, {"sse": {"data": "2"}}]),
+        false,
+    ))
+    .await;
+    let started = Instant::now();
+    let (send, _driver) = crate::slow_readers::h2c(server.addr(), 65_535).await;
+    let answer = crate::slow_readers::h2_get(&send, &format!("{}/h2", server.url()))
+        .await
+        .expect("an answer");
+    assert_eq!(answer.headers()["content-type"], "text/event-stream");
+    let mut body = answer.into_body();
+    let first = body.data().await.expect("a first frame").expect("its data");
+    assert_eq!(first, "data: 1\n\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the first event waited for the pause"
+    );
+    let second = body
+        .data()
+        .await
+        .expect("a second frame")
+        .expect("its data");
+    assert_eq!(second, "data: 2\n\n");
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "the pause was skipped"
+    );
+}
