@@ -80,6 +80,8 @@ COPY grpc/ grpc/
 COPY core/ core/
 COPY sdk/ sdk/
 COPY sdk-macros/ sdk-macros/
+# (The vendored crates are copied, not moved: a move out of an earlier layer
+# copies anyway, and overlayfs can fail to remove what it copied.)
 RUN find server wiremock grpc core sdk sdk-macros -name '*.rs' -exec touch {} + \
     && cargo build --release -p fake-servicer \
     && mkdir -p /out/dev/app /out/dev/cargo \
@@ -87,7 +89,7 @@ RUN find server wiremock grpc core sdk sdk-macros -name '*.rs' -exec touch {} + 
     && FAKE_SERVICER_SDK=/app/sdk /out/fake-servicer new warm /out/warm >/dev/null \
     && cp -r sdk sdk-macros /out/dev/app/ \
     && if [ -f "$CARGO_HOME/config.toml" ]; then \
-        mv /deps /out/dev/app/vendor \
+        cp -a /deps /out/dev/app/vendor \
         && sed 's#"/deps"#"/app/vendor"#' "$CARGO_HOME/config.toml" > /out/dev/cargo/config.toml; \
     fi
 
