@@ -217,7 +217,9 @@ impl Session {
                     let (bytes, binary) = match &message {
                         Message::Text(t) => (Bytes::copy_from_slice(t.as_bytes()), false),
                         Message::Binary(b) => (b.clone(), true),
-                        Message::Close(_) => return,
+                        // The close handshake: the next read sends the
+                        // answer to it, then ends.
+                        Message::Close(_) => continue,
                         _ => continue,
                     };
                     self.streams.note(&self.open, false, binary, &bytes);
@@ -291,7 +293,11 @@ impl Session {
         for item in items {
             let message = match item {
                 Item::Pause(d) => {
-                    tokio::time::sleep((*d).min(crate::plan::MAX_DELAY)).await;
+                    let open = self.open.clone();
+                    if let Some(why) = pause(&open, *d).await {
+                        self.close(why).await;
+                        return false;
+                    }
                     continue;
                 }
                 Item::Close(c) => {
@@ -429,6 +435,26 @@ impl PluginCalls {
                 "the handler did not return within {:?}",
                 self.runner.timeout()
             )),
+        }
+    }
+}
+
+/// Waits `d`, unless the stream is closed meanwhile (but for a push's
+/// `close`, which waits its turn): then why.
+async fn pause(open: &Open, d: Duration) -> Option<Closed> {
+    let until = tokio::time::Instant::now() + d.min(crate::plan::MAX_DELAY);
+    loop {
+        let woken = open.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let closed = crate::sync::lock(&open.queue)
+            .closed
+            .filter(|c| *c != Closed::Finished);
+        if closed.is_some() {
+            return closed;
+        }
+        if tokio::time::timeout_at(until, woken).await.is_err() {
+            return None;
         }
     }
 }

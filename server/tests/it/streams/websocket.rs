@@ -451,3 +451,34 @@ async fn a_message_over_max_body_bytes_closes_the_socket_with_1009() {
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_closed_by_a_test_during_a_pause_closes_at_once() {
+    let server = with_stubs(&[socket_stub(
+        "/slow",
+        json!({"send": [{"text": "a"}, {"delayMs": 20000}, {"text": "b"}]}),
+    )])
+    .await;
+    let mut socket = connect(&server, "/slow", &[]).await;
+    assert_eq!(next_text(&mut socket).await, "a");
+    until_open(&server, 1).await;
+    Admin::new(&server).delete("/__admin/streams").await;
+    // PATIENCE (10 s) is half the pause: a close that waited for it would
+    // not come in time.
+    match next(&mut socket).await {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_close_is_answered_with_a_close() {
+    let server = with_stubs(&[socket_stub("/polite", json!({"send": [{"text": "hi"}]}))]).await;
+    let mut socket = connect(&server, "/polite", &[]).await;
+    assert_eq!(next_text(&mut socket).await, "hi");
+    socket.close(None).await.expect("a close sent");
+    match tokio::time::timeout(PATIENCE, socket.next()).await {
+        Ok(Some(Ok(Message::Close(_)))) | Ok(None) => {}
+        other => panic!("the close was not answered: {other:?}"),
+    }
+}
