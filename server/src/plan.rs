@@ -82,21 +82,24 @@ impl PlanBody {
     /// The bytes it starts with, joined, at most `max` of them (for the
     /// journal).
     pub fn first_bytes(&self, max: usize) -> Bytes {
-        let pieces: Vec<Bytes> = match self {
-            PlanBody::Full(b) => return b.clone(),
-            PlanBody::Chunks(chunks) => chunks.iter().map(|(_, c)| c.clone()).collect(),
-            PlanBody::Stream(s) => s.items.iter().filter_map(Item::http_bytes).collect(),
-            PlanBody::WebSocket(_) => return Bytes::new(),
-        };
-        let mut all = Vec::with_capacity(pieces.iter().map(Bytes::len).sum::<usize>().min(max));
-        for piece in pieces {
-            let room = max.saturating_sub(all.len());
-            if room == 0 {
-                break;
+        /// `pieces` joined, at most `max` bytes of them.
+        fn joined(pieces: impl Iterator<Item = Bytes>, max: usize) -> Bytes {
+            let mut all = Vec::new();
+            for piece in pieces {
+                let room = max.saturating_sub(all.len());
+                if room == 0 {
+                    break;
+                }
+                all.extend_from_slice(&piece[..piece.len().min(room)]);
             }
-            all.extend_from_slice(&piece[..piece.len().min(room)]);
+            Bytes::from(all)
         }
-        Bytes::from(all)
+        match self {
+            PlanBody::Full(b) => b.clone(),
+            PlanBody::Chunks(chunks) => joined(chunks.iter().map(|(_, c)| c.clone()), max),
+            PlanBody::Stream(s) => joined(s.items.iter().filter_map(Item::http_bytes), max),
+            PlanBody::WebSocket(_) => Bytes::new(),
+        }
     }
 
     /// Whether it has no bytes.

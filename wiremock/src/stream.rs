@@ -92,6 +92,27 @@ pub struct StreamAnswer {
     pub templated: bool,
 }
 
+impl StreamAnswer {
+    /// This stream with each item's text rendered by `render` (a stub's
+    /// templates, for one request).
+    pub fn rendered(
+        &self,
+        render: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<StreamAnswer, String> {
+        let items = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| item.rendered(render).map_err(|e| format!("item {i}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(StreamAnswer {
+            items,
+            live: self.live,
+            templated: false,
+        })
+    }
+}
+
 /// A stub's WebSocket answer (`"webSocket"` of its response): the items
 /// sent when the socket opens, and the replies to messages.
 #[derive(Debug, Clone)]
@@ -113,42 +134,49 @@ pub struct WebSocketReply {
     pub send: Vec<Item>,
 }
 
+/// `"webSocket"` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SocketShape {
+    send: Option<Value>,
+    replies: Option<Vec<ReplyShape>>,
+}
+
+/// One of its `replies` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyShape {
+    when: Option<Value>,
+    send: Option<Value>,
+}
+
 impl WebSocketAnswer {
     /// Parses `"webSocket"` at `pointer`.
     pub fn parse(v: &Value, pointer: &str) -> Result<WebSocketAnswer, PatternError> {
-        let Some(o) = v.as_object() else {
-            return Err(PatternError::new(
-                pointer,
-                "expected {\"send\": [items], \"replies\": [{\"when\": matcher, \"send\": [items]}]}",
-            ));
+        let shape: SocketShape = read(v, pointer)?;
+        let items = |v: Option<Value>, at: String| match v {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(items) => parse_items(&items, &at),
         };
-        if let Some(unknown) = o
-            .keys()
-            .find(|k| !["send", "replies"].contains(&k.as_str()))
-        {
-            return Err(PatternError::new(
-                format!("{pointer}/{unknown}"),
-                format!("unknown field {unknown:?} (expected send, replies)"),
-            ));
-        }
-        let send = match o.get("send") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(items) => parse_items(items, &format!("{pointer}/send"))?,
-        };
-        let replies = match o.get("replies") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(list)) => list
-                .iter()
-                .enumerate()
-                .map(|(i, r)| WebSocketReply::parse(r, &format!("{pointer}/replies/{i}")))
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(PatternError::new(
-                    format!("{pointer}/replies"),
-                    "expected a list of replies",
-                ));
-            }
-        };
+        let send = items(shape.send, format!("{pointer}/send"))?;
+        let replies = shape
+            .replies
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = format!("{pointer}/replies/{i}");
+                let when = match r.when {
+                    None | Some(Value::Null) => None,
+                    Some(w) => Some(crate::matchers::BodyMatcher::parse(
+                        &w,
+                        &format!("{at}/when"),
+                    )?),
+                };
+                let send = items(r.send, format!("{at}/send"))?;
+                Ok(WebSocketReply { when, send })
+            })
+            .collect::<Result<_, PatternError>>()?;
         Ok(WebSocketAnswer { send, replies })
     }
 
@@ -158,35 +186,6 @@ impl WebSocketAnswer {
             .iter()
             .find(|r| r.when.as_ref().is_none_or(|w| w.matches(message)))
             .map(|r| r.send.as_slice())
-    }
-}
-
-impl WebSocketReply {
-    fn parse(v: &Value, pointer: &str) -> Result<WebSocketReply, PatternError> {
-        let Some(o) = v.as_object() else {
-            return Err(PatternError::new(
-                pointer,
-                "expected {\"when\": matcher, \"send\": [items]}",
-            ));
-        };
-        if let Some(unknown) = o.keys().find(|k| !["when", "send"].contains(&k.as_str())) {
-            return Err(PatternError::new(
-                format!("{pointer}/{unknown}"),
-                format!("unknown field {unknown:?} (expected when, send)"),
-            ));
-        }
-        let when = match o.get("when") {
-            None | Some(Value::Null) => None,
-            Some(w) => Some(crate::matchers::BodyMatcher::parse(
-                w,
-                &format!("{pointer}/when"),
-            )?),
-        };
-        let send = match o.get("send") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(items) => parse_items(items, &format!("{pointer}/send"))?,
-        };
-        Ok(WebSocketReply { when, send })
     }
 }
 
@@ -450,6 +449,24 @@ mod tests {
             })
         );
         assert_eq!(close.http_bytes(), None);
+    }
+
+    #[test]
+    fn a_websocket_answers_unknown_fields_and_bad_parts_are_refused_with_their_pointers() {
+        let at = |v: Value| WebSocketAnswer::parse(&v, "/ws").unwrap_err().pointer;
+        assert_eq!(at(json!({"sned": []})), "/ws/sned");
+        assert_eq!(at(json!({"replies": [{"whne": {}}]})), "/ws/replies/0/whne");
+        assert_eq!(
+            at(json!({"replies": [{"send": [{"x": 1}]}]})),
+            "/ws/replies/0/send/0/x"
+        );
+        let ok = WebSocketAnswer::parse(
+            &json!({"replies": [{"when": {"equalTo": "a"}, "send": [{"text": "b"}]}]}),
+            "/ws",
+        )
+        .unwrap();
+        assert_eq!(ok.reply_to(b"a"), Some(&[Item::Text("b".to_owned())][..]));
+        assert_eq!(ok.reply_to(b"c"), None);
     }
 
     #[test]

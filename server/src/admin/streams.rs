@@ -6,12 +6,12 @@ use crate::{matchers::RequestPattern, state::App, streams::Closed};
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    http::HeaderMap,
     response::IntoResponse,
     routing::{delete, get, post},
 };
 use bytes::Bytes;
-use fake_servicer_wiremock::stream::parse_items;
+use fake_servicer_wiremock::{shapes::read, stream::parse_items};
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<App> {
@@ -25,46 +25,29 @@ pub fn routes() -> Router<App> {
 /// "close": false, "scope"}` queues the items on every open stream whose
 /// opening request matches (in the scope); answers `{"streams": N}`.
 async fn push(State(app): State<App>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    let mut v = parse_json(&body)?;
-    let Some(o) = v.as_object_mut() else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(""),
-            "expected {\"request\": {...}, \"items\": [...]}",
-        ));
-    };
-    if let Some(unknown) = o
-        .keys()
-        .find(|k| !["request", "items", "close", "scope"].contains(&k.as_str()))
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&format!("/{unknown}")),
-            format!("unknown field {unknown:?} (expected request, items, close, scope)"),
-        ));
-    }
-    let scope = super::scopes::filter(&headers, o.get("scope"))?;
-    let pattern = match o.get("request") {
+    let push: PushShape = read(&parse_json(&body)?, "").map_err(ApiError::invalid)?;
+    let scope = super::scopes::filter(&headers, push.scope.as_ref())?;
+    let pattern = match &push.request {
         None | Some(Value::Null) => RequestPattern::any(),
         Some(p) => RequestPattern::parse(p, "/request").map_err(ApiError::invalid)?,
     };
-    let items = match o.get("items") {
+    let items = match &push.items {
         None | Some(Value::Null) => Vec::new(),
         Some(items) => parse_items(items, "/items").map_err(ApiError::invalid)?,
     };
-    let close = match o.get("close") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("/close"),
-                format!("expected true or false, found {other}"),
-            ));
-        }
-    };
+    let close = push.close.unwrap_or(false);
     let pushed = app.streams.push(&pattern, scope.as_deref(), &items, close);
     Ok(Json(json!({"streams": pushed.reached, "overflowed": pushed.overflowed})).into_response())
+}
+
+/// A push as written.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushShape {
+    request: Option<Value>,
+    items: Option<Value>,
+    close: Option<bool>,
+    scope: Option<Value>,
 }
 
 /// `GET /__admin/streams`: `{"streams": [...]}`, oldest first (the admin
@@ -78,14 +61,9 @@ async fn list(State(app): State<App>, headers: HeaderMap) -> ApiResult {
 /// admin header names); answers `{"closed": N}`.
 async fn close_all(State(app): State<App>, headers: HeaderMap) -> ApiResult {
     let scope = super::scopes::filter(&headers, None)?;
-    let n = app.streams.close_where(
-        |s| {
-            scope
-                .as_deref()
-                .is_none_or(|scope| s.scopes.contains(scope))
-        },
-        Closed::Deleted,
-    );
+    let n = app
+        .streams
+        .close_where(|s| s.in_scope(scope.as_deref()), Closed::Deleted);
     Ok(Json(json!({"closed": n})).into_response())
 }
 

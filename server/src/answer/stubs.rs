@@ -99,7 +99,8 @@ impl FromStubs {
                 && stream.templated
             {
                 plan.body = crate::plan::PlanBody::Stream(Arc::new(
-                    crate::streams::rendered(stream, &|s| t.render_text(input, s))
+                    stream
+                        .rendered(&|s| t.render_text(input, s))
                         .map_err(|e| ("stream item", e))?,
                 ));
             }

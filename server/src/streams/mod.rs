@@ -110,7 +110,8 @@ pub struct Open {
 
 #[derive(Debug, Default)]
 struct Queue {
-    items: VecDeque<Item>,
+    /// Each item with its size, computed once per push.
+    items: VecDeque<(Item, usize)>,
     bytes: usize,
     closed: Option<Closed>,
 }
@@ -216,8 +217,7 @@ impl Streams {
     fn matching(&self, pattern: &RequestPattern, scope: Option<&str>) -> Vec<Arc<Open>> {
         crate::sync::lock(&self.open)
             .values()
-            .filter(|s| scope.is_none_or(|scope| s.scopes.contains(scope)))
-            .filter(|s| pattern.matches(&s.request))
+            .filter(|s| s.in_scope(scope) && pattern.matches(&s.request))
             .cloned()
             .collect()
     }
@@ -232,8 +232,11 @@ impl Streams {
         close: bool,
     ) -> Pushed {
         let mut pushed = Pushed::default();
+        // Sized once, not once per stream (a JSON or SSE item's size is
+        // its encoding's).
+        let sized: Vec<(Item, usize)> = items.iter().map(|i| (i.clone(), i.size())).collect();
         for stream in self.matching(pattern, scope) {
-            match stream.push(items, self.limits.max_queued_bytes, close) {
+            match stream.push(&sized, self.limits.max_queued_bytes, close) {
                 Ok(()) => pushed.reached += 1,
                 Err(Closed::Overflow) => {
                     self.forget(stream.id);
@@ -279,37 +282,19 @@ impl Streams {
     pub fn to_json(&self, scope: Option<&str>) -> Value {
         let open: Vec<Arc<Open>> = crate::sync::lock(&self.open)
             .values()
-            .filter(|s| scope.is_none_or(|scope| s.scopes.contains(scope)))
+            .filter(|s| s.in_scope(scope))
             .cloned()
             .collect();
         Value::Array(open.iter().map(|s| s.to_json()).collect())
     }
 }
 
-/// A stub's stream with each item's text rendered by `render`.
-pub(crate) fn rendered(
-    stream: &fake_servicer_wiremock::stream::StreamAnswer,
-    render: &dyn Fn(&str) -> Result<String, String>,
-) -> Result<fake_servicer_wiremock::stream::StreamAnswer, String> {
-    let items = stream
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| item.rendered(render).map_err(|e| format!("item {i}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(fake_servicer_wiremock::stream::StreamAnswer {
-        items,
-        live: stream.live,
-        templated: false,
-    })
-}
-
 impl Open {
     /// Queues `items`, then closes if `close`; refused with why when the
     /// stream is closed, or is closed now because its queue would pass
     /// `max_bytes` (the queue is dropped).
-    fn push(&self, items: &[Item], max_bytes: usize, close: bool) -> Result<(), Closed> {
-        let size: usize = items.iter().map(Item::size).sum();
+    fn push(&self, items: &[(Item, usize)], max_bytes: usize, close: bool) -> Result<(), Closed> {
+        let size: usize = items.iter().map(|(_, size)| size).sum();
         let mut queue = crate::sync::lock(&self.queue);
         if let Some(closed) = queue.closed {
             return Err(closed);
@@ -352,6 +337,45 @@ impl Open {
         }
         drop(queue);
         self.wake.notify_one();
+    }
+
+    /// Whether it was opened in `scope` (any stream, for none).
+    pub fn in_scope(&self, scope: Option<&str>) -> bool {
+        scope.is_none_or(|scope| self.scopes.contains(scope))
+    }
+
+    /// The next pushed item, if one is queued.
+    fn pop(&self) -> Option<Item> {
+        let mut queue = crate::sync::lock(&self.queue);
+        let (item, size) = queue.items.pop_front()?;
+        queue.bytes = queue.bytes.saturating_sub(size);
+        Some(item)
+    }
+
+    /// Why it was closed, when that ends it before what is queued: any
+    /// close but a push's `"close": true`, which waits its turn.
+    fn closed_early(&self) -> Option<Closed> {
+        crate::sync::lock(&self.queue)
+            .closed
+            .filter(|c| *c != Closed::Finished)
+    }
+
+    /// Waits `d`, unless it is closed early meanwhile: then why. A push
+    /// does not shorten it: pushed items wait their turn.
+    async fn pause(&self, d: Duration) -> Option<Closed> {
+        let until = tokio::time::Instant::now() + d.min(crate::plan::MAX_DELAY);
+        loop {
+            let woken = self.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let closed = self.closed_early();
+            if closed.is_some() {
+                return closed;
+            }
+            if tokio::time::timeout_at(until, woken).await.is_err() {
+                return None;
+            }
+        }
     }
 
     /// Notes an item sent: `bytes` of it.

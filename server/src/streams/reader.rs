@@ -54,7 +54,7 @@ impl Reader {
     /// The next bytes to send; `None` at the end.
     async fn next(&mut self) -> Option<Bytes> {
         while !self.done {
-            let (item, pushed) = match self.closed() {
+            let (item, pushed) = match self.open.closed_early() {
                 Some(Closed::Stopping) => return self.last_words(),
                 Some(_) => {
                     self.done = true;
@@ -66,7 +66,10 @@ impl Reader {
                 },
             };
             match item {
-                Item::Pause(d) => self.pause(d).await,
+                Item::Pause(d) => {
+                    // Closed meanwhile: the loop's next look says how.
+                    let _ = self.open.pause(d).await;
+                }
                 Item::Close(_) => self.done = true,
                 item => {
                     if let Some(bytes) = item.http_bytes().filter(|b| !b.is_empty()) {
@@ -80,12 +83,6 @@ impl Reader {
             }
         }
         None
-    }
-
-    /// Why it was closed, if it was and nothing queued is to be sent first.
-    fn closed(&self) -> Option<Closed> {
-        let queue = crate::sync::lock(&self.open.queue);
-        queue.closed.filter(|c| *c != Closed::Finished)
     }
 
     /// An SSE stream's last comment when the server stops; the end.
@@ -103,14 +100,10 @@ impl Reader {
             let woken = open.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            let closed = {
-                let mut queue = crate::sync::lock(&self.open.queue);
-                if let Some(item) = queue.items.pop_front() {
-                    queue.bytes = queue.bytes.saturating_sub(item.size());
-                    return Some(item);
-                }
-                queue.closed
-            };
+            if let Some(item) = open.pop() {
+                return Some(item);
+            }
+            let closed = crate::sync::lock(&open.queue).closed;
             match closed {
                 Some(Closed::Stopping) => return self.last_words().map(Item::Bytes),
                 Some(_) => return None,
@@ -126,20 +119,6 @@ impl Reader {
                 );
                 self.done = true;
                 return None;
-            }
-        }
-    }
-
-    /// Waits `d`, or until the stream is closed (a push does not shorten
-    /// it: pushed items wait their turn behind the answer's own).
-    async fn pause(&self, d: Duration) {
-        let until = tokio::time::Instant::now() + d.min(crate::plan::MAX_DELAY);
-        loop {
-            let woken = self.open.wake.notified();
-            tokio::pin!(woken);
-            woken.as_mut().enable();
-            if self.closed().is_some() || tokio::time::timeout_at(until, woken).await.is_err() {
-                return;
             }
         }
     }

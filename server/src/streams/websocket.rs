@@ -282,7 +282,7 @@ impl Session {
         let mut queue = crate::sync::lock(&self.open.queue);
         if !queue.items.is_empty() {
             queue.bytes = 0;
-            return Queued::Items(queue.items.drain(..).collect());
+            return Queued::Items(queue.items.drain(..).map(|(item, _)| item).collect());
         }
         queue.closed.map_or(Queued::Nothing, Queued::Closed)
     }
@@ -294,7 +294,7 @@ impl Session {
             let message = match item {
                 Item::Pause(d) => {
                     let open = self.open.clone();
-                    if let Some(why) = pause(&open, *d).await {
+                    if let Some(why) = open.pause(*d).await {
                         self.close(why).await;
                         return false;
                     }
@@ -435,26 +435,6 @@ impl PluginCalls {
                 "the handler did not return within {:?}",
                 self.runner.timeout()
             )),
-        }
-    }
-}
-
-/// Waits `d`, unless the stream is closed meanwhile (but for a push's
-/// `close`, which waits its turn): then why.
-async fn pause(open: &Open, d: Duration) -> Option<Closed> {
-    let until = tokio::time::Instant::now() + d.min(crate::plan::MAX_DELAY);
-    loop {
-        let woken = open.wake.notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        let closed = crate::sync::lock(&open.queue)
-            .closed
-            .filter(|c| *c != Closed::Finished);
-        if closed.is_some() {
-            return closed;
-        }
-        if tokio::time::timeout_at(until, woken).await.is_err() {
-            return None;
         }
     }
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 use testkit::{Admin, TestServer, serve};
 use tokio_tungstenite::{
     WebSocketStream,
-    tungstenite::{Message, protocol::frame::coding::CloseCode},
+    tungstenite::{
+        Message,
+        protocol::{CloseFrame, frame::coding::CloseCode},
+    },
 };
 
 type Socket = WebSocketStream<tokio::net::TcpStream>;
@@ -60,6 +63,14 @@ async fn next(socket: &mut Socket) -> Message {
         Ok(Some(Ok(message))) => message,
         Ok(other) => panic!("no message: {other:?}"),
         Err(_) => panic!("no message within {PATIENCE:?}"),
+    }
+}
+
+/// The next message, which is a close frame: the frame.
+async fn next_close(socket: &mut Socket) -> CloseFrame {
+    match next(socket).await {
+        Message::Close(Some(frame)) => frame,
+        other => panic!("expected a close frame, got {other:?}"),
     }
 }
 
@@ -119,10 +130,8 @@ async fn pushes_reach_an_open_websocket_and_close_ends_it_with_a_normal_close() 
     assert_eq!(next_text(&mut socket).await, "data: b\n\n");
     assert_eq!(push(&server, feed, json!([{"json": [1]}]), true).await, 1);
     assert_eq!(next_text(&mut socket).await, "[1]");
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(frame.code, CloseCode::Normal);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,13 +143,9 @@ async fn a_close_item_sends_its_code_and_reason() {
     .await;
     let mut socket = connect(&server, "/bye", &[]).await;
     assert_eq!(next_text(&mut socket).await, "hi");
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => {
-            assert_eq!(u16::from(frame.code), 4000);
-            assert_eq!(frame.reason.as_str(), "done");
-        }
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(u16::from(frame.code), 4000);
+    assert_eq!(frame.reason.as_str(), "done");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,17 +184,13 @@ async fn deleting_its_stream_closes_a_socket_and_a_stop_closes_it_going_away() {
     let mut deleted = connect(&server, "/s", &[]).await;
     until_open(&server, 1).await;
     Admin::new(&server).delete("/__admin/streams").await;
-    match next(&mut deleted).await {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut deleted).await;
+    assert_eq!(frame.code, CloseCode::Normal);
     let mut stopped = connect(&server, "/s", &[]).await;
     until_open(&server, 1).await;
     let stopping = tokio::spawn(server.shutdown_within(PATIENCE));
-    match next(&mut stopped).await {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Away),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut stopped).await;
+    assert_eq!(frame.code, CloseCode::Away);
     drop(stopped);
     assert!(
         stopping.await.expect("the stop"),
@@ -237,10 +238,8 @@ async fn a_socket_idle_for_the_idle_timeout_is_closed() {
         .stub(socket_stub("/quiet", json!({})))
         .await;
     let mut socket = connect(&server, "/quiet", &[]).await;
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => assert_eq!(frame.reason.as_str(), "idle"),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(frame.reason.as_str(), "idle");
 }
 
 /// One HTTP/2 stream as a byte pipe: what a WebSocket over HTTP/2
@@ -409,13 +408,9 @@ async fn a_plugins_websocket_route_greets_answers_each_message_and_takes_pushes(
     assert_eq!(pushed, 1);
     assert_eq!(next_text(&mut socket).await, "news");
     socket.send(Message::text("bye")).await.expect("send");
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => {
-            assert_eq!(u16::from(frame.code), 4001);
-            assert_eq!(frame.reason.as_str(), "bye");
-        }
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(u16::from(frame.code), 4001);
+    assert_eq!(frame.reason.as_str(), "bye");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -424,13 +419,9 @@ async fn a_websocket_handler_that_panics_closes_its_socket_with_1011_and_the_ser
     let mut socket = connect(&server, "/sink/ws/a", &[]).await;
     assert_eq!(next_text(&mut socket).await, "welcome to a");
     socket.send(Message::text("boom")).await.expect("send");
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => {
-            assert_eq!(frame.code, CloseCode::Error);
-            assert!(frame.reason.contains("boom in a socket"), "{frame:?}");
-        }
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(frame.code, CloseCode::Error);
+    assert!(frame.reason.contains("boom in a socket"), "{frame:?}");
     let mut again = connect(&server, "/sink/ws/b", &[]).await;
     assert_eq!(next_text(&mut again).await, "welcome to b");
 }
@@ -446,10 +437,8 @@ async fn a_message_over_max_body_bytes_closes_the_socket_with_1009() {
         .send(Message::text("x".repeat(4096)))
         .await
         .expect("send");
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Size),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(frame.code, CloseCode::Size);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -465,10 +454,8 @@ async fn a_socket_closed_by_a_test_during_a_pause_closes_at_once() {
     Admin::new(&server).delete("/__admin/streams").await;
     // PATIENCE (10 s) is half the pause: a close that waited for it would
     // not come in time.
-    match next(&mut socket).await {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    let frame = next_close(&mut socket).await;
+    assert_eq!(frame.code, CloseCode::Normal);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
