@@ -365,18 +365,22 @@ fn build_one(
     );
     match built {
         Built::Libraries(libraries) => {
+            tracing::info!(package = %package.name, took = ?clock.elapsed(), "built");
+            // The build is ok before its libraries serve: loaded first, the
+            // new version would answer for a moment with the failed-build
+            // header of the build it replaces.
+            builds.update(package, |s| {
+                s.state = "ok";
+                s.finished = Some(SystemTime::now());
+                s.error = None;
+                s.libraries = libraries.clone();
+            });
+            builds.refresh_failing(registry);
             for lib in &libraries {
                 if let LoadOutcome::Refused(why) = registry.load_file(lib) {
                     tracing::warn!(package = %package.name, library = %lib.display(), "built but refused: {why}");
                 }
             }
-            tracing::info!(package = %package.name, took = ?clock.elapsed(), "built");
-            builds.update(package, |s| {
-                s.state = "ok";
-                s.finished = Some(SystemTime::now());
-                s.error = None;
-                s.libraries = libraries;
-            });
         }
         Built::Failed(error) => {
             tracing::warn!(package = %package.name, "build failed; the last good version keeps serving:\n{error}");
