@@ -58,6 +58,11 @@ pub(crate) mod streams;
 pub use fake_servicer_wiremock::template;
 pub(crate) mod webhooks;
 
+// Stateful answers: declared resources and the Kubernetes API, their state
+// kept per scope.
+#[allow(dead_code)] // used by the stateful sources being added
+pub(crate) mod per_scope;
+
 // Plugins and the files behind plugins and stubs.
 pub(crate) mod body_files;
 pub(crate) mod plugin;

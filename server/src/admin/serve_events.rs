@@ -203,6 +203,11 @@ fn answered_by(by: &AnsweredBy) -> Value {
         AnsweredBy::Plugin { route, generation } => {
             json!({"kind": "plugin", "route": &**route, "generation": generation})
         }
+        AnsweredBy::Resource {
+            api,
+            resource,
+            verb,
+        } => json!({"kind": api, "resource": &**resource, "verb": verb}),
         AnsweredBy::Server => json!({"kind": "server"}),
         AnsweredBy::Nothing => json!({"kind": "none"}),
     }

@@ -26,6 +26,15 @@ pub enum AnsweredBy {
         route: std::sync::Arc<str>,
         generation: u64,
     },
+    /// A stateful resource: a declared collection (`api` `resource`) or
+    /// the Kubernetes API (`api` `kubernetes`), with the resource's name
+    /// and the verb (`list`, `get`, `create`, `update`, `patch`, `delete`,
+    /// `watch`).
+    Resource {
+        api: &'static str,
+        resource: std::sync::Arc<str>,
+        verb: &'static str,
+    },
     /// The server itself (a rejection such as 413 or 400).
     Server,
     /// Nothing: unknown service or route.

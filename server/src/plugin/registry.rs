@@ -123,8 +123,9 @@ pub struct Registry {
     /// Bumped on every publication, for those who follow the service set.
     changes: tokio::sync::watch::Sender<u64>,
     files: Mutex<HashMap<PathBuf, FileEntry>>,
-    /// The services stubs name (lower case); locked after `files`.
-    stub_services: Mutex<BTreeSet<Arc<str>>>,
+    /// The services named by what is not a plugin (stubs, resources, the
+    /// Kubernetes API), per provider (lower case); locked after `files`.
+    named_services: Mutex<BTreeMap<&'static str, BTreeSet<Arc<str>>>>,
     scratch: PathBuf,
     generation: std::sync::atomic::AtomicU64,
     /// Larger libraries are refused unread.
@@ -160,7 +161,7 @@ impl Registry {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             changes: tokio::sync::watch::Sender::new(0),
             files: Mutex::new(HashMap::new()),
-            stub_services: Mutex::new(BTreeSet::new()),
+            named_services: Mutex::new(BTreeMap::new()),
             scratch,
             generation: std::sync::atomic::AtomicU64::new(0),
             max_file_bytes,
@@ -344,8 +345,9 @@ impl Registry {
                 services.insert(s.name.clone(), s.clone());
             }
         }
-        let stub_only = crate::sync::lock(&self.stub_services)
-            .iter()
+        let stub_only = crate::sync::lock(&self.named_services)
+            .values()
+            .flatten()
             .filter(|name| !services.contains_key(*name))
             .cloned()
             .collect();
@@ -359,12 +361,19 @@ impl Registry {
     /// The services that stubs name: those no plugin provides become
     /// services of their own (routed, listed, given an alias).
     pub fn set_stub_services(&self, names: BTreeSet<Arc<str>>) {
+        self.set_named_services("stubs", names)
+    }
+
+    /// The services `provider` (stubs, resources, the Kubernetes API)
+    /// answers for, replacing what it named before: those no plugin
+    /// provides become services of their own.
+    pub fn set_named_services(&self, provider: &'static str, names: BTreeSet<Arc<str>>) {
         let files = self.files();
-        let mut current = crate::sync::lock(&self.stub_services);
-        if *current == names {
+        let mut current = crate::sync::lock(&self.named_services);
+        if current.get(provider) == Some(&names) {
             return;
         }
-        *current = names;
+        current.insert(provider, names);
         drop(current);
         self.publish(&files);
     }
