@@ -155,6 +155,15 @@ pub struct Config {
     pub max_stream_queue_bytes: usize,
     /// A live stream that sends nothing this long is closed.
     pub stream_idle_timeout: Duration,
+    /// Items of one declared resource in one scope; a write past it is
+    /// answered 507.
+    pub max_resource_items: usize,
+    /// JSON bytes of one declared resource's items in one scope; a write
+    /// past it is answered 507.
+    pub max_resource_bytes: usize,
+    /// JSON bytes written to all declared resources in all scopes (seeds
+    /// not counted); a write past it is answered 507.
+    pub max_resource_total_bytes: usize,
 }
 
 impl Default for Config {
@@ -217,11 +226,23 @@ impl Default for Config {
             max_streams: crate::streams::DEFAULT_MAX_STREAMS,
             max_stream_queue_bytes: crate::streams::DEFAULT_MAX_QUEUED_BYTES,
             stream_idle_timeout: crate::streams::DEFAULT_IDLE_TIMEOUT,
+            max_resource_items: crate::resources::DEFAULT_MAX_ITEMS,
+            max_resource_bytes: crate::resources::DEFAULT_MAX_BYTES,
+            max_resource_total_bytes: crate::resources::DEFAULT_MAX_TOTAL_BYTES,
         }
     }
 }
 
 impl Config {
+    /// The caps on declared resources.
+    pub fn resource_limits(&self) -> crate::resources::Limits {
+        crate::resources::Limits {
+            max_items: self.max_resource_items,
+            max_bytes: self.max_resource_bytes,
+            max_total_bytes: self.max_resource_total_bytes,
+        }
+    }
+
     /// A configuration for embedding and tests: the given plugin dir, a free
     /// loopback port, Docker left alone, defaults elsewhere.
     pub fn local(plugins: impl Into<PathBuf>) -> Config {

@@ -139,6 +139,7 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
                 guess: guess.as_deref(),
                 wire_body: wire_body.as_ref(),
                 websocket: upgrade.is_some(),
+                overridden: Default::default(),
             };
             app.sources.answer(&asked).await
         }

@@ -60,8 +60,8 @@ pub(crate) mod webhooks;
 
 // Stateful answers: declared resources and the Kubernetes API, their state
 // kept per scope.
-#[allow(dead_code)] // used by the stateful sources being added
 pub(crate) mod per_scope;
+pub mod resources;
 
 // Plugins and the files behind plugins and stubs.
 pub(crate) mod body_files;

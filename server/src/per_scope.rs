@@ -67,6 +67,7 @@ impl<T: Clone> PerScope<T> {
     }
 
     /// Replaces what `scope` sees.
+    #[allow(dead_code)] // for states replaced whole
     pub fn set(&mut self, scope: Option<&str>, state: T) {
         *self.view_mut(scope) = state;
     }

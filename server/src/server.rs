@@ -162,9 +162,15 @@ impl Server {
         let stubs = Arc::new(Stubs::new(Box::new(move |names| {
             named.set_stub_services(names)
         })));
+        let named = registry.clone();
+        let resources = Arc::new(crate::resources::Resources::new(
+            config.resource_limits(),
+            Box::new(move |names| named.set_named_services("resources", names)),
+        ));
         if let Some(dir) = &mappings_dir {
             let files = MappingFiles {
                 stubs: stubs.clone(),
+                resources: resources.clone(),
                 root: dir.clone(),
                 dirs_are_services: true,
                 max_file_bytes: config.max_mapping_file_bytes,
@@ -183,6 +189,7 @@ impl Server {
                 Ok(()) => {
                     let files = MappingFiles {
                         stubs: stubs.clone(),
+                        resources: resources.clone(),
                         root: dir.clone(),
                         dirs_are_services: false,
                         max_file_bytes: config.max_mapping_file_bytes,
@@ -298,6 +305,10 @@ impl Server {
                     config.max_body_file_bytes,
                 )),
             }),
+            Box::new(crate::resources::source::FromResources {
+                resources: resources.clone(),
+                scope_activity: scope_activity.clone(),
+            }),
             Box::new(answer::plugins::FromPlugins {
                 runner: runner.clone(),
             }),
@@ -356,6 +367,7 @@ impl Server {
             cpu_budget: config.cpu_budget,
             proxy: proxy.clone(),
             streams,
+            resources,
         };
         expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
@@ -570,13 +582,14 @@ fn check_dir(path: &std::path::Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Every so often, removes the stubs and overrides of scopes idle for
-/// `idle` (runs while the server's runtime does).
+/// Every so often, removes the stubs, overrides and resource states of
+/// scopes idle for `idle` (runs while the server's runtime does).
 fn expire_idle_scopes(app: &App, idle: Duration) {
-    let (activity, stubs, overrides) = (
+    let (activity, stubs, overrides, resources) = (
         Arc::downgrade(&app.scope_activity),
         Arc::downgrade(&app.stubs),
         Arc::downgrade(&app.overrides),
+        Arc::downgrade(&app.resources),
     );
     let every = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
     tokio::spawn(async move {
@@ -584,9 +597,12 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (Some(activity), Some(stubs), Some(overrides)) =
-                (activity.upgrade(), stubs.upgrade(), overrides.upgrade())
-            else {
+            let (Some(activity), Some(stubs), Some(overrides), Some(resources)) = (
+                activity.upgrade(),
+                stubs.upgrade(),
+                overrides.upgrade(),
+                resources.upgrade(),
+            ) else {
                 return;
             };
             let ended = activity.take_idle(idle);
@@ -599,6 +615,9 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
                 let ended: std::collections::HashSet<&str> = ended.iter().map(|s| &**s).collect();
                 stubs.remove_scopes(&ended);
                 overrides.remove_scopes(&ended);
+                for scope in &ended {
+                    resources.drop_scope(scope);
+                }
             })
             .await;
         }

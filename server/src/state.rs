@@ -69,6 +69,8 @@ pub struct App {
     pub(crate) proxy: crate::proxy::Proxy,
     /// The open streams, for pushes and listing.
     pub(crate) streams: Arc<crate::streams::Streams>,
+    /// Declared resources and their states per scope.
+    pub(crate) resources: Arc<crate::resources::Resources>,
 }
 
 /// `FromRef<App>` for each part a handler may take on its own.
@@ -95,4 +97,5 @@ parts!(
     tls: Option<Tls>,
     scope_activity: Arc<Activity>,
     streams: Arc<crate::streams::Streams>,
+    resources: Arc<crate::resources::Resources>,
 );

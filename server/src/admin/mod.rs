@@ -9,6 +9,7 @@ mod metadata;
 mod near_misses;
 mod recordings;
 mod requests;
+mod resources;
 mod responses;
 mod scopes;
 mod serve_events;
@@ -102,6 +103,7 @@ fn protected() -> Router<App> {
         .merge(recordings::routes())
         .merge(scopes::routes())
         .merge(streams::routes())
+        .merge(resources::routes())
         .route("/__admin/{*rest}", any(unknown))
         .method_not_allowed_fallback(wrong_method)
 }
@@ -257,13 +259,15 @@ async fn docker(State(app): State<App>) -> Json<Value> {
 }
 
 /// Stubs back to the files, journal emptied, overrides disarmed, scenarios
-/// back to `Started`; the memory they held given back.
+/// back to `Started`, resources back to their seeds; the memory they held
+/// given back.
 async fn reset(State(app): State<App>) -> Response {
     app.stubs.reset();
     app.stubs.reset_scenarios();
     app.journal.clear();
     app.overrides.clear();
     app.recorder.clear();
+    app.resources.reset();
     app.scope_activity.clear();
     app.streams
         .close_where(|_| true, crate::streams::Closed::Deleted);

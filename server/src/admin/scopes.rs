@@ -125,7 +125,8 @@ async fn list(State(app): State<App>) -> Json<Value> {
 }
 
 /// `DELETE /__admin/scopes/{scope}`: the scope's stubs, overrides and
-/// journal entries go, and its open streams close; nothing else.
+/// journal entries go, its open streams close and its writes to declared
+/// resources are dropped; nothing else.
 async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
     let stubs = app.stubs.remove_scope(&scope);
     let overrides = app.overrides.remove_scope(&scope);
@@ -133,6 +134,7 @@ async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
         .journal
         .remove_where(|e| e.scopes.contains(&scope))
         .len();
+    app.resources.drop_scope(&scope);
     app.scope_activity.forget(&scope);
     // Its open streams end too (not counted: the answer's shape predates
     // streams).

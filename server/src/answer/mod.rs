@@ -45,6 +45,18 @@ pub(crate) struct Asked<'a> {
     pub wire_body: Option<&'a bytes::Bytes>,
     /// Whether the request asks for a WebSocket (its handshake).
     pub websocket: bool,
+    /// Set by an armed next-request override that answers in place of
+    /// the sources after it: those answer as they would, without side
+    /// effects (a declared resource does not make the write).
+    pub overridden: std::sync::atomic::AtomicBool,
+}
+
+impl Asked<'_> {
+    /// Whether an armed override answers this request (see
+    /// [`Asked::overridden`]).
+    pub fn is_overridden(&self) -> bool {
+        self.overridden.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// An answer and who gave it.

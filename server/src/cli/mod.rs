@@ -300,6 +300,22 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_STREAM_IDLE_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().stream_idle_timeout))]
     pub stream_idle_timeout: Seconds,
 
+    /// Items of one declared resource in one scope (docs/stateful.md); a
+    /// write past it is answered 507 and changes nothing.
+    #[arg(long, env = "FAKE_SERVICER_MAX_RESOURCE_ITEMS", value_name = "N", default_value_t = Config::default().max_resource_items)]
+    pub max_resource_items: usize,
+
+    /// JSON bytes of one declared resource's items in one scope; a write
+    /// past it is answered 507 and changes nothing.
+    #[arg(long, env = "FAKE_SERVICER_MAX_RESOURCE_BYTES", value_name = "BYTES", default_value_t = Config::default().max_resource_bytes)]
+    pub max_resource_bytes: usize,
+
+    /// JSON bytes written to all declared resources in all scopes together
+    /// (seeds not counted); a write past it is answered 507 and changes
+    /// nothing.
+    #[arg(long, env = "FAKE_SERVICER_MAX_RESOURCE_TOTAL_BYTES", value_name = "BYTES", default_value_t = Config::default().max_resource_total_bytes)]
+    pub max_resource_total_bytes: usize,
+
     /// gRPC descriptors for services faked by stubs: `*.proto` files
     /// (compiled at load; the directory is the import root) and descriptor
     /// sets (`*.dsc`, `*.desc`, `*.pb`), hot-reloaded [default: --root-dir's
@@ -398,6 +414,9 @@ impl Args {
             max_streams: self.max_streams,
             max_stream_queue_bytes: self.max_stream_queue_bytes,
             stream_idle_timeout: self.stream_idle_timeout.0,
+            max_resource_items: self.max_resource_items,
+            max_resource_bytes: self.max_resource_bytes,
+            max_resource_total_bytes: self.max_resource_total_bytes,
             ..Config::default()
         }
         .with_wiremock(&self.wiremock)

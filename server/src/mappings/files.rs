@@ -16,12 +16,17 @@ impl Stubs {
         service: Option<&str>,
         max_bytes: u64,
     ) -> std::result::Result<usize, String> {
-        let cap = Cap {
-            bytes: max_bytes,
-            flag: "--max-mapping-file-bytes",
-        };
-        let (bytes, _) = regular_file::read(path, cap).map_err(|e| e.to_string())?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
+        let value = read_json(path, max_bytes)?;
+        self.load_value(path, &value, service)
+    }
+
+    /// [`load_file`](Self::load_file) of a file already read as `value`.
+    pub fn load_value(
+        &self,
+        path: &Path,
+        value: &Value,
+        service: Option<&str>,
+    ) -> std::result::Result<usize, String> {
         let items: Vec<(String, &Value)> = match value.get("mappings") {
             Some(Value::Array(list)) => list
                 .iter()
@@ -29,7 +34,7 @@ impl Stubs {
                 .map(|(i, m)| (format!("/mappings/{i}"), m))
                 .collect(),
             Some(_) => return Err("\"mappings\" must be a list".to_owned()),
-            None => vec![(String::new(), &value)],
+            None => vec![(String::new(), value)],
         };
         let mut stubs = Vec::new();
         for (prefix, item) in items {
@@ -66,12 +71,27 @@ impl Stubs {
     }
 }
 
-/// Feeds `--mappings` files to the stubs (through the directory watcher).
-/// A file in a subdirectory belongs to the service the subdirectory names:
-/// its stubs match only that service's requests unless they name another.
+/// A mapping file's JSON: only a regular file of at most `max_bytes` is
+/// read (see [`crate::regular_file`]).
+fn read_json(path: &Path, max_bytes: u64) -> std::result::Result<Value, String> {
+    let cap = Cap {
+        bytes: max_bytes,
+        flag: "--max-mapping-file-bytes",
+    };
+    let (bytes, _) = regular_file::read(path, cap).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// Feeds `--mappings` files to the stubs (through the directory watcher),
+/// and to the resources a file whose top-level object has `"resource"`
+/// (see [`crate::resources`]). A file in a subdirectory belongs to the
+/// service the subdirectory names: its stubs (and resource) match only
+/// that service's requests unless they name another.
 pub struct MappingFiles {
     /// Where their stubs go.
     pub stubs: Arc<Stubs>,
+    /// Where their resource declarations go.
+    pub resources: Arc<crate::resources::Resources>,
     /// The mappings dir.
     pub root: PathBuf,
     /// Whether a subdirectory names the service of its files (`--mappings`)
@@ -82,6 +102,19 @@ pub struct MappingFiles {
 }
 
 impl MappingFiles {
+    /// Declares the resource of the file at `path`, read as `value`; its
+    /// name.
+    fn declare(&self, path: &Path, value: &Value) -> std::result::Result<String, String> {
+        let limits = *self.resources.limits();
+        let decl = crate::resources::parse(value, self.service_of(path), &limits)
+            .map_err(|e| format!("{}: {}", e.pointer, e.title))?;
+        let name = decl.name.to_string();
+        self.resources
+            .declare(decl, crate::resources::Origin::File(path.to_owned()))
+            .map_err(|e| format!("{}: {}", e.pointer, e.title))?;
+        Ok(name)
+    }
+
     /// The service of a file at `path`: its first directory below the root.
     fn service_of<'a>(&self, path: &'a Path) -> Option<&'a str> {
         if !self.dirs_are_services {
@@ -116,20 +149,32 @@ impl crate::watch::WatchTarget for MappingFiles {
                 self.stubs.remove_file(path);
                 tracing::info!(file = %path.display(), "mapping file removed; its stubs are gone");
             }
+            if self.resources.remove_file(path) {
+                tracing::info!(file = %path.display(), "mapping file removed; its resource is gone");
+            }
             return;
         }
-        match self
-            .stubs
-            .load_file(path, self.service_of(path), self.max_file_bytes)
-        {
-            Ok(n) => tracing::info!(file = %path.display(), stubs = n, "mapping file loaded"),
-            Err(e) => {
-                tracing::warn!(file = %path.display(), "mapping file refused: {e}; its previous stubs stay")
+        let loaded = read_json(path, self.max_file_bytes).and_then(|value| {
+            if value.get("resource").is_some() {
+                self.declare(path, &value).map(|name| {
+                    self.stubs.remove_file(path);
+                    tracing::info!(file = %path.display(), resource = %name, "mapping file loaded");
+                })
+            } else {
+                let n = self.stubs.load_value(path, &value, self.service_of(path))?;
+                self.resources.remove_file(path);
+                tracing::info!(file = %path.display(), stubs = n, "mapping file loaded");
+                Ok(())
             }
+        });
+        if let Err(e) = loaded {
+            tracing::warn!(file = %path.display(), "mapping file refused: {e}; what it held before stays");
         }
     }
 
     fn known_files(&self) -> Vec<PathBuf> {
-        self.stubs.files()
+        let mut files = self.stubs.files();
+        files.extend(self.resources.files());
+        files
     }
 }

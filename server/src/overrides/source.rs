@@ -104,6 +104,10 @@ impl Source for Armed {
         if !o.needs_base() {
             return Reply::Now(overridden(o.apply(Plan::empty(StatusCode::OK))));
         }
+        // What answers next only makes the answer the override changes.
+        asked
+            .overridden
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         Reply::Change(Box::new(move |base: Answer| overridden(o.apply(base.plan))))
     }
 }

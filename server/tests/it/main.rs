@@ -31,6 +31,7 @@ mod matchers;
 mod memory;
 mod proxy_record;
 mod python_client;
+mod resources;
 mod scopes;
 mod sdk_plugin;
 mod slow_readers;
