@@ -58,14 +58,40 @@ pub(crate) enum WriteError {
     Full(Full),
 }
 
-/// The items of one state.
+/// Items shared between states: a seed, or what an admin `PUT` stored.
+/// Never changed once made; states record their changes next to it.
+#[derive(Debug, Default)]
+struct Layer {
+    items: Vec<Arc<Item>>,
+    ids: HashMap<Arc<str>, usize>,
+}
+
+impl Layer {
+    fn of(items: Vec<Arc<Item>>) -> Layer {
+        let ids = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.id.clone(), i))
+            .collect();
+        Layer { items, ids }
+    }
+}
+
+/// The items of one state: a shared layer (the seed) and this state's
+/// changes to it, so that copying a state (a scope's first write) copies
+/// no item and no index — a scope costs what it writes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Collection {
-    /// By insertion number: the order lists answer in.
-    items: BTreeMap<u64, Arc<Item>>,
-    /// Insertion number by id.
-    ids: HashMap<Arc<str>, u64>,
+    /// The shared items.
+    base: Arc<Layer>,
+    /// Items of the layer replaced (`Some`) or removed (`None`).
+    changed: HashMap<Arc<str>, Option<Arc<Item>>>,
+    /// Items added, by insertion number: after the layer's, in order.
+    added: BTreeMap<u64, Arc<Item>>,
+    /// Insertion number of each added item, by id.
+    added_ids: HashMap<Arc<str>, u64>,
     next: u64,
+    len: usize,
     /// The JSON bytes of all items.
     bytes: usize,
     /// The JSON bytes of the items not from the seed.
@@ -75,17 +101,31 @@ pub(crate) struct Collection {
 impl Collection {
     /// A seed of `items` (ids unique; the caller checked the caps).
     pub fn seed(items: Vec<Item>) -> Collection {
-        let mut c = Collection::default();
-        for mut item in items {
-            item.seeded = true;
-            c.put_new(Arc::new(item));
+        let items = items
+            .into_iter()
+            .map(|mut item| {
+                item.seeded = true;
+                Arc::new(item)
+            })
+            .collect();
+        Collection::of_layer(items)
+    }
+
+    fn of_layer(items: Vec<Arc<Item>>) -> Collection {
+        let bytes = items.iter().map(|i| i.bytes()).sum();
+        let own = items.iter().map(|i| i.own_bytes()).sum();
+        Collection {
+            len: items.len(),
+            bytes,
+            own,
+            base: Arc::new(Layer::of(items)),
+            ..Collection::default()
         }
-        c
     }
 
     /// How many items.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.len
     }
 
     /// The JSON bytes of all items.
@@ -100,62 +140,90 @@ impl Collection {
 
     /// The item with `id`.
     pub fn get(&self, id: &str) -> Option<&Arc<Item>> {
-        self.ids.get(id).and_then(|n| self.items.get(n))
+        if let Some(n) = self.added_ids.get(id) {
+            return self.added.get(n);
+        }
+        match self.changed.get(id) {
+            Some(changed) => changed.as_ref(),
+            None => self.base.ids.get(id).and_then(|i| self.base.items.get(*i)),
+        }
     }
 
-    /// Every item, in order.
+    /// Every item, in order: the layer's (as changed), then those added.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Item>> {
-        self.items.values()
+        let unchanged = self.changed.is_empty();
+        self.base
+            .items
+            .iter()
+            .filter_map(move |item| {
+                if unchanged {
+                    return Some(item);
+                }
+                match self.changed.get(&item.id) {
+                    Some(changed) => changed.as_ref(),
+                    None => Some(item),
+                }
+            })
+            .chain(self.added.values())
     }
 
     /// Adds `item`, last.
     pub fn insert(&mut self, item: Item, budget: &Budget) -> Result<Arc<Item>, WriteError> {
-        if self.ids.contains_key(&item.id) {
+        if self.get(&item.id).is_some() {
             return Err(WriteError::Duplicate(item.id));
         }
         budget
-            .check(self.len() + 1, self.bytes + item.bytes())
+            .check(self.len + 1, self.bytes + item.bytes())
             .map_err(WriteError::Full)?;
         budget.reserve(item.own_bytes()).map_err(WriteError::Full)?;
         let item = Arc::new(item);
-        self.put_new(item.clone());
+        let n = self.next;
+        self.next += 1;
+        self.added_ids.insert(item.id.clone(), n);
+        self.added.insert(n, item.clone());
+        self.counted(None, Some(&item));
         Ok(item)
     }
 
     /// Replaces the item of the same id, in its place.
     pub fn replace(&mut self, item: Item, budget: &Budget) -> Result<Arc<Item>, WriteError> {
-        let Some(&n) = self.ids.get(&item.id) else {
-            return Err(WriteError::NotFound(item.id));
-        };
-        let Some(old) = self.items.get(&n).cloned() else {
+        let Some(old) = self.get(&item.id).cloned() else {
             return Err(WriteError::NotFound(item.id));
         };
         budget
-            .check(self.len(), self.bytes - old.bytes() + item.bytes())
+            .check(self.len, self.bytes - old.bytes() + item.bytes())
             .map_err(WriteError::Full)?;
         budget.reserve(item.own_bytes()).map_err(WriteError::Full)?;
         budget.release(old.own_bytes());
-        self.bytes = self.bytes - old.bytes() + item.bytes();
-        self.own = self.own - old.own_bytes() + item.own_bytes();
         let item = Arc::new(item);
-        self.items.insert(n, item.clone());
+        match self.added_ids.get(&item.id) {
+            Some(n) => {
+                self.added.insert(*n, item.clone());
+            }
+            None => {
+                self.changed.insert(item.id.clone(), Some(item.clone()));
+            }
+        }
+        self.counted(Some(&old), Some(&item));
         Ok(item)
     }
 
     /// Removes the item with `id`.
     pub fn remove(&mut self, id: &str, budget: &Budget) -> Result<Arc<Item>, WriteError> {
-        let n = self
-            .ids
-            .remove(id)
-            .ok_or_else(|| WriteError::NotFound(Arc::from(id)))?;
-        let item = self
-            .items
-            .remove(&n)
-            .ok_or_else(|| WriteError::NotFound(Arc::from(id)))?;
-        self.bytes -= item.bytes();
-        self.own -= item.own_bytes();
-        budget.release(item.own_bytes());
-        Ok(item)
+        let Some(old) = self.get(id).cloned() else {
+            return Err(WriteError::NotFound(Arc::from(id)));
+        };
+        match self.added_ids.remove(id) {
+            Some(n) => {
+                self.added.remove(&n);
+            }
+            None => {
+                self.changed.insert(old.id.clone(), None);
+            }
+        }
+        budget.release(old.own_bytes());
+        self.counted(Some(&old), None);
+        Ok(old)
     }
 
     /// Every item replaced by `items` (ids unique: the caller checked).
@@ -164,22 +232,31 @@ impl Collection {
         budget.check(items.len(), bytes).map_err(WriteError::Full)?;
         let own: usize = items.iter().map(Item::own_bytes).sum();
         budget.reserve(own).map_err(WriteError::Full)?;
-        self.clear(budget);
-        for item in items {
-            self.put_new(Arc::new(item));
-        }
+        budget.release(self.own);
+        *self = Collection::of_layer(items.into_iter().map(Arc::new).collect());
         Ok(())
     }
 
     /// Every item gone; how many there were.
     pub fn clear(&mut self, budget: &Budget) -> usize {
-        let n = self.len();
+        let n = self.len;
         budget.release(self.own);
-        *self = Collection {
-            next: self.next,
-            ..Collection::default()
-        };
+        *self = Collection::default();
         n
+    }
+
+    /// Counts `new` in and `old` out.
+    fn counted(&mut self, old: Option<&Item>, new: Option<&Item>) {
+        if let Some(old) = old {
+            self.len -= 1;
+            self.bytes -= old.bytes();
+            self.own -= old.own_bytes();
+        }
+        if let Some(new) = new {
+            self.len += 1;
+            self.bytes += new.bytes();
+            self.own += new.own_bytes();
+        }
     }
 
     /// The items whose top-level fields equal the filters' values (all of
@@ -194,15 +271,6 @@ impl Collection {
                 .iter()
                 .all(|(field, wanted)| item.value.get(field).is_some_and(|v| same_text(v, wanted)))
         })
-    }
-
-    fn put_new(&mut self, item: Arc<Item>) {
-        let n = self.next;
-        self.next += 1;
-        self.bytes += item.bytes();
-        self.own += item.own_bytes();
-        self.ids.insert(item.id.clone(), n);
-        self.items.insert(n, item);
     }
 }
 
@@ -265,6 +333,40 @@ mod tests {
             total.load(std::sync::atomic::Ordering::Relaxed),
             c.own_bytes()
         );
+        c.clear(&budget);
+        assert_eq!(total.load(std::sync::atomic::Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_copy_of_a_seed_shares_its_items_and_keeps_its_own_changes() {
+        let total = AtomicUsize::new(0);
+        let limits = Limits::default();
+        let budget = Budget::new(&limits, &total);
+        let seed = Collection::seed(vec![item(json!({"id": "1"})), item(json!({"id": "2"}))]);
+        let mut mine = seed.clone();
+        assert!(Arc::ptr_eq(&seed.base, &mine.base));
+        mine.replace(item(json!({"id": "1", "x": 1})), &budget)
+            .expect("replaced");
+        mine.remove("2", &budget).expect("removed");
+        mine.insert(item(json!({"id": "2", "again": true})), &budget)
+            .expect("added again, last");
+        mine.insert(item(json!({"id": "3"})), &budget)
+            .expect("added");
+        let ids: Vec<&str> = mine.iter().map(|i| &*i.id).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(mine.get("1").map(|i| i.value.contains_key("x")), Some(true));
+        assert_eq!(
+            mine.get("2").map(|i| i.value.contains_key("again")),
+            Some(true)
+        );
+        assert_eq!(mine.len(), 3);
+        assert_eq!(seed.iter().count(), 2);
+        assert!(seed.get("1").is_some_and(|i| !i.value.contains_key("x")));
+        assert_eq!(
+            total.load(std::sync::atomic::Ordering::Relaxed),
+            mine.own_bytes()
+        );
+        assert_eq!(mine.bytes(), mine.iter().map(|i| i.bytes()).sum::<usize>());
     }
 
     #[test]

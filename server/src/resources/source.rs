@@ -177,7 +177,15 @@ impl FromResources {
             return change(&mut copy, &budget).map_err(Failure::from);
         }
         let budget = self.resources.budget();
+        let had_own = states.per_scope.has_own(scope_name);
         let done = change(states.per_scope.view_mut(scope_name), &budget);
+        if done.is_err()
+            && !had_own
+            && let Some(s) = scope_name
+        {
+            // A refused first write leaves no copy behind.
+            states.per_scope.drop_scope(s);
+        }
         drop(states);
         if let Some(s) = scope {
             self.scope_activity.touch(s);

@@ -97,3 +97,23 @@ async fn a_seed_past_the_caps_is_refused_at_declaration() {
     r.assert_invalid_at("/resource/seed");
     assert!(r.text().contains("--max-resource-items"), "{}", r.text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_first_write_leaves_the_scope_without_a_copy_of_its_own() {
+    let (_server, admin) = with(orders(), |c| c.max_resource_items = 2).await;
+    let r = call(
+        &admin,
+        Method::POST,
+        "/orders",
+        Some("new"),
+        r#"{"id": "3"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 507);
+    let listed = admin.get("/__admin/resources").await.json();
+    assert_eq!(
+        listed["resources"][0]["items"]["scopes"],
+        json!({}),
+        "{listed}"
+    );
+}
