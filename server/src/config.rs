@@ -235,7 +235,7 @@ impl Default for Config {
 
 impl Config {
     /// The caps on declared resources.
-    pub fn resource_limits(&self) -> crate::resources::Limits {
+    pub(crate) fn resource_limits(&self) -> crate::resources::Limits {
         crate::resources::Limits {
             max_items: self.max_resource_items,
             max_bytes: self.max_resource_bytes,

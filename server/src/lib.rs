@@ -61,7 +61,7 @@ pub(crate) mod webhooks;
 // Stateful answers: declared resources and the Kubernetes API, their state
 // kept per scope.
 pub(crate) mod per_scope;
-pub mod resources;
+pub(crate) mod resources;
 
 // Plugins and the files behind plugins and stubs.
 pub(crate) mod body_files;

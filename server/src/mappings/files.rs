@@ -84,7 +84,7 @@ fn read_json(path: &Path, max_bytes: u64) -> std::result::Result<Value, String> 
 
 /// Feeds `--mappings` files to the stubs (through the directory watcher),
 /// and to the resources a file whose top-level object has `"resource"`
-/// (see [`crate::resources`]). A file in a subdirectory belongs to the
+/// (`docs/stateful.md`). A file in a subdirectory belongs to the
 /// service the subdirectory names: its stubs (and resource) match only
 /// that service's requests unless they name another.
 pub struct MappingFiles {

@@ -193,8 +193,9 @@ impl Collection {
         budget
             .check(self.len, self.bytes - old.bytes() + item.bytes())
             .map_err(WriteError::Full)?;
-        budget.reserve(item.own_bytes()).map_err(WriteError::Full)?;
-        budget.release(old.own_bytes());
+        budget
+            .change(old.own_bytes(), item.own_bytes())
+            .map_err(WriteError::Full)?;
         let item = Arc::new(item);
         match self.added_ids.get(&item.id) {
             Some(n) => {
@@ -231,8 +232,7 @@ impl Collection {
         let bytes: usize = items.iter().map(Item::bytes).sum();
         budget.check(items.len(), bytes).map_err(WriteError::Full)?;
         let own: usize = items.iter().map(Item::own_bytes).sum();
-        budget.reserve(own).map_err(WriteError::Full)?;
-        budget.release(self.own);
+        budget.change(self.own, own).map_err(WriteError::Full)?;
         *self = Collection::of_layer(items.into_iter().map(Arc::new).collect());
         Ok(())
     }

@@ -129,6 +129,17 @@ impl<'a> Budget<'a> {
             })
     }
 
+    /// Charges `new` bytes in place of `old`: only the growth is checked
+    /// against the cap.
+    pub fn change(&self, old: usize, new: usize) -> Result<(), Full> {
+        if new > old {
+            self.reserve(new - old)
+        } else {
+            self.release(old - new);
+            Ok(())
+        }
+    }
+
     /// Gives `bytes` back to the total.
     pub fn release(&self, bytes: usize) {
         if bytes > 0 {

@@ -80,6 +80,10 @@ async fn past_max_resource_total_bytes_writes_in_any_scope_are_507_until_a_scope
     assert_eq!(r.json()["flag"], "--max-resource-total-bytes");
     assert_eq!(ids(&admin, "/orders", Some("c")).await, ["1", "2"]);
     assert_eq!(ids(&admin, "/orders", Some("a")).await, ["1", "2", "a1"]);
+    // At the cap, an item replaced by one of the same size still fits.
+    let same = json!({"note": "q".repeat(100)}).to_string();
+    let r = call(&admin, Method::PUT, "/orders/b1", Some("b"), &same).await;
+    assert_eq!(r.status, 200, "{}", r.text());
     admin.delete("/__admin/scopes/a").await;
     assert_eq!(
         call(&admin, Method::POST, "/orders", Some("c"), &item("c1"))
