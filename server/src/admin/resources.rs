@@ -237,7 +237,7 @@ async fn replace_items(
                 other => ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Some(at),
-                    format!("{other:?}"),
+                    other.to_string(),
                 ),
             })?;
     }
@@ -261,6 +261,11 @@ async fn empty_items(
     let budget = app.resources.budget();
     let removed = {
         let mut states = lock(&r.states);
+        if states.retired {
+            return Err(ApiError::not_found(format!(
+                "resource {name:?} is no longer declared"
+            )));
+        }
         states.per_scope.view_mut(scope.as_deref()).clear(&budget)
     };
     if let Some(s) = &scope {

@@ -77,6 +77,16 @@ impl Layer {
     }
 }
 
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::NotFound(id) => write!(f, "no item with id {id:?}"),
+            WriteError::Duplicate(id) => write!(f, "an item with id {id:?} already exists"),
+            WriteError::Full(full) => f.write_str(&full.message),
+        }
+    }
+}
+
 /// The items of one state: a shared layer (the seed) and this state's
 /// changes to it, so that copying a state (a scope's first write) copies
 /// no item and no index — a scope costs what it writes.
