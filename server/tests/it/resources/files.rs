@@ -140,3 +140,25 @@ async fn a_resource_of_a_service_answers_through_the_alias_and_the_prefix_only()
         "the resource's service is listed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_resource_file_is_served_through_its_service() {
+    let page = std::fs::read_to_string(testkit::workspace_root().join("docs/stateful.md"))
+        .expect("docs/stateful.md");
+    let sample = page
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a JSON sample in docs/stateful.md");
+    let dir = tempfile::tempdir().expect("a mappings dir");
+    std::fs::write(dir.path().join("orders.json"), sample).expect("the sample as a file");
+    let mappings = dir.path().to_owned();
+    let server = serve(&[], |c| c.mappings = Some(mappings)).await;
+    let admin = Admin::new(&server);
+    let r = admin
+        .mock(Method::GET, "/orders?status=open", &[("host", "shop")], "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["total"], 1);
+    assert_eq!(r.json()["items"][0]["id"], "1");
+}
