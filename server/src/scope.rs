@@ -150,8 +150,8 @@ pub fn of_admin_request(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// When each scope that holds stubs or overrides was last used, so that
-/// idle ones can be removed. Scopes only requests carry are not tracked
+/// When each scope that holds stubs, overrides or writes to declared
+/// resources was last used, so that idle ones can be removed. Scopes only requests carry are not tracked
 /// (their journal entries go with the journal's own bounds).
 #[derive(Default)]
 pub struct Activity {
