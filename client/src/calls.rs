@@ -435,6 +435,78 @@ macro_rules! client_calls {
                     self.run($crate::ops::close_stream(id.as_ref()))$($aw)*
                 }
 
+                /// Declares a resource at run time (`POST /__admin/resources`; see
+                /// `docs/stateful.md`): the server then answers `GET`, `POST`, `PUT`,
+                /// `PATCH` and `DELETE` on its path, keeping what is written per scope.
+                /// `declaration` is a mapping file's `{"resource": {...}}` or its inner
+                /// object; declaring a name again replaces that resource.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// use serde_json::json;
+                /// server
+                ///     .declare_resource(json!({"name": "orders", "path": "/orders", "service": "shop",
+                ///                              "seed": [{"id": "1", "status": "open"}]}))
+                ///     .await?;
+                /// // The app's `POST http://shop/orders` is stored; `GET http://shop/orders` lists it.
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn declare_resource(
+                    &self,
+                    declaration: serde_json::Value,
+                ) -> $crate::Result<()> {
+                    self.run($crate::ops::declare_resource(declaration))$($aw)*
+                }
+
+                /// The items of resource `name` that requests of no scope see
+                /// (`GET /__admin/resources/{name}`); [`Scope::resource_items`](crate::Scope::resource_items)
+                /// for a scope's.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let orders = server.resource_items("orders").await?;
+                /// assert!(orders.iter().any(|o| o["status"] == "paid"));
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn resource_items(
+                    &self,
+                    name: &str,
+                ) -> $crate::Result<Vec<serde_json::Value>> {
+                    self.run($crate::ops::resource_items(name, None))$($aw)*
+                }
+
+                /// Replaces the items of resource `name` that requests of no scope see
+                /// (`PUT /__admin/resources/{name}`; ids generated where missing);
+                /// gives them as stored.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// use serde_json::json;
+                /// let stored = server.set_resource_items("orders", vec![json!({"status": "open"})]).await?;
+                /// assert!(stored[0]["id"].is_string());
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn set_resource_items(
+                    &self,
+                    name: &str,
+                    items: Vec<serde_json::Value>,
+                ) -> $crate::Result<Vec<serde_json::Value>> {
+                    self.run($crate::ops::set_resource_items(name, items, None))$($aw)*
+                }
+
+                /// Empties resource `name` for requests of no scope (the seed
+                /// included, until a reset; `DELETE /__admin/resources/{name}`);
+                /// gives how many items went.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let removed = server.empty_resource("orders").await?;
+                /// # let _ = removed; Ok(()) }
+                /// ```
+                pub $($async)? fn empty_resource(&self, name: &str) -> $crate::Result<u64> {
+                    self.run($crate::ops::empty_resource(name, None))$($aw)*
+                }
+
                 /// Everything back to the start: stubs back to the server's mapping
                 /// files, journal cleared, overrides disarmed, scenarios reset, open
                 /// streams closed.
@@ -685,6 +757,55 @@ macro_rules! client_calls {
                 pub $($async)? fn close_streams(&self) -> $crate::Result<u64> {
                     let scope = Some(self.checked()?);
                     self.client.run($crate::ops::close_streams(scope))$($aw)*
+                }
+
+                /// The items of resource `name` that this scope's requests see: the
+                /// seed plus the scope's own writes (`GET
+                /// /__admin/resources/{name}?scope=`).
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// let mine = server.scope("test-42").resource_items("orders").await?;
+                /// # let _ = mine; Ok(()) }
+                /// ```
+                pub $($async)? fn resource_items(
+                    &self,
+                    name: &str,
+                ) -> $crate::Result<Vec<serde_json::Value>> {
+                    let scope = Some(self.checked()?);
+                    self.client.run($crate::ops::resource_items(name, scope))$($aw)*
+                }
+
+                /// Replaces what this scope's requests see of resource `name`; gives
+                /// the items as stored. Other scopes keep theirs.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// use serde_json::json;
+                /// let test = server.scope("test-42");
+                /// test.set_resource_items("orders", vec![json!({"id": "7", "status": "paid"})]).await?;
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn set_resource_items(
+                    &self,
+                    name: &str,
+                    items: Vec<serde_json::Value>,
+                ) -> $crate::Result<Vec<serde_json::Value>> {
+                    let scope = Some(self.checked()?);
+                    self.client.run($crate::ops::set_resource_items(name, items, scope))$($aw)*
+                }
+
+                /// Empties resource `name` for this scope's requests (the seed
+                /// included, until the scope is reset); gives how many items went.
+                ///
+                /// ```no_run
+                /// # async fn demo(server: fake_servicer_client::Client) -> fake_servicer_client::Result<()> {
+                /// server.scope("test-42").empty_resource("orders").await?;
+                /// # Ok(()) }
+                /// ```
+                pub $($async)? fn empty_resource(&self, name: &str) -> $crate::Result<u64> {
+                    let scope = Some(self.checked()?);
+                    self.client.run($crate::ops::empty_resource(name, scope))$($aw)*
                 }
 
                 /// Removes this scope's stubs, overrides and journal entries and closes

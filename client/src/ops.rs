@@ -369,6 +369,64 @@ pub(crate) fn close_stream(id: &str) -> Op<()> {
     )
 }
 
+/// Declares a resource (`POST /__admin/resources`): `declaration` is the
+/// `{"resource": {...}}` object of a mapping file, or its inner object.
+pub(crate) fn declare_resource(declaration: Value) -> Op<()> {
+    let body = if declaration.get("resource").is_some() {
+        declaration
+    } else {
+        serde_json::json!({ "resource": declaration })
+    };
+    op(
+        Call::new(Method::POST, "/__admin/resources").json(body),
+        &[200, 201],
+        Box::new(|_| Ok(())),
+    )
+}
+
+/// The path of a resource's admin calls.
+fn resource_path(name: &str) -> String {
+    format!("/__admin/resources/{}", scope::encoded(name))
+}
+
+/// The items requests of `scope` (none: no scope) see in a resource.
+pub(crate) fn resource_items(name: &str, scope: Option<&str>) -> Op<Vec<Value>> {
+    op(
+        Call::new(Method::GET, resource_path(name)).in_scope(scope),
+        &[200],
+        Box::new(|a| list(a, "items")),
+    )
+}
+
+/// Replaces the items requests of `scope` see; answers them as stored.
+pub(crate) fn set_resource_items(
+    name: &str,
+    items: Vec<Value>,
+    scope: Option<&str>,
+) -> Op<Vec<Value>> {
+    op(
+        Call::new(Method::PUT, resource_path(name))
+            .json(serde_json::json!({ "items": items }))
+            .in_scope(scope),
+        &[200],
+        Box::new(|a| list(a, "items")),
+    )
+}
+
+/// Empties what requests of `scope` see; answers how many items went.
+pub(crate) fn empty_resource(name: &str, scope: Option<&str>) -> Op<u64> {
+    op(
+        Call::new(Method::DELETE, resource_path(name)).in_scope(scope),
+        &[200],
+        Box::new(|a| {
+            json_of(a)?
+                .get("removed")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| "no `removed` count".to_owned())
+        }),
+    )
+}
+
 /// Arms a next-request override: a request to the service's path carrying
 /// the override headers.
 pub(crate) fn arm(arming: Arming) -> Op<()> {

@@ -4,6 +4,7 @@
 
 mod blocking;
 mod client;
+mod resources;
 mod scopes;
 mod streams;
 mod testcontainers;
