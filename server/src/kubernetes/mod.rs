@@ -16,6 +16,7 @@ pub(crate) mod patch;
 pub(crate) mod selectors;
 pub(crate) mod status;
 pub(crate) mod store;
+pub(crate) mod table;
 pub(crate) mod watch;
 
 use crate::{
@@ -174,9 +175,11 @@ impl Api {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/json");
+        let accept = asked.req.headers.get(http::header::ACCEPT);
+        let table = table::wanted(accept.and_then(|v| v.to_str().ok()));
         match verb {
-            "watch" => self.watch(asked, at, query),
-            "list" => self.list(scope, at, query),
+            "watch" => self.watch(asked, at, query, table),
+            "list" => self.list(scope, at, query, table),
             "get" => {
                 let store = crate::sync::lock(&self.store);
                 let key = self.key(at);
@@ -185,6 +188,13 @@ impl Api {
                     .get(&key)
                     .cloned()
                     .ok_or_else(|| Failure::not_found(&kind.qualified(), &key.2))?;
+                if table {
+                    let meta = json!({"resourceVersion": store.rv().to_string()});
+                    return Ok(Plan::json(
+                        StatusCode::OK,
+                        &table::of(kind, [&*object], meta),
+                    ));
+                }
                 Ok(Plan::json(StatusCode::OK, &object))
             }
             "create" => {
@@ -236,7 +246,13 @@ impl Api {
     }
 
     /// `GET` of a collection.
-    fn list(&self, scope: Option<&Arc<str>>, at: &At, query: &Query) -> Result<Plan, Failure> {
+    fn list(
+        &self,
+        scope: Option<&Arc<str>>,
+        at: &At,
+        query: &Query,
+        table: bool,
+    ) -> Result<Plan, Failure> {
         let kind = self.kinds.get(at.kind);
         let (labels, fields) = query.selectors()?;
         let after = match &query.continue_token {
@@ -263,6 +279,12 @@ impl Api {
             metadata["continue"] = json!(encode_continue(ns, name));
             metadata["remainingItemCount"] = json!(remaining);
         }
+        if table {
+            return Ok(Plan::json(
+                StatusCode::OK,
+                &table::of(kind, &items, metadata),
+            ));
+        }
         Ok(Plan::json(
             StatusCode::OK,
             &json!({
@@ -275,7 +297,13 @@ impl Api {
     }
 
     /// A watch: what it missed, then each change, as a live stream.
-    fn watch(&self, asked: &Asked<'_>, at: &At, query: &Query) -> Result<Plan, Failure> {
+    fn watch(
+        &self,
+        asked: &Asked<'_>,
+        at: &At,
+        query: &Query,
+        table: bool,
+    ) -> Result<Plan, Failure> {
         let (labels, mut fields) = query.selectors()?;
         if let Some(name) = &at.name {
             fields = Fields::parse(&format!("metadata.name={name}"))?;
@@ -287,6 +315,7 @@ impl Api {
             labels,
             fields,
             timeout: query.timeout,
+            table: table.then(|| self.kinds.get(at.kind).clone()),
         };
         let from = match query.resource_version.as_deref() {
             None | Some("") | Some("0") => None,
@@ -309,13 +338,13 @@ impl Api {
             Some(rv) => store
                 .since(scope, rv)
                 .filter(|e| spec.sees_event(e))
-                .map(|e| Item::Json(e.to_json()))
+                .map(|e| Item::Json(spec.render(e.what, &e.object, e.rv)))
                 .collect(),
             None => store
                 .view(scope)
                 .list(at.kind, at.namespace.as_deref(), None)
                 .filter(|(_, o)| spec.sees(scope, at.kind, o))
-                .map(|(_, o)| Item::Json(json!({"type": "ADDED", "object": &**o})))
+                .map(|(_, o)| Item::Json(spec.render("ADDED", o, 0)))
                 .collect(),
         };
         let up_to = store.rv();

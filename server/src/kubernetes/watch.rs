@@ -31,6 +31,8 @@ pub(crate) struct Spec {
     pub fields: Fields,
     /// `timeoutSeconds`: the watch ends after it.
     pub timeout: Option<Duration>,
+    /// Objects sent as one-row tables of this kind (kubectl's `get -w`).
+    pub table: Option<super::kinds::Kind>,
 }
 
 impl Spec {
@@ -46,6 +48,21 @@ impl Spec {
             })
             && self.labels.matches(object)
             && self.fields.matches(object)
+    }
+
+    /// An event as this watch sends it: `what` happened to `object` (at
+    /// `rv`; 0: the list's own version is not known).
+    pub fn render(&self, what: &str, object: &Value, rv: u64) -> Value {
+        match &self.table {
+            Some(kind) => {
+                let meta = match rv {
+                    0 => serde_json::json!({}),
+                    rv => serde_json::json!({"resourceVersion": rv.to_string()}),
+                };
+                serde_json::json!({"type": what, "object": super::table::of(kind, [object], meta)})
+            }
+            None => serde_json::json!({"type": what, "object": object}),
+        }
     }
 
     /// Whether `event` is one this watch sees.
@@ -113,7 +130,7 @@ impl Watchers {
         let missed: Vec<Item> = history(pending.sent_up_to)
             .into_iter()
             .filter(|e| pending.spec.sees_event(e))
-            .map(|e| Item::Json(e.to_json()))
+            .map(|e| Item::Json(pending.spec.render(e.what, &e.object, e.rv)))
             .collect();
         if !missed.is_empty() && self.streams.push_to(open, &missed).is_err() {
             return;
@@ -137,7 +154,8 @@ impl Watchers {
     /// forgotten.
     pub fn send(&mut self, event: &Event) {
         let streams = &self.streams;
-        let mut item = None;
+        // Rendered once for the plain watches.
+        let mut plain = None;
         self.live.retain(|w| {
             let Some(open) = w.open.upgrade() else {
                 return false;
@@ -145,7 +163,15 @@ impl Watchers {
             if !w.spec.sees_event(event) {
                 return true;
             }
-            let item = item.get_or_insert_with(|| [Item::Json(event.to_json())]);
+            if w.spec.table.is_some() {
+                let item = [Item::Json(w.spec.render(
+                    event.what,
+                    &event.object,
+                    event.rv,
+                ))];
+                return streams.push_to(&open, &item).is_ok();
+            }
+            let item = plain.get_or_insert_with(|| [Item::Json(event.to_json())]);
             streams.push_to(&open, item).is_ok()
         });
     }

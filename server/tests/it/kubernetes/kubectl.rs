@@ -292,3 +292,26 @@ async fn kubectl_talks_to_the_api_over_https_with_the_generated_ca() {
     let ran = kubectl(&url, &["--token", "fake", "get", "pods"], None).await;
     assert!(!ran.ok && ran.stderr.contains("certificate"), "{ran:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_prints_the_api_servers_columns() {
+    let server = k8s(|_| {}).await;
+    let url = base(&server);
+    kubectl_ok(&url, &["apply", "-f", "-"], Some(POD)).await;
+    let out = kubectl_ok(&url, &["get", "pods"], None).await;
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines[0],
+        vec!["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        "{out}"
+    );
+    assert_eq!(lines[1][..4], ["web", "0/1", "Pending", "0"], "{out}");
+    let out = kubectl_ok(&url, &["get", "namespaces"], None).await;
+    assert!(
+        out.starts_with("NAME") && out.contains("kube-system") && out.contains("Active"),
+        "{out}"
+    );
+}
