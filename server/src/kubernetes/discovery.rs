@@ -156,6 +156,7 @@ pub fn openapi_group_version(kinds: &Kinds, group: &str, version: &str) -> Optio
         let mut types = vec![
             "application/json-patch+json",
             "application/merge-patch+json",
+            "application/apply-patch+yaml",
         ];
         if k.builtin {
             types.push("application/strategic-merge-patch+json");

@@ -216,6 +216,9 @@ impl Api {
                     ));
                 }
                 self.touch(scope);
+                if how == patch::PatchKind::Apply {
+                    return self.apply(scope, at, body);
+                }
                 self.update(scope, at, Change::Patch(how, body))
             }
             "delete" => {
@@ -547,6 +550,45 @@ impl Api {
         }
         let stored = store.put(scope, key, next, "MODIFIED")?;
         Ok(Plan::json(StatusCode::OK, &stored))
+    }
+
+    /// Server-side apply: `body` (the object, as JSON) created when
+    /// missing, else merged in (strategic for the built-ins).
+    fn apply(&self, scope: Option<&Arc<str>>, at: &At, body: &[u8]) -> Result<Plan, Failure> {
+        let kind = self.kinds.get(at.kind);
+        let object: Value = serde_json::from_slice(body).map_err(|e| {
+            Failure::unsupported_media_type(&format!(
+                "server-side apply takes the object as JSON ({e})"
+            ))
+        })?;
+        if !object.is_object() {
+            return Err(Failure::bad_request(
+                "the applied object must be a JSON object",
+            ));
+        }
+        let exists = {
+            let store = crate::sync::lock(&self.store);
+            store.view(scope.map(|s| &**s)).get(&self.key(at)).is_some()
+        };
+        if !exists && at.sub.is_none() {
+            let mut object = object;
+            let name = at.name.clone().unwrap_or_default();
+            metadata(&mut object).insert("name".into(), json!(name));
+            let collection = At {
+                kind: at.kind,
+                namespace: at.namespace.clone(),
+                name: None,
+                sub: None,
+                watch: false,
+            };
+            return self.create(scope, &collection, object);
+        }
+        let how = if kind.builtin {
+            patch::PatchKind::Strategic
+        } else {
+            patch::PatchKind::Merge
+        };
+        self.update(scope, at, Change::Patch(how, body))
     }
 
     /// `DELETE` of an object: the object as deleted. A namespace takes

@@ -17,6 +17,11 @@ pub(crate) enum PatchKind {
     Merge,
     Json,
     Strategic,
+    /// Server-side apply (`application/apply-patch+yaml`, sent as JSON by
+    /// kubectl and client libraries): the object as given is merged in
+    /// (strategic for the built-ins), created when missing; field
+    /// ownership is not tracked.
+    Apply,
 }
 
 impl PatchKind {
@@ -32,6 +37,9 @@ impl PatchKind {
             "application/merge-patch+json" => Some(PatchKind::Merge),
             "application/json-patch+json" => Some(PatchKind::Json),
             "application/strategic-merge-patch+json" => Some(PatchKind::Strategic),
+            "application/apply-patch+yaml" | "application/apply-patch+json" => {
+                Some(PatchKind::Apply)
+            }
             _ => None,
         }
     }
@@ -53,6 +61,9 @@ pub(crate) fn apply(object: &Value, patch: &[u8], kind: PatchKind) -> Result<Val
                 return Err("a merge patch must be a JSON object".to_owned());
             }
             json_patch::merge(&mut out, &patch);
+        }
+        PatchKind::Apply => {
+            return Err("server-side apply is carried out by the caller".to_owned());
         }
         PatchKind::Strategic => {
             let patch: Value = serde_json::from_slice(patch)

@@ -315,3 +315,17 @@ async fn kubectl_get_prints_the_api_servers_columns() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_server_side_creates_then_merges() {
+    let server = k8s(|_| {}).await;
+    let url = base(&server);
+    let out = kubectl_ok(&url, &["apply", "--server-side", "-f", "-"], Some(POD)).await;
+    assert!(out.contains("pod/web serverside-applied"), "{out}");
+    let changed = POD.replace("nginx:1", "nginx:2");
+    kubectl_ok(&url, &["apply", "--server-side", "-f", "-"], Some(&changed)).await;
+    let pod = get_pod(&url, "web").await;
+    assert_eq!(pod["spec"]["containers"][0]["image"], "nginx:2");
+    assert_eq!(pod["spec"]["containers"].as_array().map(Vec::len), Some(1));
+    assert_eq!(pod["metadata"]["generation"], 2);
+}
