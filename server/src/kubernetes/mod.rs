@@ -134,7 +134,7 @@ impl Api {
     }
 
     /// A request for objects.
-    fn objects(&self, asked: &Asked<'_>, at: At) -> Served {
+    fn objects(&self, asked: &Asked<'_>, mut at: At) -> Served {
         let kind = self.kinds.get(at.kind);
         let resource: Arc<str> = Arc::from(kind.plural.as_str());
         let query = Query::of(asked.req.query_params());
@@ -156,6 +156,14 @@ impl Api {
                 );
             }
         };
+        // `dryRun` in the query, or (a delete) in its `DeleteOptions`.
+        at.dry_run = query.dry_run
+            || (*method == Method::DELETE
+                && serde_json::from_slice::<Value>(&asked.req.body).is_ok_and(|o| {
+                    o.get("dryRun")
+                        .and_then(Value::as_array)
+                        .is_some_and(|d| !d.is_empty())
+                }));
         let done = self.verb(asked, &at, &query, verb);
         (done, resource, verb)
     }
@@ -446,7 +454,7 @@ impl Api {
         if view.get(&key).is_some() {
             return Err(Failure::already_exists(&kind.qualified(), &name));
         }
-        let stored = store.put(scope, key, object, "ADDED")?;
+        let stored = store.put(scope, key, object, "ADDED", at.dry_run)?;
         Ok(Plan::json(StatusCode::CREATED, &stored))
     }
 
@@ -548,7 +556,7 @@ impl Api {
                 .unwrap_or(1);
             metadata(&mut next).insert("generation".into(), json!(generation + 1));
         }
-        let stored = store.put(scope, key, next, "MODIFIED")?;
+        let stored = store.put(scope, key, next, "MODIFIED", at.dry_run)?;
         Ok(Plan::json(StatusCode::OK, &stored))
     }
 
@@ -580,6 +588,7 @@ impl Api {
                 name: None,
                 sub: None,
                 watch: false,
+                dry_run: at.dry_run,
             };
             return self.create(scope, &collection, object);
         }
@@ -612,12 +621,12 @@ impl Api {
                 .collect();
             if store.view(scope.map(|s| &**s)).get(&key).is_some() {
                 for k in &inside {
-                    store.remove(scope, k);
+                    store.remove(scope, k, at.dry_run);
                 }
             }
         }
         let gone = store
-            .remove(scope, &key)
+            .remove(scope, &key, at.dry_run)
             .ok_or_else(|| Failure::not_found(&kind.qualified(), &key.2))?;
         Ok(Plan::json(StatusCode::OK, &gone))
     }
@@ -643,7 +652,7 @@ impl Api {
             .collect();
         let items: Vec<Value> = keys
             .iter()
-            .filter_map(|k| store.remove(scope, k))
+            .filter_map(|k| store.remove(scope, k, at.dry_run))
             .map(|o| (*o).clone())
             .collect();
         Ok(Plan::json(
@@ -711,6 +720,8 @@ struct At {
     sub: Option<String>,
     /// An old-style `/watch/` path.
     watch: bool,
+    /// `dryRun=All`: answered as if done, nothing changed.
+    dry_run: bool,
 }
 
 /// Reads a service-relative path.
@@ -768,6 +779,7 @@ fn parse(kinds: &Kinds, rel: &str) -> Result<Target, Failure> {
             name: name.map(|n| (*n).to_owned()),
             sub: sub.map(|s| (*s).to_owned()),
             watch,
+            dry_run: false,
         }))
     };
     match rest {
@@ -802,6 +814,7 @@ struct Query {
     continue_token: Option<String>,
     resource_version: Option<String>,
     timeout: Option<Duration>,
+    dry_run: bool,
 }
 
 impl Query {
@@ -816,6 +829,7 @@ impl Query {
                 "continue" if !v.is_empty() => q.continue_token = Some(v),
                 "resourceVersion" => q.resource_version = Some(v),
                 "timeoutSeconds" => q.timeout = v.parse().ok().map(Duration::from_secs),
+                "dryRun" => q.dry_run = !v.is_empty(),
                 _ => {}
             }
         }

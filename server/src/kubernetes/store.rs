@@ -174,13 +174,14 @@ impl Store {
 
     /// Stores `object` at `key` in `scope` (`what`: `ADDED` or
     /// `MODIFIED`) with the next `resourceVersion`; refused past a cap,
-    /// changing nothing.
+    /// changing nothing. `dry`: checked and answered, not stored.
     pub fn put(
         &mut self,
         scope: Option<&Arc<str>>,
         key: Key,
         mut object: Value,
         what: &'static str,
+        dry: bool,
     ) -> Result<Arc<Value>, Failure> {
         let rv = self.rv + 1;
         object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
@@ -211,6 +212,9 @@ impl Store {
                 ),
             ));
         }
+        if dry {
+            return Ok(Arc::new(object));
+        }
         self.rv = rv;
         let object = Arc::new(object);
         let view = self.state.view_mut(scope.map(|s| &**s));
@@ -221,9 +225,12 @@ impl Store {
     }
 
     /// Removes the object at `key` in `scope`: the object as deleted (its
-    /// `resourceVersion` the deletion's).
-    pub fn remove(&mut self, scope: Option<&Arc<str>>, key: &Key) -> Option<Arc<Value>> {
-        self.state.view(scope.map(|s| &**s)).map.get(key)?;
+    /// `resourceVersion` the deletion's). `dry`: the object, kept.
+    pub fn remove(&mut self, scope: Option<&Arc<str>>, key: &Key, dry: bool) -> Option<Arc<Value>> {
+        let found = self.state.view(scope.map(|s| &**s)).map.get(key)?;
+        if dry {
+            return Some(found.0.clone());
+        }
         let view = self.state.view_mut(scope.map(|s| &**s));
         let (object, size) = view.map.remove(key)?;
         view.bytes -= size;

@@ -329,3 +329,24 @@ async fn kubectl_apply_server_side_creates_then_merges() {
     assert_eq!(pod["spec"]["containers"].as_array().map(Vec::len), Some(1));
     assert_eq!(pod["metadata"]["generation"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_server_dry_runs_and_diff_change_nothing() {
+    let server = k8s(|_| {}).await;
+    let url = base(&server);
+    let out = kubectl_ok(&url, &["apply", "--dry-run=server", "-f", "-"], Some(POD)).await;
+    assert!(out.contains("created (server dry run)"), "{out}");
+    let ran = kubectl(&url, &["get", "pods"], None).await;
+    assert!(ran.stderr.contains("No resources found"), "{ran:?}");
+
+    kubectl_ok(&url, &["apply", "-f", "-"], Some(POD)).await;
+    let changed = POD.replace("nginx:1", "nginx:2");
+    // kubectl diff exits 1 when there is a difference.
+    let ran = kubectl(&url, &["diff", "-f", "-"], Some(&changed)).await;
+    assert!(ran.stdout.contains("+  - image: nginx:2"), "{ran:?}");
+    let out = kubectl_ok(&url, &["delete", "pod", "web", "--dry-run=server"], None).await;
+    assert!(out.contains("(server dry run)"), "{out}");
+    let pod = get_pod(&url, "web").await;
+    assert_eq!(pod["spec"]["containers"][0]["image"], "nginx:1");
+    assert_eq!(pod["metadata"]["generation"], 1);
+}
