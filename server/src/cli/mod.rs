@@ -336,8 +336,8 @@ pub struct Args {
     pub max_kubernetes_bytes: usize,
 
     /// Changes the Kubernetes API keeps for watches from a
-    /// `resourceVersion`; a watch from an older one gets a 410 `Expired`
-    /// event.
+    /// `resourceVersion` (and at most --max-kubernetes-bytes of their
+    /// objects); a watch from an older one gets a 410 `Expired` event.
     #[arg(long, env = "FAKE_SERVICER_KUBERNETES_WATCH_HISTORY", value_name = "N", default_value_t = Config::default().kubernetes_watch_history)]
     pub kubernetes_watch_history: usize,
 

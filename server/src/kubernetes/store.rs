@@ -92,6 +92,8 @@ pub(crate) struct Event {
     /// `ADDED`, `MODIFIED`, `DELETED`.
     pub what: &'static str,
     pub object: Arc<Value>,
+    /// The object's size as JSON.
+    pub size: usize,
 }
 
 impl Event {
@@ -106,6 +108,8 @@ pub(crate) struct Store {
     state: PerScope<Objects>,
     rv: u64,
     history: VecDeque<Arc<Event>>,
+    /// The bytes of the objects the history holds.
+    history_bytes: usize,
     /// The oldest `resourceVersion` a watch may start from: every change
     /// after it is in the history.
     oldest: u64,
@@ -144,6 +148,7 @@ impl Store {
             state: PerScope::new(seed),
             rv,
             history: VecDeque::new(),
+            history_bytes: 0,
             oldest: 0,
             limits,
             watchers,
@@ -220,7 +225,7 @@ impl Store {
         let view = self.state.view_mut(scope.map(|s| &**s));
         view.bytes = bytes;
         view.map.insert(key.clone(), (object.clone(), size));
-        self.record(scope, key.0, what, object.clone());
+        self.record(scope, key.0, what, object.clone(), size);
         Ok(object)
     }
 
@@ -238,18 +243,20 @@ impl Store {
         let mut gone = (*object).clone();
         gone["metadata"]["resourceVersion"] = Value::String(self.rv.to_string());
         let gone = Arc::new(gone);
-        self.record(scope, key.0, "DELETED", gone.clone());
+        self.record(scope, key.0, "DELETED", gone.clone(), size);
         Some(gone)
     }
 
-    /// Notes a change in the history (dropping the oldest past its cap)
-    /// and sends it to the watches that see it.
+    /// Notes a change in the history (dropping the oldest past its caps:
+    /// `--kubernetes-watch-history` changes, `--max-kubernetes-bytes` of
+    /// objects) and sends it to the watches that see it.
     fn record(
         &mut self,
         scope: Option<&Arc<str>>,
         kind: KindId,
         what: &'static str,
         object: Arc<Value>,
+        size: usize,
     ) {
         let event = Arc::new(Event {
             rv: self.rv,
@@ -257,16 +264,17 @@ impl Store {
             kind,
             what,
             object,
+            size,
         });
-        if self.limits.history > 0 {
-            while self.history.len() >= self.limits.history {
-                if let Some(dropped) = self.history.pop_front() {
-                    self.oldest = dropped.rv;
-                }
-            }
-            self.history.push_back(event.clone());
-        } else {
-            self.oldest = self.rv;
+        self.history.push_back(event.clone());
+        self.history_bytes += size;
+        while self.history.len() > self.limits.history || self.history_bytes > self.limits.max_bytes
+        {
+            let Some(dropped) = self.history.pop_front() else {
+                break;
+            };
+            self.history_bytes -= dropped.size;
+            self.oldest = dropped.rv;
         }
         self.watchers.send(&event);
     }
@@ -288,6 +296,7 @@ impl Store {
     pub fn drop_scope(&mut self, scope: &str) {
         self.state.drop_scope(scope);
         self.history.retain(|e| e.scope.as_deref() != Some(scope));
+        self.history_bytes = self.history.iter().map(|e| e.size).sum();
         self.watchers.forget_scope(scope);
     }
 
@@ -296,6 +305,7 @@ impl Store {
     pub fn reset(&mut self) {
         self.state.reset();
         self.history.clear();
+        self.history_bytes = 0;
         self.oldest = self.rv;
         self.watchers.clear();
     }

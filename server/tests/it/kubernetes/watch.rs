@@ -135,3 +135,42 @@ async fn a_single_object_watch_path_sees_that_object_alone() {
         vec![("ADDED".into(), "web".into())]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_history_holds_at_most_the_byte_cap_of_objects() {
+    let server = k8s(|c| c.max_kubernetes_bytes = 4_096).await;
+    let mut big = |name: &str| {
+        let mut p = pod(name, json!({}), "a:1");
+        p["metadata"]["annotations"] = json!({"blob": "x".repeat(1_500)});
+        p
+    };
+    // Three scopes, each well under the cap; together past it.
+    let mut first_rv = String::new();
+    for (i, scope) in ["a", "b", "c"].into_iter().enumerate() {
+        let reply = call(
+            &server,
+            Method::POST,
+            PODS,
+            Some(&big(&format!("p{i}"))),
+            "application/json",
+            Some(scope),
+        )
+        .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        if i == 0 {
+            first_rv = reply.json()["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+    }
+    let before: u64 = first_rv.parse::<u64>().unwrap() - 1;
+    let mut watch = Watch::open(
+        &server,
+        &format!("{PODS}?watch=true&resourceVersion={before}"),
+        Some("a"),
+    )
+    .await;
+    let events = watch.read_to_end().await;
+    assert_eq!(events[0]["object"]["reason"], "Expired", "{events:?}");
+}
