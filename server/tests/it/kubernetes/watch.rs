@@ -139,7 +139,7 @@ async fn a_single_object_watch_path_sees_that_object_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watch_history_holds_at_most_the_byte_cap_of_objects() {
     let server = k8s(|c| c.max_kubernetes_bytes = 4_096).await;
-    let mut big = |name: &str| {
+    let big = |name: &str| {
         let mut p = pod(name, json!({}), "a:1");
         p["metadata"]["annotations"] = json!({"blob": "x".repeat(1_500)});
         p
