@@ -176,10 +176,18 @@ impl Watchers {
         });
     }
 
-    /// `scope`'s watches end (the scope was deleted: its streams are
-    /// closed by the admin call).
+    /// `scope`'s watches end: the scope was deleted or ended idle (its
+    /// objects are gone), so their streams are closed.
     pub fn forget_scope(&mut self, scope: &str) {
-        self.live.retain(|w| w.spec.scope.as_deref() != Some(scope));
+        self.live.retain(|w| {
+            if w.spec.scope.as_deref() != Some(scope) {
+                return true;
+            }
+            if let Some(open) = w.open.upgrade() {
+                open.close(Closed::Deleted);
+            }
+            false
+        });
         self.pending
             .retain(|p| p.spec.scope.as_deref() != Some(scope));
     }

@@ -83,9 +83,11 @@ async fn deleting_a_scope_drops_its_objects_and_a_reset_returns_every_scope_to_t
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idle_scope_ends_and_its_objects_go_with_it() {
+async fn an_idle_scope_ends_and_its_objects_and_watches_go_with_it() {
     let server = k8s(|c| c.scope_idle_timeout = Duration::from_millis(200)).await;
     scoped_create(&server, Some("idle"), "a").await;
+    let mut watch = Watch::open(&server, &format!("{PODS}?watch=true"), Some("idle")).await;
+    assert_eq!(watch.until(1).await.len(), 1);
     // A request of the scope is a use of it: looked at less often than
     // the idle timeout, so that the looks do not keep it alive.
     let until = std::time::Instant::now() + PATIENCE;
@@ -100,6 +102,8 @@ async fn an_idle_scope_ends_and_its_objects_go_with_it() {
             "the idle scope's pods stayed: {left:?}"
         );
     }
+    // Its watch was closed: it ends.
+    assert_eq!(watch.read_to_end().await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
