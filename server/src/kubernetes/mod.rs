@@ -978,3 +978,58 @@ impl Source for FromKubernetes {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{request::Recorded, scope::Scopes};
+
+    fn queued(open: &crate::streams::Open) -> u64 {
+        open.to_json()["bytesQueued"].as_u64().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_change_made_before_a_watchs_stream_opens_is_sent_when_it_opens() {
+        let streams = Arc::new(Streams::new(crate::streams::Limits::default(), None));
+        let kinds = Kinds::new(Vec::new()).expect("the built-ins");
+        let pods = kinds.find("", "v1", "pods").expect("pods");
+        let api = Api::new(kinds, Limits::default(), &streams, Arc::default());
+        let request = Arc::new(Recorded::new(
+            Method::GET,
+            "/api/v1/namespaces/default/pods",
+        ));
+        let spec = watch::Spec {
+            scope: None,
+            kind: pods,
+            namespace: Some("default".into()),
+            labels: Labels::default(),
+            fields: Fields::default(),
+            timeout: None,
+            table: None,
+        };
+        let pod = |name: &str| json!({"metadata": {"name": name, "namespace": "default"}});
+        {
+            // The watch is answered; a change comes before its stream is
+            // registered.
+            let mut store = crate::sync::lock(&api.store);
+            let up_to = store.rv();
+            store.watchers.expect(&request, spec, up_to);
+            let key = (pods, "default".to_owned(), "early".to_owned());
+            store
+                .put(None, key, pod("early"), "ADDED", false)
+                .expect("stored");
+        }
+        let none = Scopes::from_headers(&http::HeaderMap::new());
+        let open = streams.open(request, none, false).expect("opened");
+        let early = queued(&open);
+        assert!(
+            early > 0,
+            "the missed change is queued when the stream opens"
+        );
+        let key = (pods, "default".to_owned(), "late".to_owned());
+        crate::sync::lock(&api.store)
+            .put(None, key, pod("late"), "ADDED", false)
+            .expect("stored");
+        assert!(queued(&open) > early, "later changes follow");
+    }
+}
