@@ -2,7 +2,8 @@
 //! `kubernetes` (by alias, by prefix `http://fake-services/kubernetes`,
 //! over HTTPS with the generated CA): discovery ([`discovery`]), the
 //! built-in kinds and custom ones ([`kinds`]), create / get / list /
-//! update / patch ([`patch`]) / delete, list selectors ([`selectors`]),
+//! update / patch ([`patch`], server-side apply too) / delete, dry runs,
+//! list selectors ([`selectors`]), tables for `kubectl get` ([`table`]),
 //! watches ([`watch`]), errors as `Status` objects ([`status`]); objects
 //! kept per scope ([`store`]). Not a scheduler: pods are stored, not run.
 //!
