@@ -7,7 +7,7 @@
 //! 2. arming a next-request override (a request whose headers arm one is
 //!    answered 202) and 3. an armed override (`crate::overrides::source`);
 //! 4. a stub ([`stubs`]); with `--kubernetes`, the Kubernetes API
-//! (`crate::kubernetes`); 5. a plugin route ([`plugins`]);
+//!    (`crate::kubernetes`); 5. a plugin route ([`plugins`]);
 //! 6. the 404 naming what came closest ([`not_found`]).
 //!
 //! A new kind of answer (gRPC methods, streams, stateful resources) is one
