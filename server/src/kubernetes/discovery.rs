@@ -94,6 +94,11 @@ fn resource(k: &Kind) -> Value {
         "kind": k.kind,
         "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
         "shortNames": k.short_names,
+        "categories": if k.builtin && matches!(k.plural.as_str(), "pods" | "services" | "deployments") {
+            vec!["all"]
+        } else {
+            Vec::new()
+        },
     })
 }
 

@@ -350,3 +350,39 @@ async fn kubectl_server_dry_runs_and_diff_change_nothing() {
     assert_eq!(pod["spec"]["containers"][0]["image"], "nginx:1");
     assert_eq!(pod["metadata"]["generation"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_sets_a_status_through_its_subresource_and_waits_for_it() {
+    let server = k8s(|_| {}).await;
+    let url = base(&server);
+    kubectl_ok(&url, &["apply", "-f", "-"], Some(POD)).await;
+    let ready = r#"{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}"#;
+    kubectl_ok(
+        &url,
+        &[
+            "patch",
+            "pod",
+            "web",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            ready,
+        ],
+        None,
+    )
+    .await;
+    let out = kubectl_ok(
+        &url,
+        &["wait", "--for=condition=Ready", "pod/web", "--timeout=10s"],
+        None,
+    )
+    .await;
+    assert!(out.contains("condition met"), "{out}");
+    // `all` is the category of pods, services and deployments.
+    let out = kubectl_ok(&url, &["get", "all"], None).await;
+    assert!(out.contains("pod/web") && out.contains("Running"), "{out}");
+    // The status subresource leaves the spec alone, and the object's own
+    // endpoint the status.
+    let pod = get_pod(&url, "web").await;
+    assert_eq!(pod["metadata"]["generation"], 1);
+}

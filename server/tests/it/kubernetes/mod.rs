@@ -291,7 +291,14 @@ async fn kubectl_ok(server_url: &str, args: &[&str], stdin: Option<&str>) -> Str
 
 fn kubectl_command(server_url: &str, args: &[String]) -> Command {
     let mut cmd = Command::new(kubectl_binary());
+    // Discovery is cached by host and port: a cache of this process's
+    // own, not one a server of an earlier run on the same port left.
+    let cache = testkit::tmp_dir()
+        .join("kubectl-cache")
+        .join(std::process::id().to_string());
     cmd.env("KUBECONFIG", "/dev/null")
+        .arg("--cache-dir")
+        .arg(cache)
         .arg("--server")
         .arg(server_url)
         .args(args);
