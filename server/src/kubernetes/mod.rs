@@ -823,7 +823,11 @@ impl Query {
         let mut q = Query::default();
         for (k, v) in params {
             match k.as_str() {
-                "watch" => q.watch = matches!(v.as_str(), "true" | "1"),
+                // As Go's `strconv.ParseBool` reads it: the Python client
+                // sends `True`.
+                "watch" => {
+                    q.watch = matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True")
+                }
                 "labelSelector" => q.label_selector = Some(v),
                 "fieldSelector" => q.field_selector = Some(v),
                 "limit" => q.limit = v.parse().ok().filter(|n| *n > 0),

@@ -66,7 +66,7 @@ async fn a_watch_from_a_resource_version_replays_what_came_after_it() {
     .await;
     let mut watch = Watch::open(
         &server,
-        &format!("{PODS}?watch=1&resourceVersion={rv}"),
+        &format!("{PODS}?watch=True&resourceVersion={rv}"),
         None,
     )
     .await;
