@@ -5,6 +5,7 @@
 //! a resourceVersion, scopes, caps).
 
 mod api;
+mod binary;
 mod kubectl;
 mod scopes;
 mod watch;
