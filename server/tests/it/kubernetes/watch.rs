@@ -174,3 +174,18 @@ async fn the_watch_history_holds_at_most_the_byte_cap_of_objects() {
     let events = watch.read_to_end().await;
     assert_eq!(events[0]["object"]["reason"], "Expired", "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_past_max_streams_is_refused_503_and_the_open_one_keeps_going() {
+    let server = k8s(|c| c.max_streams = 1).await;
+    let mut first = Watch::open(&server, &format!("{PODS}?watch=true"), None).await;
+    assert_eq!(first.status, 200);
+    let second = get(&server, &format!("{PODS}?watch=true")).await;
+    assert_eq!(second.status, 503, "{}", second.text());
+    assert!(second.text().contains("--max-streams"), "{}", second.text());
+    create(&server, PODS, &pod("web", json!({}), "a:1")).await;
+    assert_eq!(
+        kinds_and_names(&first.until(1).await),
+        vec![("ADDED".into(), "web".into())]
+    );
+}
