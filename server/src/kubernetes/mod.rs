@@ -93,7 +93,17 @@ impl Api {
     /// The answer to a request for the service, at `rel` (its path
     /// relative to the service).
     fn answer(&self, asked: &Asked<'_>, rel: &str) -> Answer {
-        let (done, resource, verb) = self.serve(asked, rel);
+        let (done, resource, verb) = match in_scope(rel) {
+            Ok((scope, rel)) => {
+                // Each request of a path's scope is a use of it (the
+                // request path sees header scopes only).
+                if let Some(scope) = &scope {
+                    self.activity.touch(scope);
+                }
+                self.serve(asked, rel, scope)
+            }
+            Err(failure) => (Err(failure), Arc::from("discovery"), "get"),
+        };
         Answer {
             plan: done.unwrap_or_else(|failure| failure.plan()),
             by: AnsweredBy::Resource {
@@ -106,7 +116,7 @@ impl Api {
     }
 
     /// The answer, with the resource and verb the journal names.
-    fn serve(&self, asked: &Asked<'_>, rel: &str) -> Served {
+    fn serve(&self, asked: &Asked<'_>, rel: &str, scope: Option<Arc<str>>) -> Served {
         let discovery: Arc<str> = Arc::from("discovery");
         let found = |v: Option<Value>| {
             v.map(|v| Plan::json(StatusCode::OK, &v))
@@ -114,7 +124,10 @@ impl Api {
         };
         let method = &asked.req.method;
         let target = match parse(&self.kinds, rel) {
-            Ok(Target::Objects(at)) => return self.objects(asked, at),
+            Ok(Target::Objects(mut at)) => {
+                at.scope = scope.or_else(|| asked.scopes.first().cloned());
+                return self.objects(asked, at);
+            }
             Ok(_) if *method != Method::GET && *method != Method::HEAD => {
                 return (Err(Failure::method_not_allowed(method)), discovery, "get");
             }
@@ -172,7 +185,7 @@ impl Api {
     /// Carries out `verb` on the objects `at` names.
     fn verb(&self, asked: &Asked<'_>, at: &At, query: &Query, verb: &str) -> Result<Plan, Failure> {
         let kind = self.kinds.get(at.kind);
-        let scope = asked.scopes.first();
+        let scope = at.scope.as_ref();
         let method = &asked.req.method;
         if at.sub.is_some() && !matches!(verb, "get" | "update" | "patch") {
             return Err(Failure::method_not_allowed(method));
@@ -321,7 +334,7 @@ impl Api {
             fields = Fields::parse(&format!("metadata.name={name}"))?;
         }
         let spec = watch::Spec {
-            scope: asked.scopes.first().cloned(),
+            scope: at.scope.clone(),
             kind: at.kind,
             namespace: at.namespace.clone(),
             labels,
@@ -590,6 +603,7 @@ impl Api {
                 sub: None,
                 watch: false,
                 dry_run: at.dry_run,
+                scope: at.scope.clone(),
             };
             return self.create(scope, &collection, object);
         }
@@ -723,6 +737,33 @@ struct At {
     watch: bool,
     /// `dryRun=All`: answered as if done, nothing changed.
     dry_run: bool,
+    /// Whose objects: the path's scope (`/scopes/{S}/…`), else the
+    /// request's first.
+    scope: Option<Arc<str>>,
+}
+
+/// The most bytes of a scope's name, as in its header.
+const MAX_SCOPE_BYTES: usize = 256;
+
+/// A path under `/scopes/{S}/` (for clients that cannot send a scope
+/// header, such as kubectl: `--server http://…/kubernetes/scopes/S`):
+/// the scope and the path under it.
+fn in_scope(rel: &str) -> Result<(Option<Arc<str>>, &str), Failure> {
+    let Some(rest) = rel.strip_prefix("/scopes/") else {
+        return Ok((None, rel));
+    };
+    let (name, under) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_SCOPE_BYTES {
+        return Err(Failure::bad_request(format!(
+            "a scope in the path (/scopes/{{S}}/…) must be 1 to {MAX_SCOPE_BYTES} bytes"
+        )));
+    }
+    Ok((
+        Some(Arc::from(name)),
+        if under.is_empty() { "/" } else { under },
+    ))
 }
 
 /// Reads a service-relative path.
@@ -781,6 +822,7 @@ fn parse(kinds: &Kinds, rel: &str) -> Result<Target, Failure> {
             sub: sub.map(|s| (*s).to_owned()),
             watch,
             dry_run: false,
+            scope: None,
         }))
     };
     match rest {

@@ -282,13 +282,9 @@ impl Store {
     /// A stream opened: when it is a watch's, the watch goes live
     /// ([`Watchers::opened`]).
     pub fn opened(&mut self, open: &Arc<crate::streams::Open>) {
-        let scope = open.scopes.first().cloned();
         let history = &self.history;
         self.watchers.opened(open, |from| {
-            history
-                .iter()
-                .filter(|e| e.rv > from && e.scope == scope)
-                .collect()
+            history.iter().filter(|e| e.rv > from).collect()
         });
     }
 

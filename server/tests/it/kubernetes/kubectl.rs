@@ -386,3 +386,55 @@ async fn kubectl_sets_a_status_through_its_subresource_and_waits_for_it() {
     let pod = get_pod(&url, "web").await;
     assert_eq!(pod["metadata"]["generation"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_in_a_scope_of_the_server_path_never_sees_another_scopes_pods() {
+    let server = k8s(|_| {}).await;
+    let (a, b) = (
+        format!("{}/scopes/test-a", base(&server)),
+        format!("{}/scopes/test-b", base(&server)),
+    );
+    kubectl_ok(&a, &["apply", "-f", "-"], Some(POD)).await;
+    kubectl_ok(
+        &b,
+        &["apply", "-f", "-"],
+        Some(&pod_yaml("other", "other", "x:1")),
+    )
+    .await;
+    assert_eq!(
+        kubectl_ok(&a, &["get", "pods", "-o", "name"], None)
+            .await
+            .trim(),
+        "pod/web"
+    );
+    assert_eq!(
+        kubectl_ok(&b, &["get", "pods", "-o", "name"], None)
+            .await
+            .trim(),
+        "pod/other"
+    );
+    // The same scope by header, and none for the unscoped requests.
+    let reply = call(
+        &server,
+        Method::GET,
+        "/api/v1/namespaces/default/pods",
+        None,
+        "application/json",
+        Some("test-a"),
+    )
+    .await;
+    assert_eq!(names(&reply.json()), vec!["web"]);
+    assert!(names(&get(&server, "/api/v1/namespaces/default/pods").await.json()).is_empty());
+    // Deleting the scope drops its objects.
+    testkit::Admin::new(&server)
+        .delete("/__admin/scopes/test-a")
+        .await;
+    let ran = kubectl(&a, &["get", "pods"], None).await;
+    assert!(ran.stderr.contains("No resources found"), "{ran:?}");
+    assert_eq!(
+        kubectl_ok(&b, &["get", "pods", "-o", "name"], None)
+            .await
+            .trim(),
+        "pod/other"
+    );
+}
