@@ -5,7 +5,9 @@
 //! update / patch ([`patch`], server-side apply too) / delete, dry runs,
 //! list selectors ([`selectors`]), tables for `kubectl get` ([`table`]),
 //! watches ([`watch`]), errors as `Status` objects ([`status`]); objects
-//! kept per scope ([`store`]). Not a scheduler: pods are stored, not run.
+//! kept per scope ([`store`]): the request's, or the one its path names
+//! (`/scopes/{S}/…`, for kubectl, which sends no scope header). Not a
+//! scheduler: pods are stored, not run.
 //!
 //! As an answer source it comes after stubs (a stub or override for the
 //! service `kubernetes` still wins) and before plugins (a plugin's service
