@@ -165,6 +165,21 @@ pub struct Config {
     /// JSON bytes written to all declared resources in all scopes (seeds
     /// not counted); a write past it is answered 507.
     pub max_resource_total_bytes: usize,
+    /// Serve the Kubernetes API as the service `kubernetes`
+    /// (docs/kubernetes.md).
+    pub kubernetes: bool,
+    /// Custom resources the Kubernetes API serves: a JSON list of
+    /// `{"group", "version", "kind", "plural", "namespaced"}`.
+    pub kubernetes_resources: Option<PathBuf>,
+    /// Objects one scope (or the unscoped base) of the Kubernetes API
+    /// holds; a create past it is answered 507.
+    pub max_kubernetes_objects: usize,
+    /// Bytes of objects (as JSON) one scope of the Kubernetes API holds;
+    /// a write past it is answered 507.
+    pub max_kubernetes_bytes: usize,
+    /// Changes the Kubernetes API keeps for watches from a
+    /// `resourceVersion`; a watch from an older one is told it expired.
+    pub kubernetes_watch_history: usize,
 }
 
 impl Default for Config {
@@ -230,6 +245,11 @@ impl Default for Config {
             max_resource_items: crate::resources::DEFAULT_MAX_ITEMS,
             max_resource_bytes: crate::resources::DEFAULT_MAX_BYTES,
             max_resource_total_bytes: crate::resources::DEFAULT_MAX_TOTAL_BYTES,
+            kubernetes: false,
+            kubernetes_resources: None,
+            max_kubernetes_objects: crate::kubernetes::store::DEFAULT_MAX_OBJECTS,
+            max_kubernetes_bytes: crate::kubernetes::store::DEFAULT_MAX_BYTES,
+            kubernetes_watch_history: crate::kubernetes::store::DEFAULT_HISTORY,
         }
     }
 }

@@ -60,6 +60,7 @@ pub(crate) mod webhooks;
 
 // Stateful answers: declared resources and the Kubernetes API, their state
 // kept per scope.
+pub(crate) mod kubernetes;
 pub(crate) mod per_scope;
 pub(crate) mod resources;
 

@@ -71,6 +71,9 @@ pub struct App {
     pub(crate) streams: Arc<crate::streams::Streams>,
     /// Declared resources and their states per scope.
     pub(crate) resources: Arc<crate::resources::Resources>,
+    /// The Kubernetes API (`--kubernetes`): its objects go with their
+    /// scope and on reset.
+    pub(crate) kubernetes: Option<Arc<crate::kubernetes::Api>>,
 }
 
 /// `FromRef<App>` for each part a handler may take on its own.

@@ -57,6 +57,11 @@ struct ListQuery {
     extensions: Option<String>,
     /// Only requests of this scope.
     scope: Option<String>,
+    /// Only requests a stateful resource of this name answered (`pods`).
+    resource: Option<String>,
+    /// Only requests a stateful resource answered with this verb (`list`,
+    /// `create`, …).
+    verb: Option<String>,
 }
 
 /// Whether a query flag is `true`.
@@ -95,6 +100,17 @@ async fn list(
             )
         })?;
         entries.retain(|e| matches!(e.outcome.answered_by, AnsweredBy::Stub(s) if s == id));
+    }
+    if q.resource.is_some() || q.verb.is_some() {
+        let (resource, verb) = (q.resource.as_deref(), q.verb.as_deref());
+        entries.retain(|e| match &e.outcome.answered_by {
+            AnsweredBy::Resource {
+                resource: r,
+                verb: v,
+                ..
+            } => resource.is_none_or(|want| **r == *want) && verb.is_none_or(|want| *v == want),
+            _ => false,
+        });
     }
     let total = entries.len();
     if let Some(since) = q.since.filter(|s| !s.is_empty()) {

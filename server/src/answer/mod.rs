@@ -7,8 +7,9 @@
 //! 2. arming a next-request override (a request whose headers arm one is
 //!    answered 202) and 3. an armed override (`crate::overrides::source`);
 //! 4. a stub ([`stubs`]); 5. a declared resource
-//!    ([`crate::resources::source`]); 6. a plugin route ([`plugins`]);
-//! 7. the 404 naming what came closest ([`not_found`]).
+//!    ([`crate::resources::source`]); 6. with `--kubernetes`, the
+//!    Kubernetes API (`crate::kubernetes`); 7. a plugin route
+//!    ([`plugins`]); 8. the 404 naming what came closest ([`not_found`]).
 //!
 //! A new kind of answer (gRPC methods, streams, stateful resources) is one
 //! module implementing [`Source`] and one line in that list. Error answers
