@@ -26,6 +26,7 @@ mod grpc_tls_reload;
 mod grpc_tonic;
 mod hot_reload;
 mod java_client;
+mod kubernetes_clients;
 mod limits;
 mod matchers;
 mod memory;
