@@ -155,6 +155,21 @@ pub struct Config {
     pub max_stream_queue_bytes: usize,
     /// A live stream that sends nothing this long is closed.
     pub stream_idle_timeout: Duration,
+    /// Serve the Kubernetes API as the service `kubernetes`
+    /// (docs/kubernetes.md).
+    pub kubernetes: bool,
+    /// Custom resources the Kubernetes API serves: a JSON list of
+    /// `{"group", "version", "kind", "plural", "namespaced"}`.
+    pub kubernetes_resources: Option<PathBuf>,
+    /// Objects one scope (or the unscoped base) of the Kubernetes API
+    /// holds; a create past it is answered 507.
+    pub max_kubernetes_objects: usize,
+    /// Bytes of objects (as JSON) one scope of the Kubernetes API holds;
+    /// a write past it is answered 507.
+    pub max_kubernetes_bytes: usize,
+    /// Changes the Kubernetes API keeps for watches from a
+    /// `resourceVersion`; a watch from an older one is told it expired.
+    pub kubernetes_watch_history: usize,
 }
 
 impl Default for Config {
@@ -217,6 +232,11 @@ impl Default for Config {
             max_streams: crate::streams::DEFAULT_MAX_STREAMS,
             max_stream_queue_bytes: crate::streams::DEFAULT_MAX_QUEUED_BYTES,
             stream_idle_timeout: crate::streams::DEFAULT_IDLE_TIMEOUT,
+            kubernetes: false,
+            kubernetes_resources: None,
+            max_kubernetes_objects: crate::kubernetes::store::DEFAULT_MAX_OBJECTS,
+            max_kubernetes_bytes: crate::kubernetes::store::DEFAULT_MAX_BYTES,
+            kubernetes_watch_history: crate::kubernetes::store::DEFAULT_HISTORY,
         }
     }
 }

@@ -60,7 +60,7 @@ pub(crate) mod webhooks;
 
 // Stateful answers: declared resources and the Kubernetes API, their state
 // kept per scope.
-#[allow(dead_code)] // used by the stateful sources being added
+pub(crate) mod kubernetes;
 pub(crate) mod per_scope;
 
 // Plugins and the files behind plugins and stubs.

@@ -23,6 +23,7 @@ pub(crate) struct PerScope<T> {
     scopes: HashMap<Arc<str>, T>,
 }
 
+#[allow(dead_code)] // has_own, set, seed, scopes: for the other stateful answers
 impl<T: Clone> PerScope<T> {
     /// Every scope, and the base, starting at `seed`.
     pub fn new(seed: T) -> PerScope<T> {

@@ -52,6 +52,9 @@ pub enum StartError {
     Bind { addr: String, err: io::Error },
     #[error("HTTPS: {0}")]
     Tls(String),
+    /// `--kubernetes-resources` is not a usable file.
+    #[error("--kubernetes-resources {0}")]
+    KubernetesResources(String),
 }
 
 /// A running server.
@@ -272,9 +275,30 @@ impl Server {
             config.max_recorded_bytes,
             persist_to,
         ));
+        let journal = Arc::new(Journal::new(config.journal_size).with_waiters(
+            journal::Waiters::new(config.max_waiters, config.max_wait_timeout),
+        ));
+        let streams = Arc::new(crate::streams::Streams::new(
+            crate::streams::Limits {
+                max_streams: config.max_streams,
+                max_queued_bytes: config.max_stream_queue_bytes,
+                idle_timeout: config.stream_idle_timeout,
+                max_message_bytes: config.max_body_bytes,
+            },
+            Some(journal.clone()),
+        ));
         let scope_activity = Arc::new(crate::scope::Activity::default());
+        let kubernetes = match config.kubernetes {
+            true => Some(start_kubernetes(
+                &config,
+                &registry,
+                &streams,
+                &scope_activity,
+            )?),
+            false => None,
+        };
         // Every kind of answer, in the order asked (`crate::answer`).
-        let sources = Sources::new(vec![
+        let mut sources: Vec<Box<dyn answer::Source>> = vec![
             Box::new(answer::loops::LoopGuard {
                 proxy: proxy.clone(),
             }),
@@ -298,26 +322,18 @@ impl Server {
                     config.max_body_file_bytes,
                 )),
             }),
-            Box::new(answer::plugins::FromPlugins {
-                runner: runner.clone(),
-            }),
-            Box::new(answer::not_found::NotFound {
-                stubs: stubs.clone(),
-                budget: config.cpu_budget,
-            }),
-        ]);
-        let journal = Arc::new(Journal::new(config.journal_size).with_waiters(
-            journal::Waiters::new(config.max_waiters, config.max_wait_timeout),
-        ));
-        let streams = Arc::new(crate::streams::Streams::new(
-            crate::streams::Limits {
-                max_streams: config.max_streams,
-                max_queued_bytes: config.max_stream_queue_bytes,
-                idle_timeout: config.stream_idle_timeout,
-                max_message_bytes: config.max_body_bytes,
-            },
-            Some(journal.clone()),
-        ));
+        ];
+        if let Some(api) = &kubernetes {
+            sources.push(Box::new(crate::kubernetes::FromKubernetes(api.clone())));
+        }
+        sources.push(Box::new(answer::plugins::FromPlugins {
+            runner: runner.clone(),
+        }));
+        sources.push(Box::new(answer::not_found::NotFound {
+            stubs: stubs.clone(),
+            budget: config.cpu_budget,
+        }));
+        let sources = Sources::new(sources);
         let path = Arc::new(RequestPath {
             registry: registry.clone(),
             journal: journal.clone(),
@@ -356,6 +372,7 @@ impl Server {
             cpu_budget: config.cpu_budget,
             proxy: proxy.clone(),
             streams,
+            kubernetes,
         };
         expire_idle_scopes(&app, config.scope_idle_timeout);
         let admin = admin::routes(admin_token, config.max_admin_body_bytes)
@@ -468,6 +485,29 @@ impl Server {
     }
 }
 
+/// The Kubernetes API (`--kubernetes`): its kinds read, its service named.
+fn start_kubernetes(
+    config: &Config,
+    registry: &Registry,
+    streams: &Arc<crate::streams::Streams>,
+    activity: &Arc<crate::scope::Activity>,
+) -> Result<Arc<crate::kubernetes::Api>, StartError> {
+    use crate::kubernetes::{Api, SERVICE, kinds::Kinds};
+    let kinds = match &config.kubernetes_resources {
+        Some(file) => Kinds::from_file(file),
+        None => Kinds::new(Vec::new()),
+    }
+    .map_err(StartError::KubernetesResources)?;
+    let limits = crate::kubernetes::Limits {
+        max_objects: config.max_kubernetes_objects,
+        max_bytes: config.max_kubernetes_bytes,
+        history: config.kubernetes_watch_history,
+    };
+    let api = Api::new(kinds, limits, streams, activity.clone());
+    registry.set_named_services(SERVICE, [Arc::from(SERVICE)].into_iter().collect());
+    Ok(api)
+}
+
 /// Binds `addr` for HTTPS and sets up TLS: the CA, and certificates for
 /// `localhost`, the container's names and aliases, and every name that
 /// routes to a service by its Host.
@@ -578,6 +618,7 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
         Arc::downgrade(&app.stubs),
         Arc::downgrade(&app.overrides),
     );
+    let kubernetes = app.kubernetes.as_ref().map(Arc::downgrade);
     let every = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -595,10 +636,16 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
             }
             // All at once, off the async workers: thousands of scopes may
             // end together.
+            let kubernetes = kubernetes.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 let ended: std::collections::HashSet<&str> = ended.iter().map(|s| &**s).collect();
                 stubs.remove_scopes(&ended);
                 overrides.remove_scopes(&ended);
+                if let Some(api) = kubernetes.as_ref().and_then(std::sync::Weak::upgrade) {
+                    for scope in &ended {
+                        api.drop_scope(scope);
+                    }
+                }
             })
             .await;
         }

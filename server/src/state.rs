@@ -69,6 +69,9 @@ pub struct App {
     pub(crate) proxy: crate::proxy::Proxy,
     /// The open streams, for pushes and listing.
     pub(crate) streams: Arc<crate::streams::Streams>,
+    /// The Kubernetes API (`--kubernetes`): its objects go with their
+    /// scope and on reset.
+    pub(crate) kubernetes: Option<Arc<crate::kubernetes::Api>>,
 }
 
 /// `FromRef<App>` for each part a handler may take on its own.

@@ -267,6 +267,9 @@ async fn reset(State(app): State<App>) -> Response {
     app.scope_activity.clear();
     app.streams
         .close_where(|_| true, crate::streams::Closed::Deleted);
+    if let Some(api) = &app.kubernetes {
+        api.reset();
+    }
     crate::trim::return_freed_memory();
     ok_empty()
 }

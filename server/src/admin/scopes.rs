@@ -140,6 +140,10 @@ async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
         |s| s.scopes.contains(&scope),
         crate::streams::Closed::Deleted,
     );
+    // And its Kubernetes objects (`--kubernetes`).
+    if let Some(api) = &app.kubernetes {
+        api.drop_scope(&scope);
+    }
     Json(json!({
         "scope": scope,
         "removed": {"stubs": stubs, "overrides": overrides, "requests": requests},

@@ -312,6 +312,35 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_MAX_GRPC_MESSAGE_BYTES", value_name = "N", default_value_t = Config::default().max_grpc_message_bytes)]
     pub max_grpc_message_bytes: usize,
 
+    /// Serve the Kubernetes API (discovery, CRUD, watches for pods,
+    /// services, configmaps, secrets, namespaces, deployments) as the
+    /// service `kubernetes`: `kubectl --server http://kubernetes…` works
+    /// (docs/kubernetes.md).
+    #[arg(long, env = "FAKE_SERVICER_KUBERNETES")]
+    pub kubernetes: bool,
+
+    /// Custom resources for --kubernetes: a JSON file listing
+    /// `{"group", "version", "kind", "plural", "namespaced"}`.
+    #[arg(long, env = "FAKE_SERVICER_KUBERNETES_RESOURCES", value_name = "FILE")]
+    pub kubernetes_resources: Option<PathBuf>,
+
+    /// Objects one scope (or the unscoped requests) of the Kubernetes API
+    /// holds, namespaces included; a create past it is answered 507 and
+    /// changes nothing.
+    #[arg(long, env = "FAKE_SERVICER_MAX_KUBERNETES_OBJECTS", value_name = "N", default_value_t = Config::default().max_kubernetes_objects)]
+    pub max_kubernetes_objects: usize,
+
+    /// Bytes of objects (as JSON) one scope of the Kubernetes API holds; a
+    /// write past it is answered 507 and changes nothing.
+    #[arg(long, env = "FAKE_SERVICER_MAX_KUBERNETES_BYTES", value_name = "BYTES", default_value_t = Config::default().max_kubernetes_bytes)]
+    pub max_kubernetes_bytes: usize,
+
+    /// Changes the Kubernetes API keeps for watches from a
+    /// `resourceVersion`; a watch from an older one gets a 410 `Expired`
+    /// event.
+    #[arg(long, env = "FAKE_SERVICER_KUBERNETES_WATCH_HISTORY", value_name = "N", default_value_t = Config::default().kubernetes_watch_history)]
+    pub kubernetes_watch_history: usize,
+
     #[command(flatten)]
     pub wiremock: wiremock::WireMockArgs,
 }
@@ -398,6 +427,11 @@ impl Args {
             max_streams: self.max_streams,
             max_stream_queue_bytes: self.max_stream_queue_bytes,
             stream_idle_timeout: self.stream_idle_timeout.0,
+            kubernetes: self.kubernetes,
+            kubernetes_resources: self.kubernetes_resources.clone(),
+            max_kubernetes_objects: self.max_kubernetes_objects,
+            max_kubernetes_bytes: self.max_kubernetes_bytes,
+            kubernetes_watch_history: self.kubernetes_watch_history,
             ..Config::default()
         }
         .with_wiremock(&self.wiremock)

@@ -86,7 +86,13 @@ pub struct Streams {
     stopping: AtomicBool,
     /// Where a stream's messages are noted (its entry's sub-events).
     journal: Option<Arc<crate::journal::Journal>>,
+    /// Told of every stream once it is open (the Kubernetes API's
+    /// watches: a stream is registered after its answer is made).
+    opened: OnceLock<OpenedHook>,
 }
+
+/// What [`Streams::on_open`] calls.
+pub type OpenedHook = Box<dyn Fn(&Arc<Open>) + Send + Sync>;
 
 /// One open stream.
 #[derive(Debug)]
@@ -140,7 +146,28 @@ impl Streams {
             limits,
             stopping: AtomicBool::new(false),
             journal,
+            opened: OnceLock::new(),
         }
+    }
+
+    /// Calls `hook` with every stream once it is open (not under any lock
+    /// of the registry); set once.
+    pub fn on_open(&self, hook: OpenedHook) {
+        if self.opened.set(hook).is_err() {
+            tracing::warn!("a second hook on opened streams was ignored");
+        }
+    }
+
+    /// Queues `items` on `open` alone: refused with why when it is closed,
+    /// or is closed now because its queue would pass
+    /// `--max-stream-queue-bytes` (then forgotten).
+    pub fn push_to(&self, open: &Open, items: &[Item]) -> Result<(), Closed> {
+        let sized: Vec<(Item, usize)> = items.iter().map(|i| (i.clone(), i.size())).collect();
+        let pushed = open.push(&sized, self.limits.max_queued_bytes, false);
+        if pushed == Err(Closed::Overflow) {
+            self.forget(open.id);
+        }
+        pushed
     }
 
     /// Notes a message of `open` in its journal entry (at most
@@ -205,6 +232,10 @@ impl Streams {
             noted: std::sync::atomic::AtomicUsize::new(0),
         });
         open.insert(id, stream.clone());
+        drop(open);
+        if let Some(hook) = self.opened.get() {
+            hook(&stream);
+        }
         Ok(stream)
     }
 

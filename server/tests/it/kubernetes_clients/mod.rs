@@ -21,8 +21,8 @@ pub(crate) async fn kubernetes(
     });
     let file = dir.as_ref().map(|d| d.path().join("crds.json"));
     let server = testkit::serve(&[], |config| {
-        //TMP config.kubernetes = true;
-        //TMP config.kubernetes_resources = file; let _ = (config, file);
+        config.kubernetes = true;
+        config.kubernetes_resources = file;
     })
     .await;
     (server, dir)
