@@ -8,7 +8,10 @@ use testkit::{Admin, Http};
 /// The journal's entries answered by the Kubernetes API for `resource`,
 /// with `verb` when given.
 async fn answered(server: &testkit::TestServer, resource: &str, verb: Option<&str>) -> usize {
-    let journal = Admin::new(server).get("/__admin/requests").await.json();
+    let journal = Admin::new(server)
+        .get("/__admin/requests?extensions=true")
+        .await
+        .json();
     journal["requests"]
         .as_array()
         .expect("a request list")

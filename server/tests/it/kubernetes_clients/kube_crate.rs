@@ -126,7 +126,7 @@ async fn an_api_of_deployments_patches_by_merge_json_and_strategic_merge() {
     assert_eq!(merged.spec.as_ref().and_then(|s| s.replicas), Some(3));
     assert_eq!(merged.metadata.generation, Some(2));
     let json_patch: json_patch::Patch = serde_json::from_value(json!([
-        {"op": "replace", "path": "/metadata/labels", "value": {"tier": "front"}}
+        {"op": "add", "path": "/metadata/labels", "value": {"tier": "front"}}
     ]))
     .expect("a JSON patch");
     let labelled = deployments
