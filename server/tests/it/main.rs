@@ -27,6 +27,7 @@ mod grpc_tonic;
 mod hot_reload;
 mod java_client;
 mod kubernetes;
+mod kubernetes_clients;
 mod limits;
 mod matchers;
 mod memory;

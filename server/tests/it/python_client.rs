@@ -14,7 +14,7 @@ use testkit::workspace_root;
 
 /// What the virtualenv holds: also the real gRPC clients of `grpc_clients`
 /// (`.ci/run` installs the same list).
-const PACKAGES: [&str; 10] = [
+const PACKAGES: [&str; 11] = [
     "wiremock==2.7.0",
     "pytest==9.2.0",
     "pytest-xdist==3.8.0",
@@ -25,6 +25,7 @@ const PACKAGES: [&str; 10] = [
     "requests==2.32.5",
     "sseclient-py==1.8.0",
     "websockets==15.0.1",
+    "kubernetes==37.0.3",
 ];
 
 /// The virtualenv's python, made if missing; `None` when there is no
@@ -41,7 +42,7 @@ pub(crate) fn venv_python() -> Option<PathBuf> {
     let ready = Command::new(&python)
         .args([
             "-c",
-            "import wiremock, pytest, xdist, grpc, grpc_tools, grpc_reflection, grpc_health, requests, sseclient, websockets",
+            "import wiremock, pytest, xdist, grpc, grpc_tools, grpc_reflection, grpc_health, requests, sseclient, websockets, kubernetes",
         ])
         .output()
         .is_ok_and(|o| o.status.success());
