@@ -166,7 +166,7 @@ pub struct Config {
     /// not counted); a write past it is answered 507.
     pub max_resource_total_bytes: usize,
     /// Serve the Kubernetes API as the service `kubernetes`
-    /// (docs/kubernetes.md).
+    /// (docs/stateful.md).
     pub kubernetes: bool,
     /// Custom resources the Kubernetes API serves: a JSON list of
     /// `{"group", "version", "kind", "plural", "namespaced"}`.

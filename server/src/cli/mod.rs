@@ -332,7 +332,7 @@ pub struct Args {
     /// Serve the Kubernetes API (discovery, CRUD, watches for pods,
     /// services, configmaps, secrets, namespaces, deployments) as the
     /// service `kubernetes`: `kubectl --server http://kubernetes…` works
-    /// (docs/kubernetes.md).
+    /// (docs/stateful.md).
     #[arg(long, env = "FAKE_SERVICER_KUBERNETES")]
     pub kubernetes: bool,
 
