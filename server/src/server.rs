@@ -300,6 +300,7 @@ impl Server {
             }),
             Box::new(answer::plugins::FromPlugins {
                 runner: runner.clone(),
+                scope_activity: scope_activity.clone(),
             }),
             Box::new(answer::not_found::NotFound {
                 stubs: stubs.clone(),
@@ -571,12 +572,14 @@ fn check_dir(path: &std::path::Path) -> Result<PathBuf, String> {
 }
 
 /// Every so often, removes the stubs and overrides of scopes idle for
-/// `idle` (runs while the server's runtime does).
+/// `idle`, and the state plugins keep for them (runs while the server's
+/// runtime does).
 fn expire_idle_scopes(app: &App, idle: Duration) {
-    let (activity, stubs, overrides) = (
+    let (activity, stubs, overrides, registry) = (
         Arc::downgrade(&app.scope_activity),
         Arc::downgrade(&app.stubs),
         Arc::downgrade(&app.overrides),
+        Arc::downgrade(&app.registry),
     );
     let every = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
     tokio::spawn(async move {
@@ -584,9 +587,12 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (Some(activity), Some(stubs), Some(overrides)) =
-                (activity.upgrade(), stubs.upgrade(), overrides.upgrade())
-            else {
+            let (Some(activity), Some(stubs), Some(overrides), Some(registry)) = (
+                activity.upgrade(),
+                stubs.upgrade(),
+                overrides.upgrade(),
+                registry.upgrade(),
+            ) else {
                 return;
             };
             let ended = activity.take_idle(idle);
@@ -599,6 +605,10 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
                 let ended: std::collections::HashSet<&str> = ended.iter().map(|s| &**s).collect();
                 stubs.remove_scopes(&ended);
                 overrides.remove_scopes(&ended);
+                let snapshot = registry.snapshot();
+                for scope in &ended {
+                    crate::plugin::scoped::forget_now(&snapshot, Some(scope));
+                }
             })
             .await;
         }

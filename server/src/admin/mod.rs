@@ -257,7 +257,8 @@ async fn docker(State(app): State<App>) -> Json<Value> {
 }
 
 /// Stubs back to the files, journal emptied, overrides disarmed, scenarios
-/// back to `Started`; the memory they held given back.
+/// back to `Started`, plugins' state per scope dropped; the memory they
+/// held given back.
 async fn reset(State(app): State<App>) -> Response {
     app.stubs.reset();
     app.stubs.reset_scenarios();
@@ -267,6 +268,7 @@ async fn reset(State(app): State<App>) -> Response {
     app.scope_activity.clear();
     app.streams
         .close_where(|_| true, crate::streams::Closed::Deleted);
+    crate::plugin::scoped::forget(app.registry.snapshot(), None).await;
     crate::trim::return_freed_memory();
     ok_empty()
 }

@@ -125,7 +125,8 @@ async fn list(State(app): State<App>) -> Json<Value> {
 }
 
 /// `DELETE /__admin/scopes/{scope}`: the scope's stubs, overrides and
-/// journal entries go, and its open streams close; nothing else.
+/// journal entries go, its open streams close and the plugins drop the
+/// state they keep for it; nothing else.
 async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
     let stubs = app.stubs.remove_scope(&scope);
     let overrides = app.overrides.remove_scope(&scope);
@@ -140,6 +141,7 @@ async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
         |s| s.scopes.contains(&scope),
         crate::streams::Closed::Deleted,
     );
+    crate::plugin::scoped::forget(app.registry.snapshot(), Some(Arc::from(scope.as_str()))).await;
     Json(json!({
         "scope": scope,
         "removed": {"stubs": stubs, "overrides": overrides, "requests": requests},
