@@ -572,4 +572,38 @@ mod tests {
         assert_eq!(request(&[]), (Scope::none(), 0));
         assert_eq!(request(&[header(SCOPE_HEADER, b"")]), (Scope::none(), 0));
     }
+
+    #[test]
+    fn a_handler_call_that_wrote_in_a_scope_marks_its_answer_last() {
+        use crate::__private::{RSlice, RStr, call};
+        use crate::abi::{FfiRequest, STATE_WRITTEN_HEADER};
+        use crate::response::Response;
+        static MARKED: Store<u32> = Store::new();
+        let ffi = FfiRequest {
+            method: RStr::from_str("POST"),
+            path: RStr::from_str("/"),
+            query: RStr::from_str(""),
+            headers: RSlice::from_slice(&[]),
+            params: RSlice::from_slice(&[]),
+            body: RSlice::from_slice(b""),
+        };
+        let marked = |write: fn()| {
+            let answer = call(&ffi, "test", "POST /", |_| {
+                write();
+                Response::new().header("x-own", "1").text("ok")
+            });
+            let names: Vec<&str> = answer.headers.iter().map(|h| h.name.as_str()).collect();
+            names.last() == Some(&STATE_WRITTEN_HEADER)
+        };
+        assert!(marked(|| MARKED.set(&Scope::named("marked"), 1)));
+        assert!(!marked(|| MARKED.set(&Scope::none(), 1)));
+        assert!(!marked(|| {
+            MARKED.read(&Scope::named("marked"), |_| ());
+        }));
+        // A panicking handler's answer is marked too.
+        assert!(marked(|| {
+            MARKED.set(&Scope::named("marked"), 2);
+            panic!("after the write");
+        }));
+    }
 }

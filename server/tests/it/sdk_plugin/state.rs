@@ -213,3 +213,73 @@ async fn a_handler_is_told_the_scope_the_server_resolved_and_sees_only_the_clien
         json!({"scope": null, "serverHeaderSeen": false, "clientScopeHeader": null})
     );
 }
+
+/// A plugin keeping notes per scope, answering `version` on `/version`.
+fn notes_plugin(version: &str) -> String {
+    format!(
+        r#"use fake_servicer::prelude::*;
+
+static NOTES: Store<Vec<String>> = Store::new();
+
+#[route(post, "/notes")]
+fn add(scope: Scope, note: String) -> (StatusCode, Json<Vec<String>>) {{
+    (StatusCode::CREATED, Json(NOTES.write(&scope, |n| {{ n.push(note); n.clone() }})))
+}}
+
+#[route(get, "/notes")]
+fn list(scope: Scope) -> Json<Vec<String>> {{
+    Json(NOTES.get(&scope))
+}}
+
+#[route(get, "/version")]
+fn version() -> &'static str {{ "{version}" }}
+
+fake_servicer::service!(name = "kept", add, list, version);
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuilt_plugin_starts_from_the_seed_in_every_scope() {
+    let keep = testkit::tmp_dir().join("scoped_reload-builds");
+    std::fs::create_dir_all(&keep).expect("builds dir");
+    let plugin = testkit::PluginCrate::new("scoped_reload", &notes_plugin("v1"));
+    let v1 = plugin.build_to(&keep.join("v1.so"));
+    plugin.write_src(&notes_plugin("v2"));
+    let v2 = plugin.build_to(&keep.join("v2.so"));
+
+    let dir = tempfile::tempdir().expect("plugin dir");
+    let lib = dir.path().join("libkept.so");
+    testkit::install_like_cargo(&v1, &lib);
+    let server = testkit::start_with(fake_servicer_server::Config::local(dir.path())).await;
+    let base = server.url();
+    let http = Http::new();
+    let url = format!("{base}/kept/notes");
+    for headers in [&[(SCOPE, "before")][..], &[]] {
+        let r = http
+            .send(Method::POST, &url, headers, "old")
+            .await
+            .expect("an answer");
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+
+    let seen = http
+        .send(Method::GET, &url, &[(SCOPE, "before")], bytes::Bytes::new())
+        .await
+        .expect("an answer");
+    assert_eq!(seen.json(), json!(["old"]));
+
+    testkit::install_like_cargo(&v2, &lib);
+    testkit::eventually(Duration::from_secs(10), "v2 to serve", || async {
+        let r = http.get(&format!("{base}/kept/version")).await.text();
+        if r == "v2" { Ok(()) } else { Err(r) }
+    })
+    .await;
+    for headers in [&[(SCOPE, "before")][..], &[]] {
+        let r = http
+            .send(Method::GET, &url, headers, bytes::Bytes::new())
+            .await
+            .expect("an answer");
+        assert_eq!(r.json(), json!([]), "{headers:?}");
+    }
+}
