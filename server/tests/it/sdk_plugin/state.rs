@@ -214,21 +214,32 @@ async fn a_handler_is_told_the_scope_the_server_resolved_and_sees_only_the_clien
     );
 }
 
-/// A plugin keeping notes per scope, answering `version` on `/version`.
-fn notes_plugin(version: &str) -> String {
+/// A plugin keeping notes per scope, answering `version` on `/version`;
+/// a state it drops writes `dropped` to the file `dropped`.
+fn notes_plugin(version: &str, dropped: &std::path::Path) -> String {
+    let dropped = dropped.display();
     format!(
         r#"use fake_servicer::prelude::*;
 
-static NOTES: Store<Vec<String>> = Store::new();
+#[derive(Clone, Default)]
+struct Notes(Vec<String>);
+
+impl Drop for Notes {{
+    fn drop(&mut self) {{
+        let _ = std::fs::write("{dropped}", "dropped");
+    }}
+}}
+
+static NOTES: Store<Notes> = Store::new();
 
 #[route(post, "/notes")]
 fn add(scope: Scope, note: String) -> (StatusCode, Json<Vec<String>>) {{
-    (StatusCode::CREATED, Json(NOTES.write(&scope, |n| {{ n.push(note); n.clone() }})))
+    (StatusCode::CREATED, Json(NOTES.write(&scope, |n| {{ n.0.push(note); n.0.clone() }})))
 }}
 
 #[route(get, "/notes")]
 fn list(scope: Scope) -> Json<Vec<String>> {{
-    Json(NOTES.get(&scope))
+    Json(NOTES.read(&scope, |n| n.0.clone()))
 }}
 
 #[route(get, "/version")]
@@ -240,12 +251,14 @@ fake_servicer::service!(name = "kept", add, list, version);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rebuilt_plugin_starts_from_the_seed_in_every_scope() {
+async fn a_rebuilt_plugin_starts_from_the_seed_in_every_scope_and_the_old_one_lets_go() {
     let keep = testkit::tmp_dir().join("scoped_reload-builds");
     std::fs::create_dir_all(&keep).expect("builds dir");
-    let plugin = testkit::PluginCrate::new("scoped_reload", &notes_plugin("v1"));
+    let dropped = keep.join("dropped-by-v1");
+    let _ = std::fs::remove_file(&dropped);
+    let plugin = testkit::PluginCrate::new("scoped_reload", &notes_plugin("v1", &dropped));
     let v1 = plugin.build_to(&keep.join("v1.so"));
-    plugin.write_src(&notes_plugin("v2"));
+    plugin.write_src(&notes_plugin("v2", &keep.join("dropped-by-v2")));
     let v2 = plugin.build_to(&keep.join("v2.so"));
 
     let dir = tempfile::tempdir().expect("plugin dir");
@@ -268,6 +281,7 @@ async fn a_rebuilt_plugin_starts_from_the_seed_in_every_scope() {
         .await
         .expect("an answer");
     assert_eq!(seen.json(), json!(["old"]));
+    assert!(!dropped.exists(), "v1 dropped a state while serving");
 
     testkit::install_like_cargo(&v2, &lib);
     testkit::eventually(Duration::from_secs(10), "v2 to serve", || async {
@@ -282,4 +296,13 @@ async fn a_rebuilt_plugin_starts_from_the_seed_in_every_scope() {
             .expect("an answer");
         assert_eq!(r.json(), json!([]), "{headers:?}");
     }
+    // The version no longer served lets go of its states' memory.
+    testkit::eventually(Duration::from_secs(10), "v1 to drop its states", || async {
+        if dropped.exists() {
+            Ok(())
+        } else {
+            Err("not yet".to_owned())
+        }
+    })
+    .await;
 }
