@@ -341,10 +341,11 @@ impl<T: Send + Sync> Forget for States<T> {
             }
             dropped
         };
-        if scope.is_none() {
-            write_lock(&self.base).take();
-        }
-        drop(dropped);
+        let base = match scope {
+            None => write_lock(&self.base).take(),
+            Some(_) => None,
+        };
+        drop((dropped, base));
     }
 }
 
