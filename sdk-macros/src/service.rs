@@ -114,6 +114,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                     name: ::fake_servicer::__private::RStr::from_str(#name),
                     routes: ::fake_servicer::__private::RSlice::from_slice(__ROUTES),
                     grpc_descriptors: ::fake_servicer::__private::RSlice::from_slice(#descriptors),
+                    forget_scope: ::fake_servicer::__private::forget_scope,
                 }
                 .leak_into_prefix()
             }

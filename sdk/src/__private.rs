@@ -5,7 +5,7 @@ pub use abi_stable::library::{
     __call_root_module_loader, CheckTypeLayout, LibHeader, RootModuleResult,
 };
 pub use abi_stable::prefix_type::PrefixTypeTrait;
-pub use abi_stable::std_types::{RSlice, RStr};
+pub use abi_stable::std_types::{RSlice, RStr, RVec};
 
 use crate::abi::{FfiRequest, FfiResponse};
 use crate::{Request, response::Response};
@@ -60,14 +60,42 @@ pub fn call(
 ) -> FfiResponse {
     install_panic_hook();
     let before = RUNNING.with(|r| r.replace(Some((krate, route))));
+    let wrote_before = crate::store::take_scoped_write();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let req = Request::new(req);
         handler(&req).into_ffi()
     }));
     RUNNING.with(|r| r.set(before));
-    match outcome {
+    let mut ffi = match outcome {
         Ok(ffi) => ffi,
         Err(payload) => panic_response(route, payload),
+    };
+    if crate::store::take_scoped_write() {
+        ffi.headers.push(crate::abi::FfiResponseHeader {
+            name: crate::abi::STATE_WRITTEN_HEADER.into(),
+            value: RVec::new(),
+        });
+    }
+    if wrote_before {
+        // A handler calling another route's shim: the outer call's mark.
+        crate::store::note_scoped_write();
+    }
+    ffi
+}
+
+/// The root module's `forget_scope` (see
+/// [`ServiceModule::forget_scope`](crate::abi::ServiceModule::forget_scope)):
+/// the empty string forgets every scope and the base. A panic in a
+/// state's `drop` stops here, never crossing into the server.
+pub extern "C" fn forget_scope(scope: RStr<'_>) {
+    let scope = Some(scope.as_str()).filter(|s| !s.is_empty());
+    if let Err(payload) = catch_unwind(|| crate::forget_scope(scope)) {
+        eprintln!(
+            "fake-servicer: dropping the state of {} panicked: {}",
+            scope.map_or_else(|| "every scope".to_owned(), |s| format!("scope {s}")),
+            payload_text(payload.as_ref())
+        );
+        std::mem::forget(payload);
     }
 }
 

@@ -45,7 +45,10 @@
 //! - A handler taking a [`WebSocketMessage`] and answering a [`WebSocket`]
 //!   makes its route a WebSocket: called on open and for each message.
 //! - [`fake`] makes fake data, [`random`] random values.
-//! - State lives in statics and resets when the plugin is reloaded.
+//! - State lives in statics and resets when the plugin is reloaded; a
+//!   [`Store`] keeps it per [`Scope`], as the tests sharing the server
+//!   tag their requests (each test sees only its own writes), and drops a
+//!   scope's state when the scope ends.
 //! - With the cargo feature `grpc`: typed gRPC handlers, `#[grpc]` and the
 //!   `grpc` module (prost messages, `Status`, server streams).
 
@@ -61,6 +64,7 @@ pub mod grpc;
 mod rejection;
 mod request;
 mod response;
+mod store;
 mod stream;
 mod websocket;
 
@@ -69,6 +73,7 @@ pub use http::{Method, StatusCode};
 pub use rejection::Rejection;
 pub use request::Request;
 pub use response::{Fault, IntoResponse, Response};
+pub use store::{Scope, Store, forget_scope};
 pub use stream::{Sse, Streaming};
 pub use websocket::{WebSocket, WebSocketMessage};
 
@@ -233,8 +238,9 @@ pub mod prelude {
     #[cfg(feature = "grpc")]
     pub use crate::grpc::{Metadata, Status, Stream};
     pub use crate::{
-        Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response, Sse,
-        State, StatusCode, Streaming, WebSocket, WebSocketMessage, WholeRequest, random, route,
+        Body, Fault, FromRequest, Headers, IntoResponse, Json, Method, Path, Query, Response,
+        Scope, Sse, State, StatusCode, Store, Streaming, WebSocket, WebSocketMessage, WholeRequest,
+        random, route,
     };
     pub use serde::{Deserialize, Serialize};
 }

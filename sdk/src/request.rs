@@ -1,6 +1,6 @@
 //! The request as a handler's extractors see it.
 
-use crate::abi::{FfiParam, FfiRequest};
+use crate::abi::{FfiHeader, FfiParam, FfiRequest, SCOPE_HEADER};
 
 /// A read-only view of the request being handled.
 ///
@@ -25,15 +25,64 @@ use crate::abi::{FfiParam, FfiRequest};
 /// assert_eq!(req.path(), "/users/7");
 /// assert_eq!(req.query(), "page=2");
 /// ```
+///
+/// The server hands the request's scope over as a last header,
+/// [`SCOPE_HEADER`]; it is [`scope`](Request::scope), not one of the
+/// [`headers`](Request::headers), which are the client's:
+///
+/// ```
+/// use fake_servicer::{Request, abi::{FfiHeader, FfiRequest, SCOPE_HEADER}};
+/// use fake_servicer::__private::{RSlice, RStr};
+///
+/// let headers = [
+///     FfiHeader { name: RStr::from_str("accept"), value: RSlice::from_slice(b"*/*") },
+///     FfiHeader { name: RStr::from_str(SCOPE_HEADER), value: RSlice::from_slice(b"test-1") },
+/// ];
+/// let ffi = FfiRequest {
+///     method: RStr::from_str("GET"),
+///     path: RStr::from_str("/notes"),
+///     query: RStr::from_str(""),
+///     headers: RSlice::from_slice(&headers),
+///     params: RSlice::from_slice(&[]),
+///     body: RSlice::from_slice(b""),
+/// };
+/// let req = Request::new(&ffi);
+/// assert_eq!(req.scope(), Some("test-1"));
+/// assert_eq!(req.headers().count(), 1);
+/// assert_eq!(req.header(SCOPE_HEADER), None);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
     ffi: &'a FfiRequest<'a>,
+    /// The client's headers: `ffi.headers` without the scope's.
+    headers: &'a [FfiHeader<'a>],
+    scope: Option<&'a str>,
 }
 
 impl<'a> Request<'a> {
     /// Wraps the FFI request handed to a route shim.
     pub fn new(ffi: &'a FfiRequest<'a>) -> Self {
-        Request { ffi }
+        let all = ffi.headers.as_slice();
+        match all.split_last() {
+            Some((last, client)) if last.name.as_str() == SCOPE_HEADER => Request {
+                ffi,
+                headers: client,
+                scope: std::str::from_utf8(last.value.as_slice())
+                    .ok()
+                    .filter(|s| !s.is_empty()),
+            },
+            _ => Request {
+                ffi,
+                headers: all,
+                scope: None,
+            },
+        }
+    }
+
+    /// The request's scope as the server resolved it (see
+    /// [`Scope`](crate::Scope)), `None` when it has none.
+    pub fn scope(&self) -> Option<&'a str> {
+        self.scope
     }
 
     /// HTTP method, upper case.
@@ -53,9 +102,7 @@ impl<'a> Request<'a> {
 
     /// Headers in the order received: lower-case name and raw value.
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
-        self.ffi
-            .headers
-            .as_slice()
+        self.headers
             .iter()
             .map(|h| (h.name.as_str(), h.value.as_slice()))
     }

@@ -110,8 +110,9 @@ pub struct Config {
     pub ca_dir: Option<PathBuf>,
     /// Time a client has to complete its TLS handshake.
     pub tls_handshake_timeout: Duration,
-    /// A scope's stubs, next-request overrides and writes to declared
-    /// resources go after this long without a request of the scope or a
+    /// A scope's stubs, next-request overrides, writes to declared resources
+    /// and the state plugins keep for it go after this long without a
+    /// request of the scope or a
     /// change to it.
     pub scope_idle_timeout: Duration,
     /// Most `POST /__admin/requests/wait` calls waiting at once; more are

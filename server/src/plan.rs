@@ -16,7 +16,7 @@ use crate::{
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use fake_servicer::abi::FfiResponse;
+use fake_servicer::abi::{FfiResponse, FfiResponseHeader};
 use fake_servicer_wiremock::stream::{Item, StreamAnswer, WebSocketAnswer};
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use http_body_util::Full;
@@ -213,14 +213,23 @@ impl Plan {
     /// Copies a plugin's plan into server memory, checking status and
     /// headers (an invalid one is reported, not sent).
     pub fn from_ffi(ffi: &FfiResponse) -> Result<Plan, String> {
+        Plan::from_ffi_with(ffi, &ffi.headers)
+    }
+
+    /// [`Plan::from_ffi`] with `headers` in place of the answer's (some of
+    /// them: the server's marks taken out).
+    pub fn from_ffi_with(
+        ffi: &FfiResponse,
+        ffi_headers: &[FfiResponseHeader],
+    ) -> Result<Plan, String> {
         let status = status(ffi.status).ok_or_else(|| {
             format!(
                 "the handler answered an invalid status {} (expected 100-599)",
                 ffi.status
             )
         })?;
-        let mut headers = Vec::with_capacity(ffi.headers.len());
-        for h in ffi.headers.iter() {
+        let mut headers = Vec::with_capacity(ffi_headers.len());
+        for h in ffi_headers {
             let name = header_name(h.name.as_str()).map_err(|_| {
                 format!(
                     "the handler answered an invalid header name {:?}",

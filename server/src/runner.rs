@@ -32,7 +32,7 @@ use crate::sync::lock;
 use crate::{
     conn::{Conn, Socket},
     plan::Plan,
-    plugin::Service,
+    plugin::{Service, scoped::Scoped},
     request::Recorded,
     routing::Route,
 };
@@ -86,12 +86,14 @@ pub struct Call {
     pub handler: HandlerFn,
     pub request: Arc<Recorded>,
     pub params: Vec<(String, String)>,
+    /// The scope the handler is told, for a plugin keeping state per scope.
+    pub scope: Option<Scoped>,
 }
 
 impl Call {
     fn run(self) -> Result<Plan, String> {
         let req = &self.request;
-        let headers: SmallVec<[FfiHeader<'_>; 16]> = req
+        let mut headers: SmallVec<[FfiHeader<'_>; 16]> = req
             .headers
             .iter()
             .map(|(name, value)| FfiHeader {
@@ -99,6 +101,9 @@ impl Call {
                 value: RSlice::from_slice(value.as_bytes()),
             })
             .collect();
+        if let Some(scope) = &self.scope {
+            headers.push(scope.header());
+        }
         let params: Vec<FfiParam<'_>> = self
             .params
             .iter()
@@ -117,7 +122,10 @@ impl Call {
         };
         let answer = (self.handler)(&ffi);
         // Copy the plugin-allocated answer before the library may go.
-        let plan = Plan::from_ffi(&answer);
+        let plan = match &self.scope {
+            None => Plan::from_ffi(&answer),
+            Some(scope) => Plan::from_ffi_with(&answer, scope.answered(&answer.headers)),
+        };
         drop(answer);
         drop(self.service);
         plan

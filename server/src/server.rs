@@ -339,6 +339,7 @@ impl Server {
         }
         sources.push(Box::new(answer::plugins::FromPlugins {
             runner: runner.clone(),
+            scope_activity: scope_activity.clone(),
         }));
         sources.push(Box::new(answer::not_found::NotFound {
             stubs: stubs.clone(),
@@ -623,13 +624,15 @@ fn check_dir(path: &std::path::Path) -> Result<PathBuf, String> {
 }
 
 /// Every so often, removes the stubs, overrides and resource states of
-/// scopes idle for `idle` (runs while the server's runtime does).
+/// scopes idle for `idle`, and the state plugins keep for them (runs while
+/// the server's runtime does).
 fn expire_idle_scopes(app: &App, idle: Duration) {
-    let (activity, stubs, overrides, resources) = (
+    let (activity, stubs, overrides, resources, registry) = (
         Arc::downgrade(&app.scope_activity),
         Arc::downgrade(&app.stubs),
         Arc::downgrade(&app.overrides),
         Arc::downgrade(&app.resources),
+        Arc::downgrade(&app.registry),
     );
     let kubernetes = app.kubernetes.as_ref().map(Arc::downgrade);
     let every = (idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
@@ -638,11 +641,12 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (Some(activity), Some(stubs), Some(overrides), Some(resources)) = (
+            let (Some(activity), Some(stubs), Some(overrides), Some(resources), Some(registry)) = (
                 activity.upgrade(),
                 stubs.upgrade(),
                 overrides.upgrade(),
                 resources.upgrade(),
+                registry.upgrade(),
             ) else {
                 return;
             };
@@ -664,6 +668,10 @@ fn expire_idle_scopes(app: &App, idle: Duration) {
                     for scope in &ended {
                         api.drop_scope(scope);
                     }
+                }
+                let snapshot = registry.snapshot();
+                for scope in &ended {
+                    crate::plugin::scoped::forget_now(&snapshot, Some(scope));
                 }
             })
             .await;

@@ -259,8 +259,8 @@ async fn docker(State(app): State<App>) -> Json<Value> {
 }
 
 /// Stubs back to the files, journal emptied, overrides disarmed, scenarios
-/// back to `Started`, resources back to their seeds; the memory they held
-/// given back.
+/// back to `Started`, resources back to their seeds, plugins' state per
+/// scope dropped; the memory they held given back.
 async fn reset(State(app): State<App>) -> Response {
     app.stubs.reset();
     app.stubs.reset_scenarios();
@@ -274,6 +274,7 @@ async fn reset(State(app): State<App>) -> Response {
     if let Some(api) = &app.kubernetes {
         api.reset();
     }
+    crate::plugin::scoped::forget(app.registry.snapshot(), None).await;
     crate::trim::return_freed_memory();
     ok_empty()
 }

@@ -125,8 +125,9 @@ async fn list(State(app): State<App>) -> Json<Value> {
 }
 
 /// `DELETE /__admin/scopes/{scope}`: the scope's stubs, overrides and
-/// journal entries go, its open streams close and its writes to declared
-/// resources are dropped; nothing else.
+/// journal entries go, its open streams close, its writes to declared
+/// resources are dropped and the plugins drop the state they keep for it;
+/// nothing else.
 async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
     let stubs = app.stubs.remove_scope(&scope);
     let overrides = app.overrides.remove_scope(&scope);
@@ -146,6 +147,7 @@ async fn remove(State(app): State<App>, Path(scope): Path<String>) -> Response {
     if let Some(api) = &app.kubernetes {
         api.drop_scope(&scope);
     }
+    crate::plugin::scoped::forget(app.registry.snapshot(), Some(Arc::from(scope.as_str()))).await;
     Json(json!({
         "scope": scope,
         "removed": {"stubs": stubs, "overrides": overrides, "requests": requests},

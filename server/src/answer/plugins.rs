@@ -6,10 +6,11 @@ use super::{Answer, Asked, Reply, Source};
 use crate::{
     journal::AnsweredBy,
     plan::SocketAnswer,
-    plugin::Service,
+    plugin::{Service, scoped::Scoped},
     refusal::Refusal,
     routing::RouteMatch,
     runner::{Call, Ran, Runner},
+    scope::Activity,
     streams::websocket::PluginCalls,
 };
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 /// What a plugin call needs.
 pub(crate) struct FromPlugins {
     pub runner: Arc<Runner>,
+    /// Where a call that wrote state in a scope counts as use of it.
+    pub scope_activity: Arc<Activity>,
 }
 
 impl Source for FromPlugins {
@@ -51,7 +54,11 @@ impl Source for FromPlugins {
             }
         };
         // A WebSocket's handshake: its messages call the route again.
-        let handshake = asked.websocket.then(|| (asked.req.clone(), params.clone()));
+        let scope = Scoped::of(service, asked.scopes.first(), &self.scope_activity);
+        let handshake = asked.websocket.then(|| {
+            let scope = scope.as_ref().map(|s| s.name.clone());
+            (asked.req.clone(), params.clone(), scope)
+        });
         let call = Call {
             service: service.clone(),
             handler: route.handler,
@@ -63,6 +70,7 @@ impl Source for FromPlugins {
                 None => asked.req.clone(),
             },
             params,
+            scope,
         };
         Reply::Later(Box::pin(async move {
             let ran = self.runner.run(call, route, asked.conn).await;
@@ -75,7 +83,7 @@ impl Source for FromPlugins {
                 Ran::Returned(Ok(mut plan)) => {
                     if let crate::plan::PlanBody::WebSocket(SocketAnswer::Plugin { calls, .. }) =
                         &mut plan.body
-                        && let Some((request, params)) = handshake
+                        && let Some((request, params, scope)) = handshake
                     {
                         *calls = Some(Arc::new(PluginCalls {
                             runner: self.runner.clone(),
@@ -83,6 +91,7 @@ impl Source for FromPlugins {
                             route: route.clone(),
                             request,
                             params,
+                            scope: scope.map(|name| (name, self.scope_activity.clone())),
                         }));
                     }
                     plan

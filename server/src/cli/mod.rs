@@ -244,8 +244,9 @@ pub struct Args {
     #[arg(long, env = "FAKE_SERVICER_TLS_HANDSHAKE_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().tls_handshake_timeout))]
     pub tls_handshake_timeout: Seconds,
 
-    /// Seconds after which a scope's stubs, next-request overrides and
-    /// writes to declared resources go when no request of the scope arrived
+    /// Seconds after which a scope's stubs, next-request overrides, writes
+    /// to declared resources, Kubernetes objects and the state plugins keep
+    /// for it go when no request of the scope arrived
     /// and nothing in it changed.
     #[arg(long, env = "FAKE_SERVICER_SCOPE_IDLE_TIMEOUT", value_name = "SECS", default_value_t = Seconds(Config::default().scope_idle_timeout))]
     pub scope_idle_timeout: Seconds,

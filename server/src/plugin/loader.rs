@@ -6,8 +6,9 @@
 use super::elf::{self, ElfError};
 use crate::routing::RouteTable;
 use abi_stable::library::{LibraryError, lib_header_from_path};
+use abi_stable::std_types::RStr;
 use fake_servicer::abi::{
-    ROOT_MODULE_SYMBOL, SDK_ABI_VERSION, SDK_VERSION, ServiceModuleRef, prefix,
+    ROOT_MODULE_SYMBOL, SDK_ABI_VERSION, SDK_VERSION, ServiceModuleRef, prefix, with_descriptors,
 };
 use std::{
     path::{Path, PathBuf},
@@ -66,6 +67,10 @@ pub struct Library {
     /// gave it (unchecked: read by `crate::grpc`); empty when it gives none,
     /// as a plugin built before the field existed does.
     pub grpc_descriptors: Vec<u8>,
+    /// Makes the plugin's stores drop a scope's state (the empty string:
+    /// all of it); `None` for a plugin of an SDK before it, which keeps no
+    /// state per scope and is not told its requests' scopes.
+    pub forget_scope: Option<extern "C" fn(RStr<'_>)>,
     /// The module, as its prefix (kept for the lifetime of the process:
     /// never unloaded).
     pub module: prefix::ServiceModuleRef,
@@ -77,6 +82,7 @@ impl std::fmt::Debug for Library {
             .field("name", &self.name)
             .field("sdk_version", &self.sdk_version)
             .field("grpc_descriptors", &self.grpc_descriptors.len())
+            .field("forget_scope", &self.forget_scope.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -130,23 +136,30 @@ pub fn load(source: &Path, bytes: &[u8], scratch: &Path) -> Result<Library, Load
     }
     let name = module.name().as_str().to_owned();
     let routes = RouteTable::build(module.routes().as_slice()).map_err(LoadError::Routes)?;
-    let grpc_descriptors = match header.check_layout::<ServiceModuleRef>() {
-        // A field after the prefix: `None` for a module without it.
-        Ok(whole) => whole
+    // The fields after the prefix, through the newest view the module
+    // passes: a module of an earlier SDK fails the check of a later view.
+    let (grpc_descriptors, forget_scope) = if let Ok(whole) =
+        header.check_layout::<ServiceModuleRef>()
+    {
+        // `None` for a field the module lacks.
+        let descriptors = whole.grpc_descriptors().map(|set| set.as_slice().to_vec());
+        (descriptors.unwrap_or_default(), whole.forget_scope())
+    } else if let Ok(earlier) = header.check_layout::<with_descriptors::ServiceModuleRef>() {
+        tracing::debug!(file = %source.display(), "a plugin of an earlier SDK: no state per scope");
+        let descriptors = earlier
             .grpc_descriptors()
-            .map(|set| set.as_slice().to_vec())
-            .unwrap_or_default(),
-        // A plugin built before the fields after the prefix were appended.
-        Err(_) => {
-            tracing::debug!(file = %source.display(), "a plugin of an earlier SDK: no gRPC descriptors");
-            Vec::new()
-        }
+            .map(|set| set.as_slice().to_vec());
+        (descriptors.unwrap_or_default(), None)
+    } else {
+        tracing::debug!(file = %source.display(), "a plugin of an earlier SDK: no gRPC descriptors");
+        (Vec::new(), None)
     };
     Ok(Library {
         name,
         sdk_version,
         routes,
         grpc_descriptors,
+        forget_scope,
         module,
     })
 }

@@ -117,6 +117,15 @@ pub enum LoadOutcome {
     Gone,
 }
 
+/// Makes a version no longer served drop the state it keeps per scope:
+/// its library stays loaded (never unloaded), its memory need not. A call
+/// still running on it finds its state afresh.
+fn forget_everything(old: &Service) {
+    if let Some(forget) = old.library.forget_scope {
+        forget(abi_stable::std_types::RStr::from_str(""));
+    }
+}
+
 /// The registry of services, fed by the watcher, read by every request.
 pub struct Registry {
     snapshot: ArcSwap<Snapshot>,
@@ -265,7 +274,11 @@ impl Registry {
                 "several libraries provide this service: the newest file serves it"
             );
         }
-        match previous.and_then(|p| p.loaded) {
+        let previous = previous.and_then(|p| p.loaded);
+        if let Some(old) = &previous {
+            forget_everything(old);
+        }
+        match previous {
             Some(old) if old.name != service.name => tracing::info!(
                 service = %service.name, previous = %old.name, generation, file = %path.display(), routes,
                 "library now provides another service"
@@ -313,6 +326,7 @@ impl Registry {
         if let Some(entry) = files.remove(path) {
             self.publish(&files);
             if let Some(s) = entry.loaded {
+                forget_everything(&s);
                 let still = self.snapshot().get(&s.name).map(|n| n.file.clone());
                 match still {
                     Some(other) => tracing::info!(

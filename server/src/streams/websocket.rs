@@ -380,6 +380,9 @@ pub struct PluginCalls {
     /// The handshake: every call sees its path, query and headers.
     pub request: Arc<Recorded>,
     pub params: Vec<(String, String)>,
+    /// The handshake's scope, for a plugin keeping state per scope: every
+    /// message's call is made in it.
+    pub scope: Option<(Arc<str>, Arc<crate::scope::Activity>)>,
 }
 
 impl std::fmt::Debug for PluginCalls {
@@ -409,6 +412,13 @@ impl PluginCalls {
                 ..(*self.request).clone()
             }),
             params: self.params.clone(),
+            scope: self
+                .scope
+                .as_ref()
+                .map(|(name, activity)| crate::plugin::scoped::Scoped {
+                    name: name.clone(),
+                    activity: activity.clone(),
+                }),
         };
         match self.runner.run(call, &self.route, None).await {
             Ran::Returned(Ok(plan)) => match plan.body {

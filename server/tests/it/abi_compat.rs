@@ -1,7 +1,8 @@
 //! Plugins built against an incompatible SDK are refused with a one-line
 //! reason that says to rebuild them, and the version already loaded keeps
 //! serving; plugins built against an earlier compatible SDK (a root module
-//! without the fields appended since) load.
+//! without the fields appended since) load, and keep what their fields
+//! give.
 
 use std::time::Duration;
 use testkit::{
@@ -168,8 +169,14 @@ fn sdk_without_descriptors() -> std::path::PathBuf {
         _ => text,
     });
     let abi = std::fs::read_to_string(sdk.join("src/abi.rs")).expect("the variant's abi.rs");
+    // The whole module's fields: up to its closing brace (the views of
+    // earlier modules follow it).
+    let module = abi
+        .find(routes)
+        .map(|at| &abi[at..])
+        .and_then(|after| after.split_once("\n}").map(|(fields, _)| fields));
     assert!(
-        !abi.contains("pub grpc_descriptors") && abi.contains(routes),
+        module.is_some_and(|fields| !fields.contains("pub grpc_descriptors")),
         "the variant still has the field"
     );
     sdk
@@ -220,5 +227,173 @@ async fn a_plugin_without_descriptors_still_loads() {
             }
         }
     })
+    .await;
+}
+
+/// What `service!` generated before `ServiceModule` had `forget_scope`:
+/// the root module ends at `grpc_descriptors` (here the set the test
+/// writes to `DESCRIPTORS_PATH`). Its one route answers the names of the
+/// headers it is handed, as they come through the ABI.
+const PLUGIN_BEFORE_SCOPES: &str = r#"use fake_servicer::abi::{FfiRequest, FfiResponse};
+use fake_servicer::Response;
+
+extern "C" fn names(req: &FfiRequest<'_>) -> FfiResponse {
+    let names: Vec<String> = req.headers.iter().map(|h| h.name.as_str().to_owned()).collect();
+    fake_servicer::__private::call(req, "compat_scopeless", "GET /names", move |_| {
+        Response::new().text(names.join(","))
+    })
+}
+
+const _: () = {
+    static __ROUTES: &[::fake_servicer::abi::FfiRoute] = &[::fake_servicer::abi::FfiRoute {
+        method: ::fake_servicer::__private::RStr::from_str("GET"),
+        path: ::fake_servicer::__private::RStr::from_str("/names"),
+        handler: names,
+    }];
+
+    fn __root_module() -> ::fake_servicer::abi::ServiceModuleRef {
+        use ::fake_servicer::__private::PrefixTypeTrait;
+        ::fake_servicer::abi::ServiceModule {
+            abi_version: ::fake_servicer::abi::SDK_ABI_VERSION,
+            sdk_version: ::fake_servicer::__private::RStr::from_str(::fake_servicer::abi::SDK_VERSION),
+            name: ::fake_servicer::__private::RStr::from_str("compat_scopeless"),
+            routes: ::fake_servicer::__private::RSlice::from_slice(__ROUTES),
+            grpc_descriptors: ::fake_servicer::__private::RSlice::from_slice(include_bytes!("DESCRIPTORS_PATH")),
+        }
+        .leak_into_prefix()
+    }
+
+    extern "C" fn __load_root_module() -> ::fake_servicer::__private::RootModuleResult {
+        ::fake_servicer::__private::__call_root_module_loader(__root_module)
+    }
+
+    #[unsafe(export_name = "_1as_0lib_1header_0root_bmodule_bloader")]
+    pub static __FAKE_SERVICER_LIB_HEADER: ::fake_servicer::__private::LibHeader = unsafe {
+        ::fake_servicer::__private::LibHeader::from_constructor::<::fake_servicer::abi::ServiceModuleRef>(
+            __load_root_module,
+            ::fake_servicer::__private::CheckTypeLayout::Yes,
+        )
+    };
+};
+"#;
+
+/// The SDK as it was before `forget_scope`: `ServiceModule` ends at
+/// `grpc_descriptors`.
+fn sdk_without_forget_scope() -> std::path::PathBuf {
+    let field = "    pub forget_scope: extern \"C\" fn(RStr<'_>),\n";
+    let sdk = sdk_variant("no_forget_scope", |file, text| match file {
+        "abi.rs" => {
+            let Some(end) = text.find(field).map(|at| at + field.len()) else {
+                return text;
+            };
+            // From the end of `grpc_descriptors` (its doc comment first).
+            let descriptors = "    pub grpc_descriptors: RSlice<'static, u8>,\n";
+            match text[..end].rfind(descriptors) {
+                Some(at) => format!("{}{}", &text[..at + descriptors.len()], &text[end..]),
+                None => text,
+            }
+        }
+        _ => text,
+    });
+    let abi = std::fs::read_to_string(sdk.join("src/abi.rs")).expect("the variant's abi.rs");
+    assert!(!abi.contains(field), "the variant still has forget_scope");
+    sdk
+}
+
+/// A descriptor set of one service, `compat.v1.Scopeless`.
+fn scopeless_descriptors() -> Vec<u8> {
+    use prost_types::{
+        DescriptorProto, FileDescriptorProto, FileDescriptorSet, MethodDescriptorProto,
+        ServiceDescriptorProto,
+    };
+    let set = FileDescriptorSet {
+        file: vec![FileDescriptorProto {
+            name: Some("scopeless.proto".to_owned()),
+            package: Some("compat.v1".to_owned()),
+            syntax: Some("proto3".to_owned()),
+            message_type: vec![DescriptorProto {
+                name: Some("Nothing".to_owned()),
+                ..Default::default()
+            }],
+            service: vec![ServiceDescriptorProto {
+                name: Some("Scopeless".to_owned()),
+                method: vec![MethodDescriptorProto {
+                    name: Some("Ping".to_owned()),
+                    input_type: Some(".compat.v1.Nothing".to_owned()),
+                    output_type: Some(".compat.v1.Nothing".to_owned()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    prost::Message::encode_to_vec(&set)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_of_the_sdk_before_state_per_scope_loads_keeps_its_descriptors_and_is_told_no_scope()
+ {
+    let descriptors = testkit::tmp_dir().join("compat_scopeless.bin");
+    std::fs::create_dir_all(testkit::tmp_dir()).expect("the tmp dir");
+    std::fs::write(&descriptors, scopeless_descriptors()).expect("the descriptor set");
+    let source =
+        PLUGIN_BEFORE_SCOPES.replace("DESCRIPTORS_PATH", &descriptors.display().to_string());
+    let old =
+        PluginCrate::with_sdk("compat_scopeless", &source, "", &sdk_without_forget_scope()).build();
+    let server = testkit::serve(&[old], |_| {}).await;
+    let base = server.url();
+    let services = Admin::at(base.clone()).services().await;
+    assert_eq!(services["refused"], serde_json::json!([]), "{services}");
+
+    // Its requests' scope is not handed over: its headers are the client's.
+    let http = Http::new();
+    let names = http
+        .send(
+            http::Method::GET,
+            &format!("{base}/compat_scopeless/names"),
+            &[("x-fake-servicer-scope", "s1")],
+            bytes::Bytes::new(),
+        )
+        .await
+        .expect("an answer")
+        .text();
+    assert!(names.contains("x-fake-servicer-scope"), "{names}");
+    assert!(!names.contains(":fake-servicer"), "{names}");
+
+    // Deleting a scope and a reset reach no plugin state, and fail nothing.
+    let admin = Admin::at(base.clone());
+    assert_eq!(admin.delete("/__admin/scopes/s1").await.status, 200);
+    let reset = admin.call(http::Method::POST, "/__admin/reset", "").await;
+    assert_eq!(reset.status, 200);
+
+    // Its descriptors are still read: its service is known.
+    let channel = tonic::transport::Endpoint::from_shared(base)
+        .expect("the server's URL")
+        .connect()
+        .await
+        .expect("an h2c channel");
+    let health = tonic_health::pb::health_client::HealthClient::new(channel);
+    eventually(
+        Duration::from_secs(10),
+        "compat.v1.Scopeless SERVING",
+        || {
+            let mut health = health.clone();
+            async move {
+                let asked = tonic_health::pb::HealthCheckRequest {
+                    service: "compat.v1.Scopeless".to_owned(),
+                };
+                match health.check(asked).await {
+                    Ok(answer)
+                        if answer.get_ref().status()
+                            == tonic_health::pb::health_check_response::ServingStatus::Serving =>
+                    {
+                        Ok(())
+                    }
+                    other => Err(format!("{other:?}")),
+                }
+            }
+        },
+    )
     .await;
 }

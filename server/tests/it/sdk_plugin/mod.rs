@@ -1,6 +1,7 @@
 //! A plugin written against the SDK, built with cargo, loaded by a real
 //! server and called over loopback: every extractor, every return type,
-//! rejections, panics, blocking handlers, delays, chunks and faults.
+//! rejections, panics, blocking handlers, delays, chunks and faults, and
+//! state kept per scope.
 //!
 //! One module per subject, all calling the sink plugin defined here (its
 //! `/stream/…` routes are tested in `streams::plugins`).
@@ -9,6 +10,7 @@ mod delivery;
 mod extractors;
 mod handlers;
 mod routing;
+mod state;
 
 use std::{path::PathBuf, sync::OnceLock, time::Duration};
 use testkit::{Http, PluginCrate, TestServer, eventually};
@@ -213,12 +215,39 @@ fn ws(Path(room): Path<String>, message: WebSocketMessage) -> WebSocket {
     }
 }
 
+/// Notes kept per scope: each scope sees the seed plus its own.
+static NOTES: Store<Vec<String>> = Store::with_seed(|| vec!["seeded".to_owned()]);
+
+#[route(post, "/notes")]
+fn add_note(scope: Scope, note: String) -> (StatusCode, Json<Vec<String>>) {
+    let all = NOTES.write(&scope, |notes| {
+        notes.push(note);
+        notes.clone()
+    });
+    (StatusCode::CREATED, Json(all))
+}
+
+#[route(get, "/notes")]
+fn notes(scope: Scope) -> Json<Vec<String>> {
+    Json(NOTES.read(&scope, |notes| notes.clone()))
+}
+
+/// The scope the handler was told, and whether it saw the server's header.
+#[route(get, "/notes/scope")]
+fn notes_scope(scope: Scope, headers: Headers) -> Json<Value> {
+    Json(json!({
+        "scope": scope.name(),
+        "serverHeaderSeen": headers.iter().any(|(n, _)| n == fake_servicer::abi::SCOPE_HEADER),
+        "clientScopeHeader": headers.get("x-fake-servicer-scope"),
+    }))
+}
+
 fake_servicer::service!(
     name = "sink",
     path_single, path_struct, path_tuple, catch_all, query, json_body, headers, body, text,
     method, status, static_str, result, option, builder, opts, fake_data, delay, chunks,
     fault, panics, sleep, sleeping, hold, held, release, fast, drop_bomb, stream_sse,
-    stream_ndjson, stream_live, stream_slow, ws,
+    stream_ndjson, stream_live, stream_slow, ws, add_note, notes, notes_scope,
 );
 "#;
 
