@@ -155,6 +155,13 @@ impl Failure {
     }
 }
 
+/// A plain message (a selector's) as a 400 `BadRequest`.
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::bad_request(message)
+    }
+}
+
 /// `pods.apps` → `pods`: `details.kind` as the API server gives it.
 fn kind_of(resource: &str) -> &str {
     resource.split('.').next().unwrap_or(resource)

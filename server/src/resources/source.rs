@@ -287,18 +287,14 @@ impl FromResources {
         let mut item = object(&req.body)?;
         let field = &r.decl.id;
         same_id(&item, field, id)?;
-        let stored = self.write(r, scope, dry, |c, budget| {
-            let old = c
-                .get(id)
-                .ok_or_else(|| WriteError::NotFound(Arc::from(id)))?;
+        self.replace(r, scope, dry, id, |old| {
             if !item.contains_key(field)
                 && let Some(v) = old.value.get(field)
             {
                 item.insert(field.clone(), v.clone());
             }
-            c.replace(Item::new(old.id.clone(), item), budget)
-        })?;
-        Ok(json_plan(StatusCode::OK, stored.json.clone()))
+            item
+        })
     }
 
     /// `PATCH /orders/{id}`: the body merged in (RFC 7396); 200 with the
@@ -320,17 +316,33 @@ impl FromResources {
         }
         same_id(&patch, field, id)?;
         let patch = Value::Object(patch);
+        self.replace(r, scope, dry, id, |old| {
+            let mut merged = Value::Object(old.value.clone());
+            json_patch::merge(&mut merged, &patch);
+            match merged {
+                Value::Object(m) => m,
+                _ => old.value.clone(),
+            }
+        })
+    }
+
+    /// The item `id` replaced by what `new` makes of it (from the item as
+    /// it was), keeping its id; 200 with the item stored. 404 when there
+    /// is no such item.
+    fn replace(
+        &self,
+        r: &Resource,
+        scope: Option<&Arc<str>>,
+        dry: bool,
+        id: &str,
+        new: impl FnOnce(&Item) -> Map<String, Value>,
+    ) -> Result<Plan, Failure> {
         let stored = self.write(r, scope, dry, |c, budget| {
             let old = c
                 .get(id)
                 .ok_or_else(|| WriteError::NotFound(Arc::from(id)))?;
-            let mut merged = Value::Object(old.value.clone());
-            json_patch::merge(&mut merged, &patch);
-            let merged = match merged {
-                Value::Object(m) => m,
-                _ => old.value.clone(),
-            };
-            c.replace(Item::new(old.id.clone(), merged), budget)
+            let value = new(old);
+            c.replace(Item::new(old.id.clone(), value), budget)
         })?;
         Ok(json_plan(StatusCode::OK, stored.json.clone()))
     }

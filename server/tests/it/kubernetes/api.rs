@@ -102,15 +102,7 @@ async fn resource_versions_grow_a_stale_one_conflicts_and_generation_counts_spec
     let mut labelled = made.clone();
     labelled["metadata"]["labels"]["tier"] = json!("front");
     let url = format!("{PODS}/web");
-    let reply = call(
-        &server,
-        Method::PUT,
-        &url,
-        Some(&labelled),
-        "application/json",
-        None,
-    )
-    .await;
+    let reply = put(&server, &url, &labelled).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     let after_label = reply.json();
     let rv2: u64 = after_label["metadata"]["resourceVersion"]
@@ -121,29 +113,13 @@ async fn resource_versions_grow_a_stale_one_conflicts_and_generation_counts_spec
     assert_eq!(after_label["metadata"]["generation"], 1);
 
     // Stale: the first version again.
-    let reply = call(
-        &server,
-        Method::PUT,
-        &url,
-        Some(&labelled),
-        "application/json",
-        None,
-    )
-    .await;
+    let reply = put(&server, &url, &labelled).await;
     assert_status(&reply, 409, "Conflict");
 
     // A spec change: generation 2, uid and creation kept.
     let mut image = after_label.clone();
     image["spec"]["containers"][0]["image"] = json!("a:2");
-    let reply = call(
-        &server,
-        Method::PUT,
-        &url,
-        Some(&image),
-        "application/json",
-        None,
-    )
-    .await;
+    let reply = put(&server, &url, &image).await;
     let updated = reply.json();
     assert_eq!(updated["metadata"]["generation"], 2, "{updated}");
     assert_eq!(updated["metadata"]["uid"], made["metadata"]["uid"]);

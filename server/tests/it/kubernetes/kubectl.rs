@@ -136,49 +136,21 @@ async fn kubectl_patch_takes_merge_json_and_strategic_patches() {
     let url = base(&server);
     kubectl_ok(&url, &["apply", "-f", "-"], Some(POD)).await;
 
-    kubectl_ok(
-        &url,
-        &[
-            "patch",
-            "pod",
-            "web",
-            "--type",
-            "merge",
-            "-p",
-            r#"{"metadata":{"labels":{"tier":"front"}}}"#,
-        ],
-        None,
-    )
-    .await;
-    kubectl_ok(
-        &url,
-        &[
-            "patch",
-            "pod",
-            "web",
-            "--type",
+    for (how, patch) in [
+        ("merge", r#"{"metadata":{"labels":{"tier":"front"}}}"#),
+        (
             "json",
-            "-p",
             r#"[{"op":"replace","path":"/spec/containers/0/image","value":"nginx:3"}]"#,
-        ],
-        None,
-    )
-    .await;
-    // Strategic: a second container is merged in by name, the first kept.
-    kubectl_ok(
-        &url,
-        &[
-            "patch",
-            "pod",
-            "web",
-            "--type",
+        ),
+        // Strategic: a second container is merged in by name, the first kept.
+        (
             "strategic",
-            "-p",
             r#"{"spec":{"containers":[{"name":"side","image":"busybox"}]}}"#,
-        ],
-        None,
-    )
-    .await;
+        ),
+    ] {
+        let args = ["patch", "pod", "web", "--type", how, "-p", patch];
+        kubectl_ok(&url, &args, None).await;
+    }
     let pod = get_pod(&url, "web").await;
     assert_eq!(
         pod["metadata"]["labels"],

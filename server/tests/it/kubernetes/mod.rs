@@ -92,6 +92,18 @@ async fn post(server: &TestServer, path: &str, body: &Value) -> Reply {
     .await
 }
 
+async fn put(server: &TestServer, path: &str, body: &Value) -> Reply {
+    call(
+        server,
+        Method::PUT,
+        path,
+        Some(body),
+        "application/json",
+        None,
+    )
+    .await
+}
+
 /// Creates `object` in the collection at `path`; the stored object.
 async fn create(server: &TestServer, path: &str, object: &Value) -> Value {
     let reply = post(server, path, object).await;

@@ -1,21 +1,14 @@
 //! `/__admin/resources`: declare at run time, list with items per scope,
 //! read, replace and empty one scope's items, undeclare.
 
-use super::{call, ids, orders, with_orders};
+use super::{call, ids, orders, post_order, with_orders};
 use http::Method;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_lists_each_resource_with_its_items_per_scope() {
     let (_server, admin) = with_orders().await;
-    call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("s1"),
-        r#"{"id": "x"}"#,
-    )
-    .await;
+    post_order(&admin, Some("s1"), r#"{"id": "x"}"#).await;
     call(&admin, Method::DELETE, "/orders/1", None, "").await;
     let list = admin.get("/__admin/resources").await.json();
     let one = &list["resources"][0];
@@ -115,7 +108,7 @@ async fn bad_admin_items_are_refused_naming_the_item_and_nothing_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declaring_a_name_again_replaces_the_resource_and_drops_its_state() {
     let (_server, admin) = with_orders().await;
-    call(&admin, Method::POST, "/orders", Some("s"), r#"{"id": "x"}"#).await;
+    post_order(&admin, Some("s"), r#"{"id": "x"}"#).await;
     let again = admin
         .post(
             "/__admin/resources",

@@ -1,6 +1,6 @@
 //! Each cap answers 507 naming its flag, and nothing is lost.
 
-use super::{call, ids, orders, with};
+use super::{call, ids, orders, post_order, with};
 use http::Method;
 use serde_json::json;
 
@@ -8,21 +8,17 @@ use serde_json::json;
 async fn past_max_resource_items_a_write_is_507_naming_the_flag_and_nothing_is_lost() {
     let (_server, admin) = with(orders(), |c| c.max_resource_items = 3).await;
     assert_eq!(
-        call(&admin, Method::POST, "/orders", Some("s"), r#"{"id": "3"}"#)
-            .await
-            .status,
+        post_order(&admin, Some("s"), r#"{"id": "3"}"#).await.status,
         201
     );
-    let r = call(&admin, Method::POST, "/orders", Some("s"), r#"{"id": "4"}"#).await;
+    let r = post_order(&admin, Some("s"), r#"{"id": "4"}"#).await;
     assert_eq!(r.status, 507, "{}", r.text());
     assert_eq!(r.json()["flag"], "--max-resource-items");
     assert_eq!(r.json()["cap"], 3);
     assert_eq!(ids(&admin, "/orders", Some("s")).await, ["1", "2", "3"]);
     // Per scope: another scope has room.
     assert_eq!(
-        call(&admin, Method::POST, "/orders", Some("t"), r#"{"id": "4"}"#)
-            .await
-            .status,
+        post_order(&admin, Some("t"), r#"{"id": "4"}"#).await.status,
         201
     );
     let put = admin
@@ -105,14 +101,7 @@ async fn a_seed_past_the_caps_is_refused_at_declaration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_first_write_leaves_the_scope_without_a_copy_of_its_own() {
     let (_server, admin) = with(orders(), |c| c.max_resource_items = 2).await;
-    let r = call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("new"),
-        r#"{"id": "3"}"#,
-    )
-    .await;
+    let r = post_order(&admin, Some("new"), r#"{"id": "3"}"#).await;
     assert_eq!(r.status, 507);
     let listed = admin.get("/__admin/resources").await.json();
     assert_eq!(

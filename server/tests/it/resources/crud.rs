@@ -3,11 +3,17 @@
 use super::{call, ids, with_orders};
 use http::Method;
 use serde_json::{Value, json};
+use testkit::{Admin, Reply};
+
+/// `method path` with a JSON `body`, in no scope.
+async fn send(admin: &Admin, method: Method, path: &str, body: &str) -> Reply {
+    call(admin, method, path, None, body).await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_resource_lists_its_seed_with_the_total_as_json() {
     let (_server, admin) = with_orders().await;
-    let r = call(&admin, Method::GET, "/orders", None, "").await;
+    let r = send(&admin, Method::GET, "/orders", "").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
     let v = r.json();
@@ -25,13 +31,13 @@ async fn filters_match_top_level_fields_and_paging_comes_after_the_total() {
     for i in 3..=7 {
         let body =
             json!({"id": i.to_string(), "status": "open", "total": i * 10, "paid": i % 2 == 0});
-        let r = call(&admin, Method::POST, "/orders", None, &body.to_string()).await;
+        let r = send(&admin, Method::POST, "/orders", &body.to_string()).await;
         assert_eq!(r.status, 201, "{}", r.text());
     }
     let page = |q: &'static str| {
         let admin = &admin;
         async move {
-            call(admin, Method::GET, &format!("/orders?{q}"), None, "")
+            send(admin, Method::GET, &format!("/orders?{q}"), "")
                 .await
                 .json()
         }
@@ -52,7 +58,7 @@ async fn filters_match_top_level_fields_and_paging_comes_after_the_total() {
     assert_eq!(got, ["4", "5"]);
     assert_eq!(page("limit=0").await["items"], json!([]));
     assert_eq!(page("nosuchfield=1").await["total"], 0);
-    let bad = call(&admin, Method::GET, "/orders?limit=ten", None, "").await;
+    let bad = send(&admin, Method::GET, "/orders?limit=ten", "").await;
     assert_eq!(bad.status, 400);
     assert!(
         bad.json()["error"]
@@ -67,35 +73,19 @@ async fn filters_match_top_level_fields_and_paging_comes_after_the_total() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_stores_an_item_with_a_generated_id_and_answers_201_with_its_location() {
     let (_server, admin) = with_orders().await;
-    let r = call(
-        &admin,
-        Method::POST,
-        "/orders",
-        None,
-        r#"{"status": "new"}"#,
-    )
-    .await;
+    let r = send(&admin, Method::POST, "/orders", r#"{"status": "new"}"#).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let item = r.json();
     let id = item["id"].as_str().expect("a generated id").to_owned();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     assert_eq!(r.header("location"), Some(format!("/orders/{id}").as_str()));
-    let got = call(&admin, Method::GET, &format!("/orders/{id}"), None, "").await;
+    let got = send(&admin, Method::GET, &format!("/orders/{id}"), "").await;
     assert_eq!(got.status, 200);
     assert_eq!(got.json(), item);
-    let given = call(
-        &admin,
-        Method::POST,
-        "/orders",
-        None,
-        r#"{"id": "a b", "x": 1}"#,
-    )
-    .await;
+    let given = send(&admin, Method::POST, "/orders", r#"{"id": "a b", "x": 1}"#).await;
     assert_eq!(given.header("location"), Some("/orders/a%20b"));
     assert_eq!(
-        call(&admin, Method::GET, "/orders/a%20b", None, "")
-            .await
-            .json()["x"],
+        send(&admin, Method::GET, "/orders/a%20b", "").await.json()["x"],
         1
     );
 }
@@ -103,40 +93,29 @@ async fn post_stores_an_item_with_a_generated_id_and_answers_201_with_its_locati
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicate_id_is_409_and_changes_nothing() {
     let (_server, admin) = with_orders().await;
-    let r = call(
+    let r = send(
         &admin,
         Method::POST,
         "/orders",
-        None,
         r#"{"id": "1", "status": "again"}"#,
     )
     .await;
     assert_eq!(r.status, 409, "{}", r.text());
     assert_eq!(r.json()["id"], "1");
-    let one = call(&admin, Method::GET, "/orders/1", None, "")
-        .await
-        .json();
+    let one = send(&admin, Method::GET, "/orders/1", "").await.json();
     assert_eq!(one["status"], "open");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn put_replaces_patch_merges_and_delete_removes_an_item() {
     let (_server, admin) = with_orders().await;
-    let put = call(
-        &admin,
-        Method::PUT,
-        "/orders/1",
-        None,
-        r#"{"status": "paid"}"#,
-    )
-    .await;
+    let put = send(&admin, Method::PUT, "/orders/1", r#"{"status": "paid"}"#).await;
     assert_eq!(put.status, 200, "{}", put.text());
     assert_eq!(put.json(), json!({"status": "paid", "id": "1"}));
-    let patch = call(
+    let patch = send(
         &admin,
         Method::PATCH,
         "/orders/2",
-        None,
         r#"{"status": "lost", "total": null, "address": {"city": "Lyon"}}"#,
     )
     .await;
@@ -145,11 +124,10 @@ async fn put_replaces_patch_merges_and_delete_removes_an_item() {
         patch.json(),
         json!({"id": "2", "status": "lost", "address": {"city": "Lyon"}})
     );
-    let nested = call(
+    let nested = send(
         &admin,
         Method::PATCH,
         "/orders/2",
-        None,
         r#"{"address": {"zip": "69001"}}"#,
     )
     .await;
@@ -162,15 +140,10 @@ async fn put_replaces_patch_merges_and_delete_removes_an_item() {
         ["1", "2"],
         "a replaced item keeps its place"
     );
-    let gone = call(&admin, Method::DELETE, "/orders/1", None, "").await;
+    let gone = send(&admin, Method::DELETE, "/orders/1", "").await;
     assert_eq!(gone.status, 204);
     assert!(gone.body.is_empty());
-    assert_eq!(
-        call(&admin, Method::GET, "/orders/1", None, "")
-            .await
-            .status,
-        404
-    );
+    assert_eq!(send(&admin, Method::GET, "/orders/1", "").await.status, 404);
     assert_eq!(ids(&admin, "/orders", None).await, ["2"]);
 }
 
@@ -178,7 +151,7 @@ async fn put_replaces_patch_merges_and_delete_removes_an_item() {
 async fn an_unknown_id_is_404_for_every_item_verb() {
     let (_server, admin) = with_orders().await;
     for method in [Method::GET, Method::PUT, Method::PATCH, Method::DELETE] {
-        let r = call(&admin, method.clone(), "/orders/nope", None, "{}").await;
+        let r = send(&admin, method.clone(), "/orders/nope", "{}").await;
         assert_eq!(r.status, 404, "{method}: {}", r.text());
         assert_eq!(r.json()["id"], "nope");
         assert_eq!(r.json()["resource"], "orders");
@@ -201,13 +174,11 @@ async fn a_body_that_is_not_a_json_object_is_400_or_422_and_changes_nothing() {
         (Method::PATCH, "/orders/1", "{", 400),
     ];
     for (method, path, body, status) in cases {
-        let r = call(&admin, method.clone(), path, None, body).await;
+        let r = send(&admin, method.clone(), path, body).await;
         assert_eq!(r.status, status, "{method} {path} {body:?}: {}", r.text());
         assert!(r.json()["error"].is_string(), "{}", r.text());
     }
-    let one = call(&admin, Method::GET, "/orders/1", None, "")
-        .await
-        .json();
+    let one = send(&admin, Method::GET, "/orders/1", "").await.json();
     assert_eq!(one, json!({"id": "1", "status": "open", "total": 10}));
     assert_eq!(ids(&admin, "/orders", None).await, ["1", "2"]);
 }
@@ -215,14 +186,14 @@ async fn a_body_that_is_not_a_json_object_is_400_or_422_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_method_a_resource_does_not_take_is_405_naming_those_it_does() {
     let (_server, admin) = with_orders().await;
-    let r = call(&admin, Method::DELETE, "/orders", None, "").await;
+    let r = send(&admin, Method::DELETE, "/orders", "").await;
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow"), Some("GET, POST"));
-    let r = call(&admin, Method::POST, "/orders/1", None, "{}").await;
+    let r = send(&admin, Method::POST, "/orders/1", "{}").await;
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow"), Some("GET, PUT, PATCH, DELETE"));
     // Deeper paths are not the resource's.
-    let r = call(&admin, Method::GET, "/orders/1/lines", None, "").await;
+    let r = send(&admin, Method::GET, "/orders/1/lines", "").await;
     assert_eq!(r.status, 404);
     assert!(r.json().get("resource").is_none(), "{}", r.text());
 }
@@ -239,7 +210,7 @@ async fn the_journal_names_the_resource_and_the_verb() {
         (Method::DELETE, "/orders/9", "", "delete"),
     ];
     for (method, path, body, _) in &steps {
-        call(&admin, method.clone(), path, None, body).await;
+        send(&admin, method.clone(), path, body).await;
     }
     let journal = admin.get("/__admin/requests?extensions=true").await.json();
     let mut seen: Vec<Value> = journal["requests"]

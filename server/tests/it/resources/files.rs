@@ -2,7 +2,7 @@
 //! removed with the file; a bad declaration refused; a resource of a
 //! service answers through the service's alias and prefix.
 
-use super::{call, ids};
+use super::{call, ids, post_order};
 use http::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -42,7 +42,7 @@ async fn a_mapping_file_declares_a_resource_and_its_changes_and_removal_follow()
     );
 
     // Changed: the new declaration, its seed, the old state gone.
-    call(&admin, Method::POST, "/orders", None, r#"{"id": "w"}"#).await;
+    post_order(&admin, None, r#"{"id": "w"}"#).await;
     write(
         &file,
         &json!({"resource": {"name": "orders", "path": "/orders", "seed": [{"id": "new"}]}}),

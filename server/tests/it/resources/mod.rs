@@ -53,6 +53,11 @@ async fn call(admin: &Admin, method: Method, path: &str, scope: Option<&str>, bo
     admin.mock(method, path, &headers, body).await
 }
 
+/// `POST /orders` of `body`, in `scope` when given.
+async fn post_order(admin: &Admin, scope: Option<&str>, body: &str) -> Reply {
+    call(admin, Method::POST, "/orders", scope, body).await
+}
+
 /// The ids `GET path` lists in `scope`, in order.
 async fn ids(admin: &Admin, path: &str, scope: Option<&str>) -> Vec<String> {
     let r = call(admin, Method::GET, path, scope, "").await;

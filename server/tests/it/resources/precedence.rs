@@ -1,47 +1,37 @@
 //! Stubs and next-request overrides are sources ahead of resources: they
 //! win for the same request, and the resource's state is kept.
 
-use super::{call, ids, with, with_orders};
+use super::{call, ids, post_order, with, with_orders};
 use http::Method;
 use serde_json::json;
+use testkit::{Admin, TestServer};
+
+/// A server with `orders` declared for the service `shop`, seeded with
+/// one item.
+async fn with_shop_orders() -> (TestServer, Admin) {
+    with(
+        json!({"resource": {"name": "orders", "path": "/orders", "service": "shop", "seed": [{"id": "1"}]}}),
+        |_| {},
+    )
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stub_for_the_same_request_wins_and_the_state_is_kept() {
     let (_server, admin) = with_orders().await;
-    call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("s"),
-        r#"{"id": "mine"}"#,
-    )
-    .await;
+    post_order(&admin, Some("s"), r#"{"id": "mine"}"#).await;
     let stub = admin
         .stub(json!({
             "request": {"method": "POST", "urlPath": "/orders"},
             "response": {"status": 503, "jsonBody": {"error": "down"}}
         }))
         .await;
-    let r = call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("s"),
-        r#"{"id": "lost"}"#,
-    )
-    .await;
+    let r = post_order(&admin, Some("s"), r#"{"id": "lost"}"#).await;
     assert_eq!(r.status, 503);
     assert_eq!(ids(&admin, "/orders", Some("s")).await, ["1", "2", "mine"]);
     let id = stub["id"].as_str().expect("the stub's id");
     admin.delete(&format!("/__admin/mappings/{id}")).await;
-    let r = call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("s"),
-        r#"{"id": "later"}"#,
-    )
-    .await;
+    let r = post_order(&admin, Some("s"), r#"{"id": "later"}"#).await;
     assert_eq!(r.status, 201);
     assert_eq!(
         ids(&admin, "/orders", Some("s")).await,
@@ -51,11 +41,7 @@ async fn a_stub_for_the_same_request_wins_and_the_state_is_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_next_request_override_wins_once_and_the_state_is_kept() {
-    let (_server, admin) = with(
-        json!({"resource": {"name": "orders", "path": "/orders", "service": "shop", "seed": [{"id": "1"}]}}),
-        |_| {},
-    )
-    .await;
+    let (_server, admin) = with_shop_orders().await;
     let armed = admin
         .mock(
             Method::POST,
@@ -83,11 +69,7 @@ async fn a_next_request_override_wins_once_and_the_state_is_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_override_of_the_status_only_keeps_the_answer_the_resource_would_give_without_the_write()
 {
-    let (_server, admin) = with(
-        json!({"resource": {"name": "orders", "path": "/orders", "service": "shop", "seed": [{"id": "1"}]}}),
-        |_| {},
-    )
-    .await;
+    let (_server, admin) = with_shop_orders().await;
     let arm = |method: Method, path: &'static str| {
         let admin = &admin;
         async move {

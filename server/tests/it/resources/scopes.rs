@@ -2,7 +2,7 @@
 //! another scope's; unscoped requests share the base; deleting a scope
 //! drops its writes; a reset returns every resource to its seed.
 
-use super::{call, ids, with_orders};
+use super::{call, ids, post_order, with_orders};
 use http::Method;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -51,15 +51,8 @@ async fn parallel_scoped_writers_each_list_exactly_the_seed_plus_their_own_items
 async fn a_scope_never_sees_another_scopes_items_and_unscoped_requests_share_the_base() {
     let (_server, admin) = with_orders().await;
     call(&admin, Method::DELETE, "/orders/1", Some("a"), "").await;
-    call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("b"),
-        r#"{"id": "b1"}"#,
-    )
-    .await;
-    call(&admin, Method::POST, "/orders", None, r#"{"id": "u1"}"#).await;
+    post_order(&admin, Some("b"), r#"{"id": "b1"}"#).await;
+    post_order(&admin, None, r#"{"id": "u1"}"#).await;
     assert_eq!(ids(&admin, "/orders", Some("a")).await, ["2"]);
     assert_eq!(ids(&admin, "/orders", Some("b")).await, ["1", "2", "b1"]);
     assert_eq!(ids(&admin, "/orders", None).await, ["1", "2", "u1"]);
@@ -85,22 +78,8 @@ async fn a_scope_never_sees_another_scopes_items_and_unscoped_requests_share_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_scope_drops_its_writes_and_no_other_scopes() {
     let (_server, admin) = with_orders().await;
-    call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("gone"),
-        r#"{"id": "g"}"#,
-    )
-    .await;
-    call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("kept"),
-        r#"{"id": "k"}"#,
-    )
-    .await;
+    post_order(&admin, Some("gone"), r#"{"id": "g"}"#).await;
+    post_order(&admin, Some("kept"), r#"{"id": "k"}"#).await;
     let r = admin.delete("/__admin/scopes/gone").await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -149,14 +128,7 @@ async fn an_idle_scope_ends_with_its_writes() {
             .status,
         201
     );
-    call(
-        &admin,
-        Method::POST,
-        "/orders",
-        Some("idle"),
-        r#"{"id": "i"}"#,
-    )
-    .await;
+    post_order(&admin, Some("idle"), r#"{"id": "i"}"#).await;
     testkit::eventually(
         std::time::Duration::from_secs(10),
         "the idle scope's writes to go",
