@@ -23,7 +23,6 @@ pub(crate) struct PerScope<T> {
     scopes: HashMap<Arc<str>, T>,
 }
 
-#[allow(dead_code)] // has_own, set, seed, scopes: for the other stateful answers
 impl<T: Clone> PerScope<T> {
     /// Every scope, and the base, starting at `seed`.
     pub fn new(seed: T) -> PerScope<T> {
@@ -65,12 +64,6 @@ impl<T: Clone> PerScope<T> {
             None => self.base.is_some(),
             Some(s) => self.scopes.contains_key(s),
         }
-    }
-
-    /// Replaces what `scope` sees.
-    #[allow(dead_code)] // for states replaced whole
-    pub fn set(&mut self, scope: Option<&str>, state: T) {
-        *self.view_mut(scope) = state;
     }
 
     /// Drops `scope`'s writes: it sees the seed again.

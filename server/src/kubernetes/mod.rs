@@ -37,7 +37,9 @@ use crate::{
     answer::{Answer, Asked, Reply, Source},
     journal::AnsweredBy,
     plan::Plan,
+    request::Recorded,
     scope::Activity,
+    scope::Scopes,
     streams::Streams,
 };
 use http::{Method, StatusCode, header::CONTENT_TYPE};
@@ -106,7 +108,7 @@ impl Api {
 
     /// The answer to a request for the service, at `rel` (its path
     /// relative to the service).
-    fn answer(&self, asked: &Asked<'_>, rel: &str) -> Answer {
+    fn answer(&self, asked: &Asking, rel: &str) -> Answer {
         let (done, resource, verb) = match in_scope(rel) {
             Ok((scope, rel)) => {
                 // Each request of a path's scope is a use of it (the
@@ -130,7 +132,7 @@ impl Api {
     }
 
     /// The answer, with the resource and verb the journal names.
-    fn serve(&self, asked: &Asked<'_>, rel: &str, scope: Option<Arc<str>>) -> Served {
+    fn serve(&self, asked: &Asking, rel: &str, scope: Option<Arc<str>>) -> Served {
         let discovery: Arc<str> = Arc::from("discovery");
         let found = |v: Option<Value>| {
             v.map(|v| Plan::json(StatusCode::OK, &v))
@@ -162,7 +164,7 @@ impl Api {
     }
 
     /// A request for objects.
-    fn objects(&self, asked: &Asked<'_>, mut at: At) -> Served {
+    fn objects(&self, asked: &Asking, mut at: At) -> Served {
         let kind = self.kinds.get(at.kind);
         let resource: Arc<str> = Arc::from(kind.plural.as_str());
         let query = Query::of(asked.req.query_params());
@@ -197,7 +199,7 @@ impl Api {
     }
 
     /// Carries out `verb` on the objects `at` names.
-    fn verb(&self, asked: &Asked<'_>, at: &At, query: &Query, verb: &str) -> Result<Plan, Failure> {
+    fn verb(&self, asked: &Asking, at: &At, query: &Query, verb: &str) -> Result<Plan, Failure> {
         let kind = self.kinds.get(at.kind);
         let scope = at.scope.as_ref();
         let method = &asked.req.method;
@@ -267,19 +269,43 @@ type Served = (Result<Plan, Failure>, Arc<str>, &'static str);
 /// `kubernetes`.
 pub(crate) struct FromKubernetes(pub Arc<Api>);
 
+/// What a request to the API is answered from: the request and its
+/// scopes, owned, so that it is answered off the async workers.
+pub(super) struct Asking {
+    pub req: Arc<Recorded>,
+    pub scopes: Scopes,
+}
+
 impl Source for FromKubernetes {
+    /// A list of thousands of objects, a large patch or a watch replaying
+    /// its history is real work under the store's lock: every request to
+    /// the API is answered on the blocking pool (`crate::offload`), so
+    /// the async workers stay free for everything else.
     fn reply<'a>(&'a self, asked: &'a Asked<'a>) -> Reply<'a> {
-        match asked.req.service() {
-            Some((SERVICE, rel)) => Reply::Now(self.0.answer(asked, rel)),
-            _ => Reply::Pass,
-        }
+        let Some((SERVICE, rel)) = asked.req.service() else {
+            return Reply::Pass;
+        };
+        let api = self.0.clone();
+        let rel = rel.to_owned();
+        let asking = Asking {
+            req: asked.req.clone(),
+            scopes: asked.scopes.clone(),
+        };
+        Reply::Later(Box::pin(async move {
+            crate::offload::run_whole(move || api.answer(&asking, &rel))
+                .await
+                .unwrap_or_else(|why| {
+                    Answer::server(
+                        Failure::internal(format!("the request was not answered: {why}")).plan(),
+                    )
+                })
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{request::Recorded, scope::Scopes};
     use selectors::{Fields, Labels};
     use serde_json::json;
 

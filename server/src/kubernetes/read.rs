@@ -9,10 +9,7 @@ use super::{
     status::Failure,
     table, watch,
 };
-use crate::{
-    answer::Asked,
-    plan::{Plan, PlanBody},
-};
+use crate::plan::{Plan, PlanBody};
 use fake_servicer_wiremock::stream::{Item, StreamAnswer};
 use http::{StatusCode, header::CONTENT_TYPE};
 use serde_json::json;
@@ -98,7 +95,7 @@ impl Api {
     /// A watch: what it missed, then each change, as a live stream.
     pub(super) fn watch(
         &self,
-        asked: &Asked<'_>,
+        asked: &super::Asking,
         at: &At,
         query: &Query,
         table: bool,
@@ -147,7 +144,7 @@ impl Api {
                 .collect(),
         };
         let up_to = store.rv();
-        store.watchers.expect(asked.req, spec, up_to);
+        store.watchers.expect(&asked.req, spec, up_to);
         Ok(stream_plan(items, true))
     }
 }

@@ -117,6 +117,11 @@ impl Failure {
         )
     }
 
+    /// 500 `InternalError`: the server could not answer.
+    pub fn internal(message: String) -> Failure {
+        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message)
+    }
+
     /// 507: a cap (`flag`) would be passed; nothing was changed.
     pub fn over_cap(flag: &'static str, message: String) -> Failure {
         Failure::new(
