@@ -10,15 +10,12 @@ mod kubectl;
 mod scopes;
 mod watch;
 
-use bytes::Bytes;
+use crate::streams::Reading;
 use fake_servicer_server::Config;
 use http::Method;
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use serde_json::{Value, json};
 use std::{
     io::{BufRead, BufReader, Write},
-    net::SocketAddr,
     process::{Child, Command, Stdio},
     sync::mpsc,
     time::Duration,
@@ -137,47 +134,29 @@ fn assert_status(reply: &Reply, code: u16, reason: &str) {
     assert_eq!(status["code"], code, "{status}");
 }
 
-/// A watch being read as it comes: its events, one JSON value a line.
+/// A watch being read as it comes (a [`Reading`] of the streams tests):
+/// its events, one JSON value a line.
 struct Watch {
-    body: Incoming,
-    got: Vec<u8>,
+    reading: Reading,
     status: u16,
 }
 
 impl Watch {
     /// `GET path?...` (under the base) on `addr`, in `scope` if given.
     async fn open(server: &TestServer, path: &str, scope: Option<&str>) -> Watch {
-        let addr: SocketAddr = server.addr();
-        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        let (mut send, conn) = hyper::client::conn::http1::handshake::<
-            _,
-            http_body_util::Empty<Bytes>,
-        >(hyper_util::rt::TokioIo::new(tcp))
-        .await
-        .expect("HTTP/1.1 handshake");
-        tokio::spawn(conn);
-        let mut req =
-            http::Request::get(format!("/kubernetes{path}")).header("host", addr.to_string());
-        if let Some(scope) = scope {
-            req = req.header("x-fake-servicer-scope", scope);
-        }
-        let req = req.body(http_body_util::Empty::new()).expect("a request");
-        let answer = tokio::time::timeout(PATIENCE, send.send_request(req))
-            .await
-            .expect("the head in time")
-            .expect("an answer");
-        let status = answer.status().as_u16();
-        let (_, body) = answer.into_parts();
-        Watch {
-            body,
-            got: Vec::new(),
-            status,
-        }
+        let headers: Vec<(&str, &str)> = scope
+            .map(|scope| ("x-fake-servicer-scope", scope))
+            .into_iter()
+            .collect();
+        let reading = Reading::open(server.addr(), &format!("/kubernetes{path}"), &headers).await;
+        let status = reading.head.status.as_u16();
+        Watch { reading, status }
     }
 
     /// The events read so far.
     fn events(&self) -> Vec<Value> {
-        String::from_utf8_lossy(&self.got)
+        self.reading
+            .text()
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
@@ -188,14 +167,8 @@ impl Watch {
     async fn until(&mut self, n: usize) -> Vec<Value> {
         let reading = async {
             while self.events().len() < n {
-                match self.body.frame().await {
-                    Some(Ok(frame)) => {
-                        if let Ok(data) = frame.into_data() {
-                            self.got.extend_from_slice(&data);
-                        }
-                    }
-                    Some(Err(e)) => panic!("the watch broke: {e}"),
-                    None => panic!("the watch ended after {:?}", self.events()),
+                if !self.reading.more().await {
+                    panic!("the watch ended after {:?}", self.events());
                 }
             }
         };
@@ -207,13 +180,7 @@ impl Watch {
 
     /// Reads to the end (bounded); every event.
     async fn read_to_end(&mut self) -> Vec<Value> {
-        let reading = async {
-            while let Some(frame) = self.body.frame().await {
-                if let Ok(data) = frame.expect("a frame").into_data() {
-                    self.got.extend_from_slice(&data);
-                }
-            }
-        };
+        let reading = async { while self.reading.more().await {} };
         if tokio::time::timeout(PATIENCE, reading).await.is_err() {
             panic!(
                 "the watch did not end within {PATIENCE:?}: {:?}",

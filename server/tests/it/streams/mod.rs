@@ -36,9 +36,10 @@ fn stream_stub(path: &str, stream: Value, live: bool) -> Value {
     })
 }
 
-/// An answer being read as it comes, over HTTP/1.1.
-struct Reading {
-    head: http::response::Parts,
+/// An answer being read as it comes, over HTTP/1.1 (also the Kubernetes
+/// tests' watches).
+pub(crate) struct Reading {
+    pub(crate) head: http::response::Parts,
     body: Incoming,
     got: Vec<u8>,
     ended: bool,
@@ -46,7 +47,7 @@ struct Reading {
 
 impl Reading {
     /// `GET path` on `addr` with `headers`; the head is read, the body not yet.
-    async fn open(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reading {
+    pub(crate) async fn open(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reading {
         let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
         let (mut send, conn) = hyper::client::conn::http1::handshake::<
             _,
@@ -74,12 +75,12 @@ impl Reading {
     }
 
     /// What has come so far, as text.
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.got).into_owned()
     }
 
     /// Reads one more piece: false at the end.
-    async fn more(&mut self) -> bool {
+    pub(crate) async fn more(&mut self) -> bool {
         match self.body.frame().await {
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
