@@ -55,10 +55,9 @@ impl Source for FromPlugins {
         };
         // A WebSocket's handshake: its messages call the route again.
         let scope = Scoped::of(service, asked.scopes.first(), &self.scope_activity);
-        let handshake = asked.websocket.then(|| {
-            let scope = scope.as_ref().map(|s| s.name.clone());
-            (asked.req.clone(), params.clone(), scope)
-        });
+        let handshake = asked
+            .websocket
+            .then(|| (asked.req.clone(), params.clone(), scope.clone()));
         let call = Call {
             service: service.clone(),
             handler: route.handler,
@@ -91,7 +90,7 @@ impl Source for FromPlugins {
                             route: route.clone(),
                             request,
                             params,
-                            scope: scope.map(|name| (name, self.scope_activity.clone())),
+                            scope,
                         }));
                     }
                     plan

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 /// The scope a plugin call is made in, for a plugin that keeps state per
 /// scope.
+#[derive(Clone)]
 pub struct Scoped {
     /// The request's first scope.
     pub name: Arc<str>,

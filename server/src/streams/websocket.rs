@@ -382,7 +382,7 @@ pub struct PluginCalls {
     pub params: Vec<(String, String)>,
     /// The handshake's scope, for a plugin keeping state per scope: every
     /// message's call is made in it.
-    pub scope: Option<(Arc<str>, Arc<crate::scope::Activity>)>,
+    pub scope: Option<crate::plugin::scoped::Scoped>,
 }
 
 impl std::fmt::Debug for PluginCalls {
@@ -412,13 +412,7 @@ impl PluginCalls {
                 ..(*self.request).clone()
             }),
             params: self.params.clone(),
-            scope: self
-                .scope
-                .as_ref()
-                .map(|(name, activity)| crate::plugin::scoped::Scoped {
-                    name: name.clone(),
-                    activity: activity.clone(),
-                }),
+            scope: self.scope.clone(),
         };
         match self.runner.run(call, &self.route, None).await {
             Ran::Returned(Ok(plan)) => match plan.body {
