@@ -21,8 +21,9 @@ impl Source for NotFound {
         }
         Reply::Later(Box::pin(async move {
             let (stubs, req) = (Arc::clone(&self.stubs), asked.req.clone());
+            let scopes = asked.scopes.clone();
             let fields = crate::offload::run(self.budget, move || {
-                crate::mappings::not_found_fields(&stubs, &req)
+                crate::mappings::not_found_fields(&stubs, &req, &scopes)
             })
             .await
             .unwrap_or_default();
@@ -59,6 +60,7 @@ fn refusal<'a>(not_found: &NotFound, asked: &'a Asked<'a>) -> Refusal<'a> {
                         .service
                         .as_deref()
                         .is_some_and(|s| routing::same_service(s, name))
+                        && s.scope.as_deref().is_none_or(|s| asked.scopes.contains(s))
                 })
                 .filter_map(|s| s.json.get("request").cloned())
                 .collect(),

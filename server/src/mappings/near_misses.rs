@@ -5,6 +5,7 @@
 use super::*;
 use crate::matchers::near_miss::closest;
 use crate::matchers::{Match, RequestContext};
+use crate::scope::Scopes;
 
 /// A stub near a request: how far (0..1) and what differs.
 pub struct NearMiss {
@@ -16,23 +17,35 @@ pub struct NearMiss {
 impl Stubs {
     /// The live stubs closest to `req`, closest first.
     pub fn near_misses(&self, req: &Recorded) -> Vec<NearMiss> {
-        let ctx = RequestContext::new(req);
-        closest(self.list().into_iter(), |s| s.request.distance(&ctx))
-            .into_iter()
-            .map(|(stub, distance)| NearMiss {
-                differences: stub.request.differences(&ctx),
-                stub,
-                distance,
-            })
-            .collect()
+        near_misses_among(self.list().into_iter(), req)
     }
+}
+
+/// The stubs of `candidates` closest to `req`, closest first.
+fn near_misses_among(candidates: impl Iterator<Item = Arc<Stub>>, req: &Recorded) -> Vec<NearMiss> {
+    let ctx = RequestContext::new(req);
+    closest(candidates, |s| s.request.distance(&ctx))
+        .into_iter()
+        .map(|(stub, distance)| NearMiss {
+            differences: stub.request.differences(&ctx),
+            stub,
+            distance,
+        })
+        .collect()
 }
 
 /// The fields a 404 body gets when there are stubs: `closest` (a line
 /// saying what differs from the closest stub) and `nearMisses` (the
-/// closest stubs: id, request pattern, distance, what differs).
-pub fn not_found_fields(stubs: &Stubs, req: &Recorded) -> Vec<(String, Value)> {
-    let misses = stubs.near_misses(req);
+/// closest stubs: id, request pattern, distance, what differs). Only stubs
+/// that could answer the request count: unscoped ones and those of its
+/// `scopes` (another test's stub is no near miss, and none of its details
+/// is shown).
+pub fn not_found_fields(stubs: &Stubs, req: &Recorded, scopes: &Scopes) -> Vec<(String, Value)> {
+    let candidates = stubs
+        .list()
+        .into_iter()
+        .filter(|s| s.scope.as_deref().is_none_or(|s| scopes.contains(s)));
+    let misses = near_misses_among(candidates, req);
     let Some(first) = misses.first() else {
         return Vec::new();
     };

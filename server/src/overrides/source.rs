@@ -14,7 +14,7 @@ use crate::{
     scope::{Activity, NEXT_REQUEST_HEADER},
 };
 use http::StatusCode;
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 /// Arms the override a request's headers describe.
 pub(crate) struct Arming {
@@ -29,12 +29,28 @@ pub(crate) struct Armed {
     pub overrides: Arc<Overrides>,
 }
 
+/// The service and service-relative path an override is armed and served
+/// under. A request to a service nothing names yet (no plugin, no stub)
+/// uses its first path segment: `/bank/pay` arms `bank`'s `/pay`, and is
+/// what a later `/bank/pay` takes, so a test can arm an answer for a service
+/// that has nothing else.
+fn key<'a>(asked: &'a Asked<'a>) -> Option<(Cow<'a, str>, &'a str)> {
+    if let Some((service, path)) = asked.req.service() {
+        return Some((Cow::Borrowed(service), path));
+    }
+    let guess = asked.guess?;
+    let rest = asked.req.path.strip_prefix('/')?;
+    let tail = rest.find('/').map_or("/", |i| &rest[i..]);
+    Some((Cow::Owned(crate::routing::canonical(guess)), tail))
+}
+
 impl Source for Arming {
     fn reply<'a>(&'a self, asked: &'a Asked<'a>) -> Reply<'a> {
         let req = asked.req;
-        let Some((service, path)) = req.service() else {
+        let Some((service, path)) = key(asked) else {
             return Reply::Pass;
         };
+        let service = &*service;
         let Some(arming) = Override::from_headers(&req.headers) else {
             return Reply::Pass;
         };
@@ -87,12 +103,12 @@ impl Source for Arming {
 
 impl Source for Armed {
     fn reply<'a>(&'a self, asked: &'a Asked<'a>) -> Reply<'a> {
-        let Some((service, path)) = asked.req.service() else {
+        let Some((service, path)) = key(asked) else {
             return Reply::Pass;
         };
         let Some(o) = self
             .overrides
-            .take_scoped(service, &asked.req.method, path, asked.scopes)
+            .take_scoped(&service, &asked.req.method, path, asked.scopes)
         else {
             return Reply::Pass;
         };

@@ -681,3 +681,54 @@ async fn parallel_tests_arming_the_same_endpoint_in_their_own_trace_see_no_cross
         "without scopes the tests should have seen each other's answers"
     );
 }
+
+/// A request nothing answers is told of the stubs of its own scope and the
+/// unscoped ones: another scope's stub, even one that would match, is
+/// neither its near miss nor listed in the 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_404s_near_misses_leave_out_the_stubs_of_other_scopes() {
+    let (_server, a) = server(|_| {}).await;
+    for (scope, method) in [("a", "POST"), ("b", "PUT")] {
+        let r = admin_call(
+            &a,
+            Method::POST,
+            "/__admin/mappings",
+            &[(SCOPE, scope)],
+            json!({"request": {"method": method, "urlPath": "/orders", "service": "shop"},
+                   "response": {"status": 201}}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let miss = a
+        .mock(Method::PUT, "/shop/orders", &[(SCOPE, "a")], "")
+        .await;
+    assert_eq!(miss.status, StatusCode::NOT_FOUND);
+    let body = miss.json();
+    let methods: Vec<&Value> = body["nearMisses"]
+        .as_array()
+        .expect("near misses")
+        .iter()
+        .map(|m| &m["request"]["method"])
+        .collect();
+    assert_eq!(methods, [&json!("POST"), &json!("GET")], "{body}");
+    assert_eq!(
+        body["closest"]
+            .as_str()
+            .and_then(|c| c.split_once(": "))
+            .map(|(_, d)| d),
+        Some("method: expected POST, got PUT"),
+        "{body}"
+    );
+    let listed: Vec<&Value> = body["stubs"]
+        .as_array()
+        .expect("the service's stubs")
+        .iter()
+        .map(|s| &s["method"])
+        .collect();
+    assert_eq!(
+        listed,
+        [&json!("POST"), &json!("GET")],
+        "scope b's stub is not listed: {body}"
+    );
+}

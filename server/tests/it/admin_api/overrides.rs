@@ -405,3 +405,30 @@ async fn arming_past_the_override_byte_cap_answers_507_naming_the_flag_and_arms_
         r.text()
     );
 }
+
+/// A test arms an answer for a service no plugin or stub names (a partner
+/// faked by overrides alone): met by prefix, once, then the usual 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_armed_for_a_service_nothing_names_answers_its_next_request() {
+    let server = testkit::serve(&[], |_| {}).await;
+    let a = Admin::new(&server);
+    let armed = a
+        .mock(
+            Method::POST,
+            "/bank/pay",
+            &[(STATUS, "402"), (BODY, "declined")],
+            "",
+        )
+        .await;
+    assert_eq!(armed.status, StatusCode::ACCEPTED, "{}", armed.text());
+    assert_eq!(armed.json()["armed"]["service"], "bank");
+    let elsewhere = a.mock(Method::POST, "/bank/refund", &[], "").await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "another path");
+    let hit = a.mock(Method::POST, "/bank/pay", &[], "").await;
+    assert_eq!(
+        (hit.status, hit.text().as_str()),
+        (StatusCode::PAYMENT_REQUIRED, "declined")
+    );
+    let after = a.mock(Method::POST, "/bank/pay", &[], "").await;
+    assert_eq!(after.status, StatusCode::NOT_FOUND, "served once");
+}

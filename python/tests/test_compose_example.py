@@ -1,0 +1,52 @@
+"""python-wiremock's compose example against fake-servicer: an overview
+service calling a products service by name, the products service faked.
+With `FAKE_SERVICER_URL=http://fake-services` (compose) the plugin attaches
+to that server; here the run sets it to a server of its own."""
+
+import json
+import os
+import urllib.request
+
+import pytest
+
+import overview_service
+
+PRODUCTS = [
+    {"name": "Mock Product A", "price": 10.99, "category": "Books"},
+    {"name": "Mock Product B", "price": 5.99, "category": "Movies"},
+    {"name": "Mock Product C", "price": 7.99, "category": "Electronics"},
+    {"name": "Mock Product D", "price": 12.99, "category": "Books"},
+]
+
+
+@pytest.fixture(scope="module")
+def overview(fake_servicer_server):
+    """The overview service, its products service reached by name on the
+    mock, whose stubs are unscoped (the service passes no scope on)."""
+    shared = fake_servicer_server.unscoped
+    stubs = [
+        shared.expect_request("/products", method="GET", service="products_srv", query_string="").respond_with_json(PRODUCTS),
+        shared.expect_request("/products", method="GET", service="products_srv", query_string="category=Books").respond_with_json(
+            [p for p in PRODUCTS if p["category"] == "Books"]
+        ),
+    ]
+    os.environ["PRODUCTS_SERVICE_HOST"] = f"{fake_servicer_server.url}/products_srv"
+    server, url = overview_service.serve()
+    yield url
+    server.shutdown()
+    del os.environ["PRODUCTS_SERVICE_HOST"]
+    for stub in stubs:
+        fake_servicer_server.admin.call("DELETE", f"/mappings/{stub.stub['id']}")
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.status, json.load(answer)
+
+
+def test_get_overview_default(overview):
+    assert get(f"{overview}/overview") == (200, {"products": PRODUCTS})
+
+
+def test_get_overview_with_filters(overview):
+    assert get(f"{overview}/overview?category=Books") == (200, {"products": [p for p in PRODUCTS if p["category"] == "Books"]})
