@@ -49,6 +49,10 @@ def test_a_handler_sleeping_past_the_clients_timeout_makes_the_client_time_out(f
     with pytest.raises((socket.timeout, TimeoutError, urllib.error.URLError)):
         urllib.request.urlopen(request, timeout=0.5)
     assert called.is_set() and time.monotonic() - started < 2
+    # The journal keeps the request the client gave up on.
+    fake_servicer.wait("/slow", service="partner")
+    [gave_up] = fake_servicer.log()
+    assert (gave_up.path, gave_up.status) == ("/partner/slow", 499)
 
 
 def test_a_handler_sees_the_method_service_relative_path_query_headers_and_body(fake_servicer):

@@ -141,7 +141,19 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
                 websocket: upgrade.is_some(),
                 overridden: Default::default(),
             };
-            app.sources.answer(&asked).await
+            // A client that hangs up while the answer is being made (a
+            // slow handler, a proxied upstream) drops this future: the
+            // request is journaled all the same.
+            let mut abandoned = Abandoned {
+                app: &app,
+                request: &request,
+                scopes: &scopes,
+                started,
+                armed: true,
+            };
+            let answer = app.sources.answer(&asked).await;
+            abandoned.armed = false;
+            answer
         }
     };
     if let Some((service, _)) = request.service()
@@ -257,6 +269,43 @@ pub async fn handle(app: Arc<RequestPath>, conn: Option<Conn>, req: Request) -> 
     }
     response
 }
+
+/// Journals a request whose answer was never made because the future
+/// making it was dropped — its client closed the connection first — with
+/// the status 499 and `answeredBy` `abandoned`, so that a test can verify
+/// that its app called (and gave up on) a slow mock.
+struct Abandoned<'a> {
+    app: &'a RequestPath,
+    request: &'a Arc<Recorded>,
+    scopes: &'a crate::scope::Scopes,
+    started: Instant,
+    armed: bool,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if !self.armed || !self.app.journal.enabled() {
+            return;
+        }
+        self.app.journal.record_scoped(
+            self.request,
+            self.scopes.clone(),
+            Outcome {
+                status: CLIENT_CLOSED_REQUEST,
+                response: crate::journal::Responded::default(),
+                answered_by: crate::journal::AnsweredBy::Abandoned,
+                stub: None,
+                process_time: self.started.elapsed(),
+                added_delay: Duration::ZERO,
+            },
+            &[],
+        );
+    }
+}
+
+/// The status the journal gives a request whose client left before its
+/// answer was made (nginx's "client closed request").
+const CLIENT_CLOSED_REQUEST: u16 = 499;
 
 /// `--verbose`'s line for one request.
 fn log_served(request: &Recorded, plan: &Plan, by: &crate::journal::AnsweredBy, started: Instant) {

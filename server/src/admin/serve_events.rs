@@ -210,6 +210,7 @@ fn answered_by(by: &AnsweredBy) -> Value {
         } => json!({"kind": api, "resource": &**resource, "verb": verb}),
         AnsweredBy::Server => json!({"kind": "server"}),
         AnsweredBy::Nothing => json!({"kind": "none"}),
+        AnsweredBy::Abandoned => json!({"kind": "abandoned"}),
     }
 }
 

@@ -39,6 +39,9 @@ pub enum AnsweredBy {
     Server,
     /// Nothing: unknown service or route.
     Nothing,
+    /// No answer was made: the client closed the connection while it was
+    /// being made (journaled with the status 499).
+    Abandoned,
 }
 
 /// What was sent back, as WireMock's serve events show it (with the

@@ -566,3 +566,50 @@ async fn a_proxy_stub_aimed_at_this_server_is_stopped_at_the_first_hop_with_508(
         "{journal}"
     );
 }
+
+/// A client that gives up on a slow answer (its own timeout) leaves the
+/// request in the journal: status 499, `answeredBy` `abandoned`, in its
+/// scope — so a test can verify that its app called the mock it timed out on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_client_hangs_up_before_the_answer_is_journaled_as_abandoned() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let me = server(|_| {}).await;
+    let a = Admin::new(&me);
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            kept.push(s);
+        }
+    });
+    a.stub(json!({"request": {"urlPath": "/slow"}, "response": {"proxyBaseUrl": target}}))
+        .await;
+    let mut client = tokio::net::TcpStream::connect(me.addr()).await.unwrap();
+    client
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\nX-Fake-Servicer-Scope: gone\r\n\r\n")
+        .await
+        .unwrap();
+    // The server is waiting on the upstream: nothing comes back yet.
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(200), client.read(&mut byte)).await;
+    assert!(early.is_err(), "no answer while the upstream is silent");
+    drop(client);
+    let entry = testkit::eventually(Duration::from_secs(10), "the abandoned request", || async {
+        let list = a
+            .get("/__admin/requests?extensions=true&scope=gone")
+            .await
+            .json()["requests"]
+            .clone();
+        match list.as_array().map(Vec::as_slice) {
+            Some([one]) => Ok(one.clone()),
+            _ => Err(list.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(entry["request"]["url"], "/slow");
+    assert_eq!(entry["response"]["status"], 499);
+    assert_eq!(entry["answeredBy"]["kind"], "abandoned", "{entry}");
+    held.abort();
+}
