@@ -1,7 +1,12 @@
-"""python-wiremock's compose example against fake-servicer: an overview
-service calling a products service by name, the products service faked.
-With `FAKE_SERVICER_URL=http://fake-services` (compose) the plugin attaches
-to that server; here the run sets it to a server of its own."""
+"""python-wiremock's compose example with fake-servicer in WireMock's place:
+an overview service calling a products service by name, the products
+service faked by the pytest plugin's stubs.
+
+In compose (`docker-compose run --rm tests`), the plugin attaches to the
+server through `FAKE_SERVICER_URL=http://fake-services` and the overview
+service calls `http://products_srv/products` (an alias the server gives
+itself); run alone, the plugin starts a server and the overview service
+runs in the test process, calling the products service by prefix."""
 
 import json
 import os
@@ -21,8 +26,8 @@ PRODUCTS = [
 
 @pytest.fixture(scope="module")
 def overview(fake_servicer_server):
-    """The overview service, its products service reached by name on the
-    mock, whose stubs are unscoped (the service passes no scope on)."""
+    """The overview service's URL. Its stubs are unscoped: the service
+    passes no scope on to the products service."""
     shared = fake_servicer_server.unscoped
     stubs = [
         shared.expect_request("/products", method="GET", service="products_srv", query_string="").respond_with_json(PRODUCTS),
@@ -30,11 +35,15 @@ def overview(fake_servicer_server):
             [p for p in PRODUCTS if p["category"] == "Books"]
         ),
     ]
-    os.environ["PRODUCTS_SERVICE_HOST"] = f"{fake_servicer_server.url}/products_srv"
-    server, url = overview_service.serve()
+    running = None
+    url = os.environ.get("OVERVIEW_URL")
+    if not url:
+        os.environ["PRODUCTS_SERVICE_HOST"] = f"{fake_servicer_server.url}/products_srv"
+        running, url = overview_service.serve()
     yield url
-    server.shutdown()
-    del os.environ["PRODUCTS_SERVICE_HOST"]
+    if running:
+        running.shutdown()
+        del os.environ["PRODUCTS_SERVICE_HOST"]
     for stub in stubs:
         fake_servicer_server.admin.call("DELETE", f"/mappings/{stub.stub['id']}")
 

@@ -1,6 +1,9 @@
 """An overview service that calls a products service by name — the shape of
 python-wiremock's compose example — in a few lines of `http.server`. It
-passes no scope on: its tests stub the products service unscoped."""
+passes no scope on: its tests stub the products service unscoped.
+
+`python3 overview_service.py` serves it on `OVERVIEW_PORT` (5001); the
+products service is `PRODUCTS_SERVICE_HOST` (`http://products_srv:5002`)."""
 
 import json
 import os
@@ -41,3 +44,9 @@ def serve():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Overview)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+if __name__ == "__main__":
+    port = int(os.environ.get("OVERVIEW_PORT", "5001"))
+    print(f"overview service on :{port}", flush=True)
+    ThreadingHTTPServer(("0.0.0.0", port), Overview).serve_forever()
