@@ -136,11 +136,9 @@ async fn an_upstream_that_is_down_is_answered_500_naming_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upstream_that_does_not_answer_is_answered_500_after_the_proxy_timeout() {
-    let me = server(|c| c.proxy_timeout = Duration::from_millis(300)).await;
-    let a = Admin::new(&me);
-    // Accepts connections and never answers.
+/// An upstream that accepts connections and never answers: its URL, and
+/// the task holding them (abort it at the end).
+async fn silent_upstream() -> (String, tokio::task::JoinHandle<()>) {
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let target = format!("http://{}", silent.local_addr().unwrap());
     let held = tokio::spawn(async move {
@@ -149,6 +147,14 @@ async fn an_upstream_that_does_not_answer_is_answered_500_after_the_proxy_timeou
             kept.push(s);
         }
     });
+    (target, held)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_does_not_answer_is_answered_500_after_the_proxy_timeout() {
+    let me = server(|c| c.proxy_timeout = Duration::from_millis(300)).await;
+    let a = Admin::new(&me);
+    let (target, held) = silent_upstream().await;
     a.stub(json!({"request": {"urlPath": "/slow"}, "response": {"proxyBaseUrl": target}}))
         .await;
     let started = Instant::now();
@@ -575,15 +581,7 @@ async fn a_request_whose_client_hangs_up_before_the_answer_is_journaled_as_aband
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let me = server(|_| {}).await;
     let a = Admin::new(&me);
-    // Accepts connections and never answers.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}", silent.local_addr().unwrap());
-    let held = tokio::spawn(async move {
-        let mut kept = Vec::new();
-        while let Ok((s, _)) = silent.accept().await {
-            kept.push(s);
-        }
-    });
+    let (target, held) = silent_upstream().await;
     a.stub(json!({"request": {"urlPath": "/slow"}, "response": {"proxyBaseUrl": target}}))
         .await;
     let mut client = tokio::net::TcpStream::connect(me.addr()).await.unwrap();
