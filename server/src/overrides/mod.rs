@@ -436,6 +436,12 @@ impl Overrides {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Whether any override is armed, without taking the lock: the
+    /// request path's check before it looks one up.
+    pub fn any_armed(&self) -> bool {
+        self.keys.load(Ordering::Acquire) != 0
+    }
 }
 
 #[cfg(test)]

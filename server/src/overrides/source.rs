@@ -41,19 +41,25 @@ fn key<'a>(asked: &'a Asked<'a>) -> Option<(Cow<'a, str>, &'a str)> {
     let guess = asked.guess?;
     let rest = asked.req.path.strip_prefix('/')?;
     let tail = rest.find('/').map_or("/", |i| &rest[i..]);
-    Some((Cow::Owned(crate::routing::canonical(guess)), tail))
+    // Most names are canonical already: no copy for them.
+    let service = if guess.bytes().any(|b| b == b'-' || b.is_ascii_uppercase()) {
+        Cow::Owned(crate::routing::canonical(guess))
+    } else {
+        Cow::Borrowed(guess)
+    };
+    Some((service, tail))
 }
 
 impl Source for Arming {
     fn reply<'a>(&'a self, asked: &'a Asked<'a>) -> Reply<'a> {
         let req = asked.req;
+        let Some(arming) = Override::from_headers(&req.headers) else {
+            return Reply::Pass;
+        };
         let Some((service, path)) = key(asked) else {
             return Reply::Pass;
         };
         let service = &*service;
-        let Some(arming) = Override::from_headers(&req.headers) else {
-            return Reply::Pass;
-        };
         if let Some(token) = &self.admin_token
             && !crate::token::authorized(&req.headers, token)
         {
@@ -103,6 +109,9 @@ impl Source for Arming {
 
 impl Source for Armed {
     fn reply<'a>(&'a self, asked: &'a Asked<'a>) -> Reply<'a> {
+        if !self.overrides.any_armed() {
+            return Reply::Pass;
+        }
         let Some((service, path)) = key(asked) else {
             return Reply::Pass;
         };
