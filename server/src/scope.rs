@@ -107,6 +107,12 @@ impl Scopes {
         self.0.iter().any(|s| &**s == scope)
     }
 
+    /// Whether something owned by `owner` (a stub's scope; `None`:
+    /// unscoped) can answer the request: unscoped, or of one of its scopes.
+    pub fn admits(&self, owner: Option<&str>) -> bool {
+        owner.is_none_or(|s| self.contains(s))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Arc<str>> {
         self.0.iter()
     }

@@ -60,7 +60,7 @@ fn refusal<'a>(not_found: &NotFound, asked: &'a Asked<'a>) -> Refusal<'a> {
                         .service
                         .as_deref()
                         .is_some_and(|s| routing::same_service(s, name))
-                        && s.scope.as_deref().is_none_or(|s| asked.scopes.contains(s))
+                        && asked.scopes.admits(s.scope.as_deref())
                 })
                 .filter_map(|s| s.json.get("request").cloned())
                 .collect(),

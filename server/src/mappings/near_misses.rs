@@ -44,7 +44,7 @@ pub fn not_found_fields(stubs: &Stubs, req: &Recorded, scopes: &Scopes) -> Vec<(
     let candidates = stubs
         .list()
         .into_iter()
-        .filter(|s| s.scope.as_deref().is_none_or(|s| scopes.contains(s)));
+        .filter(|s| scopes.admits(s.scope.as_deref()));
     let misses = near_misses_among(candidates, req);
     let Some(first) = misses.first() else {
         return Vec::new();
