@@ -4,9 +4,8 @@ the stub that answers it (in the handle's scope)."""
 from __future__ import annotations
 
 import base64
-import json
+from json import dumps as json_dumps
 import re
-import urllib.parse
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 
 from .handlers import Handler, shared_handler_server
@@ -64,17 +63,13 @@ def request_pattern(
     if headers:
         pattern["headers"] = {name: {"equalTo": str(value)} for name, value in headers.items()}
     if json is not None:
-        pattern.setdefault("bodyPatterns", []).append({"equalToJson": _dumps(json)})
+        pattern.setdefault("bodyPatterns", []).append({"equalToJson": json_dumps(json)})
     if data is not None:
         if isinstance(data, (bytes, bytearray)):
             pattern.setdefault("bodyPatterns", []).append({"binaryEqualTo": base64.b64encode(bytes(data)).decode()})
         else:
             pattern.setdefault("bodyPatterns", []).append({"equalTo": data})
     return pattern
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value)
 
 
 class Expectation:
@@ -185,7 +180,3 @@ def describe(pattern: Mapping[str, Any]) -> str:
     path = pattern.get("url") or pattern.get("urlPath") or pattern.get("urlPathPattern") or pattern.get("urlPattern") or "(any path)"
     service = f"{pattern['service']} " if pattern.get("service") else ""
     return f"{pattern.get('method', 'ANY')} {service}{path}"
-
-
-def quote_path(path: str) -> str:
-    return urllib.parse.quote(path, safe="/?&=%:@!$'()*+,;~-._")

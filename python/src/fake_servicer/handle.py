@@ -16,12 +16,21 @@ from .expectations import (
     Expectation,
     Pattern,
     describe,
-    quote_path,
     request_pattern,
 )
 from .handlers import shared_handler_server
 
 NEXT = "X-Fake-Servicer-Next-Request-"
+#: What `url_for` leaves unquoted in a path (and its query).
+PATH_SAFE = "/?&=%:@!$'()*+,;~-._"
+
+
+def _body(message: Mapping[str, Any]) -> bytes:
+    """A journal request's or response's body, as the admin API gives it
+    (`bodyAsBase64` for bytes, else `body` as text)."""
+    if message.get("bodyAsBase64"):
+        return base64.b64decode(message["bodyAsBase64"])
+    return (message.get("body") or "").encode()
 
 
 class WaitTimeout(AssertionError):
@@ -49,10 +58,7 @@ class LoggedRequest:
             name: (value if isinstance(value, str) else ", ".join(value.get("values", [])) if isinstance(value, Mapping) else str(value))
             for name, value in (request.get("headers") or {}).items()
         }
-        if request.get("bodyAsBase64"):
-            self.data = base64.b64decode(request["bodyAsBase64"])
-        else:
-            self.data = (request.get("body") or "").encode()
+        self.data = _body(request)
         self.scopes: List[str] = list(request.get("scopes") or [])
         response = entry.get("response") or {}
         self.status: Optional[int] = response.get("status")
@@ -154,7 +160,7 @@ class FakeServicer:
         if not path.startswith("/"):
             path = "/" + path
         prefix = f"/{service.strip('/')}" if service else ""
-        return f"{self.url}{prefix}{quote_path(path)}"
+        return f"{self.url}{prefix}{urllib.parse.quote(path, safe=PATH_SAFE)}"
 
     def requests_session(self):
         """A `requests.Session` whose requests carry this scope."""
@@ -232,7 +238,7 @@ class FakeServicer:
         and resource writes (the whole scope; for the unscoped handle, every
         unscoped stub and the journal)."""
         if self.scope is not None:
-            self._admin.call("DELETE", f"/scopes/{urllib.parse.quote(self.scope, safe='')}")
+            self._remove_scope()
         else:
             self._admin.call("POST", "/reset")
         self._ordered = 0
@@ -267,11 +273,11 @@ class FakeServicer:
 
     def resource_items(self, name: str) -> List[Any]:
         """The items of the declared resource `name`, as this scope sees them."""
-        return self._admin.call("GET", f"/resources/{urllib.parse.quote(name, safe='')}", query={"scope": self.scope})[1]["items"]
+        return self._admin.call("GET", _resource_path(name), query={"scope": self.scope})[1]["items"]
 
     def set_resource_items(self, name: str, items: Iterable[Any]) -> None:
         """Replaces what this scope sees of the resource `name`."""
-        self._admin.call("PUT", f"/resources/{urllib.parse.quote(name, safe='')}", {"items": list(items)}, query={"scope": self.scope})
+        self._admin.call("PUT", _resource_path(name), {"items": list(items)}, query={"scope": self.scope})
 
     # -- verification ----------------------------------------------------
     def log(self) -> List[LoggedRequest]:
@@ -348,8 +354,8 @@ class FakeServicer:
         return {"scope": self.scope} if self.scope else {}
 
     def _create_stub(self, stub: dict) -> dict:
-        if self.scope is not None:
-            stub.setdefault("metadata", {}).setdefault("fake-servicer", {})["scope"] = self.scope
+        # The scope header puts the stub in the scope (the server writes it
+        # into the stub's metadata).
         return self._admin.call("POST", "/mappings", stub, scope=self.scope)[1]
 
     def close(self) -> None:
@@ -357,12 +363,16 @@ class FakeServicer:
         handlers forgotten."""
         try:
             if self.scope is not None:
-                self._admin.call("DELETE", f"/scopes/{urllib.parse.quote(self.scope, safe='')}")
+                self._remove_scope()
         finally:
-            server = shared_handler_server() if self._handler_targets else None
-            for target in self._handler_targets:
-                server.forget(target)  # type: ignore[union-attr]
-            self._handler_targets.clear()
+            if self._handler_targets:
+                server = shared_handler_server()
+                for target in self._handler_targets:
+                    server.forget(target)
+                self._handler_targets.clear()
+
+    def _remove_scope(self) -> None:
+        self._admin.call("DELETE", f"/scopes/{urllib.parse.quote(str(self.scope), safe='')}")
 
     def __enter__(self) -> "FakeServicer":
         return self
@@ -374,15 +384,15 @@ class FakeServicer:
         return f"<FakeServicer {self.url} scope={self.scope}>"
 
 
+def _resource_path(name: str) -> str:
+    return f"/resources/{urllib.parse.quote(name, safe='')}"
+
+
 def _near_misses(entry: Mapping[str, Any]) -> List[dict]:
     """The near misses the server's 404 named (the stubs of the request's
     scope and the unscoped ones, closest first, with what differed)."""
-    response = entry.get("response") or {}
     try:
-        if response.get("bodyAsBase64"):
-            body = json.loads(base64.b64decode(response["bodyAsBase64"]))
-        else:
-            body = json.loads(response.get("body") or "null")
+        body = json.loads(_body(entry.get("response") or {}) or b"null")
     except ValueError:
         return []
     return list(body.get("nearMisses") or []) if isinstance(body, dict) else []

@@ -13,6 +13,7 @@ raised again by `check_assertions()`.
 from __future__ import annotations
 
 import json
+from json import dumps as json_dumps
 import os
 import threading
 import traceback
@@ -105,7 +106,7 @@ class Response:
     ) -> None:
         headers = dict(headers or {})
         if json is not None:
-            body = _json_dumps(json)
+            body = json_dumps(json).encode()
             content_type = content_type or "application/json"
         if isinstance(body, str):
             body = body.encode()
@@ -115,10 +116,6 @@ class Response:
         self.body: bytes = bytes(body)
         self.status = int(status)
         self.headers: Dict[str, str] = headers
-
-
-def _json_dumps(value: Any) -> bytes:
-    return json.dumps(value).encode()
 
 
 def to_response(value: Any) -> Response:
